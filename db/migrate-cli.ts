@@ -1,0 +1,17 @@
+// `npm run migrate -- [--db PATH]`: brings the database schema up to date and says what it did.
+import { parseArgs } from 'node:util'
+import { migrate } from './migrate.js'
+import { openDatabase } from './open.js'
+import { defaultDbPath } from './paths.js'
+
+const { values } = parseArgs({ options: { db: { type: 'string' } } })
+const path = values.db ?? process.env.DB_PATH ?? defaultDbPath
+try {
+  const db = openDatabase(path)
+  const { from, to } = migrate(db)
+  db.close()
+  process.stdout.write(from === to ? `${path}: schema is current (version ${to})\n` : `${path}: migrated schema from version ${from} to ${to}\n`)
+} catch (err) {
+  process.stderr.write(`migrate: ${path}: ${(err as Error).message}\n`)
+  process.exitCode = 1
+}

@@ -1,0 +1,90 @@
+// Products, repos, their per-repo ingest state (last checksum, ETag) and the ingest run log.
+import type { Db } from './open.js'
+
+export interface RepoState {
+  id: number
+  product_id: string
+  url: string
+  base_url: string | null
+  checksum_type: string | null
+  checksum: string | null
+  repomd_etag: string | null
+  repomd_last_modified: string | null
+}
+
+export interface RepoLogEntry {
+  runId: number
+  repoId: number
+  url: string
+  startedAt: string
+  finishedAt: string
+  status: 'ok' | 'unchanged' | 'failed'
+  checksum: string | null
+  added: number
+  changed: number
+  unchanged: number
+  withdrawn: number
+  skipped: number
+  error: string | null
+}
+
+export class RepoStore {
+  private readonly s
+
+  constructor (db: Db) {
+    this.s = {
+      upsertProduct: db.prepare(`INSERT INTO product (id, name, created_at) VALUES (?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET name = excluded.name`),
+      upsertRepo: db.prepare(`INSERT INTO repo (product_id, url, kind, name) VALUES (?, ?, ?, ?)
+        ON CONFLICT (product_id, url) DO UPDATE SET kind = excluded.kind, name = excluded.name`),
+      findRepo: db.prepare<[string, string], RepoState>(`SELECT id, product_id, url, base_url, checksum_type, checksum,
+        repomd_etag, repomd_last_modified FROM repo WHERE product_id = ? AND url = ?`),
+      saveSuccess: db.prepare(`UPDATE repo SET base_url = @baseUrl, updateinfo_url = @updateinfoUrl,
+        checksum_type = @checksumType, checksum = @checksum, repomd_etag = @etag, repomd_last_modified = @lastModified,
+        last_run_at = @now, last_success_at = @now, last_status = @status, last_error = NULL WHERE id = @id`),
+      saveFailure: db.prepare('UPDATE repo SET last_run_at = ?, last_status = \'failed\', last_error = ? WHERE id = ?'),
+      startRun: db.prepare('INSERT INTO ingest_run (started_at) VALUES (?)'),
+      finishRun: db.prepare('UPDATE ingest_run SET finished_at = ?, status = ? WHERE id = ?'),
+      insertLog: db.prepare(`INSERT INTO ingest_log (run_id, repo_id, url, started_at, finished_at, status, checksum,
+        added, changed, unchanged, withdrawn, skipped, error) VALUES (@runId, @repoId, @url, @startedAt, @finishedAt,
+        @status, @checksum, @added, @changed, @unchanged, @withdrawn, @skipped, @error)`)
+    }
+  }
+
+  ensureRepo (productId: string, productName: string, url: string, kind: 'baseurl' | 'mirrorlist', name: string | null, now: string): RepoState {
+    this.s.upsertProduct.run(productId, productName, now)
+    this.s.upsertRepo.run(productId, url, kind, name)
+    return this.s.findRepo.get(productId, url)!
+  }
+
+  /** Runs inside the repo's own transaction, so state and advisories commit together. */
+  saveSuccess (state: {
+    id: number,
+    baseUrl: string,
+    updateinfoUrl: string | null,
+    checksumType: string | null,
+    checksum: string | null,
+    etag: string | null,
+    lastModified: string | null,
+    status: 'ok' | 'unchanged',
+    now: string
+  }): void {
+    this.s.saveSuccess.run(state)
+  }
+
+  saveFailure (repoId: number, error: string, now: string): void {
+    this.s.saveFailure.run(now, error, repoId)
+  }
+
+  startRun (now: string): number {
+    return Number(this.s.startRun.run(now).lastInsertRowid)
+  }
+
+  finishRun (runId: number, status: 'ok' | 'failed' | 'interrupted', now: string): void {
+    this.s.finishRun.run(now, status, runId)
+  }
+
+  log (entry: RepoLogEntry): void {
+    this.s.insertLog.run(entry)
+  }
+}

@@ -1,0 +1,150 @@
+// Command-line arguments of the ingest worker, validated once, with a clear message for each mistake.
+import { parseArgs } from 'node:util'
+import { defaultDbPath } from '../db/paths.js'
+import { checkProductId, dedupe, loadJsonConfig, reposFromRepoFile, type RepoSpec, type Variables } from './config.js'
+
+export class UsageError extends Error {}
+
+export const usage = `Usage: npm run ingest -- [options]
+
+Sources (at least one):
+  --config FILE              JSON configuration (see README) or a yum .repo file
+  --repo URL                 a repo by base URL (http, https, file or a path); repeatable
+  --mirrorlist URL           a repo by mirror list; repeatable
+  --product ID               product of the preceding --repo/--mirrorlist (or of a .repo --config)
+  --product-name NAME        its display name
+
+Options:
+  --db PATH                  SQLite database (default: $DB_PATH or ${defaultDbPath})
+  --releasever V, --basearch A  values for $releasever / $basearch (repeat --basearch for several arches)
+  --allow-host HOST          a host repomd locations may point to besides the repo's own; repeatable
+  --json                     print only the summary, as JSON on stdout
+  --watch [--interval 15m]   keep running, re-checking every repo on schedule (with jitter)
+  --wait                     wait for another running ingest instead of refusing
+  --max-decompressed-size N  refuse an updateinfo larger than N decompressed (default 1G)
+  --timeout SECONDS          HTTP timeout (default 30); --retries N (default 3)
+  -h, --help                 this text`
+
+export interface CliOptions {
+  dbPath: string
+  repos: RepoSpec[]
+  json: boolean
+  watch: boolean
+  intervalMs: number
+  wait: boolean
+  maxDecompressedBytes: number | undefined
+  timeoutMs: number | undefined
+  retries: number | undefined
+  help: boolean
+}
+
+export function parseSize (text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(text.trim())
+  if (m === null) throw new UsageError(`${flag}: "${text}" is not a size (for example 500M or 2G)`)
+  const power = ['', 'k', 'm', 'g', 't'].indexOf(m[2]!.toLowerCase())
+  return Math.floor(Number(m[1]) * 1024 ** power)
+}
+
+export function parseDuration (text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim())
+  if (m === null) throw new UsageError(`${flag}: "${text}" is not a duration (for example 90s, 15m or 1h)`)
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']
+  const ms = Number(m[1]) * unit
+  if (ms < 1000) throw new UsageError(`${flag}: ${text} is shorter than one second`)
+  return ms
+}
+
+function positiveInt (text: string, flag: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`${flag}: "${text}" is not a whole number`)
+  return Number(text)
+}
+
+export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      tokens: true,
+      options: {
+        db: { type: 'string' },
+        config: { type: 'string', multiple: true },
+        repo: { type: 'string', multiple: true },
+        mirrorlist: { type: 'string', multiple: true },
+        product: { type: 'string', multiple: true },
+        'product-name': { type: 'string', multiple: true },
+        releasever: { type: 'string' },
+        basearch: { type: 'string', multiple: true },
+        'allow-host': { type: 'string', multiple: true },
+        json: { type: 'boolean' },
+        watch: { type: 'boolean' },
+        interval: { type: 'string' },
+        wait: { type: 'boolean' },
+        'max-decompressed-size': { type: 'string' },
+        timeout: { type: 'string' },
+        retries: { type: 'string' },
+        help: { type: 'boolean', short: 'h' }
+      }
+    })
+  } catch (err) {
+    throw new UsageError((err as Error).message)
+  }
+  const { values, tokens } = parsed
+  const options: CliOptions = {
+    dbPath: values.db ?? env.DB_PATH ?? defaultDbPath,
+    repos: [],
+    json: values.json ?? false,
+    watch: values.watch ?? false,
+    intervalMs: values.interval === undefined ? 15 * 60_000 : parseDuration(values.interval, '--interval'),
+    wait: values.wait ?? false,
+    maxDecompressedBytes: values['max-decompressed-size'] === undefined ? undefined : parseSize(values['max-decompressed-size'], '--max-decompressed-size'),
+    timeoutMs: values.timeout === undefined ? undefined : positiveInt(values.timeout, '--timeout') * 1000,
+    retries: values.retries === undefined ? undefined : positiveInt(values.retries, '--retries'),
+    help: values.help ?? false
+  }
+  if (options.help) return options
+  if (values.interval !== undefined && !options.watch) throw new UsageError('--interval only makes sense with --watch')
+
+  const variables: Variables = {}
+  if (values.releasever !== undefined) variables.releasever = values.releasever
+  if (values.basearch !== undefined) variables.basearch = values.basearch.length === 1 ? values.basearch[0]! : values.basearch
+  const allowedHosts = values['allow-host'] ?? []
+
+  // Groups in order: a source, then the --product / --product-name that follow it.
+  interface Group { kind: 'repo' | 'mirrorlist' | 'config', value: string, product?: string, productName?: string }
+  const groups: Group[] = []
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.value === undefined) continue
+    if (token.name === 'repo' || token.name === 'mirrorlist' || token.name === 'config') {
+      groups.push({ kind: token.name, value: token.value })
+    } else if (token.name === 'product' || token.name === 'product-name') {
+      const group = groups[groups.length - 1]
+      if (group === undefined) throw new UsageError(`--${token.name} must follow the --repo, --mirrorlist or --config it belongs to`)
+      if (token.name === 'product') group.product = token.value
+      else group.productName = token.value
+    }
+  }
+  const specs: RepoSpec[] = []
+  for (const group of groups) {
+    if (group.kind === 'config' && /\.json$/i.test(group.value)) {
+      if (group.product !== undefined) throw new UsageError(`--product does not apply to a JSON configuration (${group.value}): it names its products`)
+      specs.push(...loadJsonConfig(group.value, variables).map((s) => ({ ...s, allowedHosts: [...s.allowedHosts, ...allowedHosts] })))
+      continue
+    }
+    if (group.product === undefined) {
+      throw new UsageError(group.kind === 'config'
+        ? `--config ${group.value} is a .repo file: give --product ID after it`
+        : `--${group.kind} ${group.value} needs --product ID after it`)
+    }
+    const product = { id: checkProductId(group.product, `--product ${group.product}`), name: group.productName ?? group.product }
+    if (group.kind === 'config') {
+      specs.push(...reposFromRepoFile(group.value, product, variables, allowedHosts))
+    } else {
+      specs.push({ productId: product.id, productName: product.name, url: group.value, kind: group.kind === 'repo' ? 'baseurl' : 'mirrorlist', baseurls: group.kind === 'repo' ? [group.value] : [], name: null, allowedHosts })
+    }
+  }
+  options.repos = dedupe(specs)
+  if (options.repos.length === 0) throw new UsageError('nothing to ingest: give --config FILE, or --repo URL --product ID')
+  return options
+}

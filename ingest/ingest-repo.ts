@@ -1,0 +1,302 @@
+// Ingests one repo exactly as yum reads it: repomd.xml, the updateinfo entry, download, size and checksum,
+// decompression by magic bytes, streaming parse; all of it written in one transaction or not at all.
+import { createReadStream } from 'node:fs'
+import { open, readFile, rm, stat } from 'node:fs/promises'
+import { join, relative, isAbsolute } from 'node:path'
+import { Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { fileURLToPath } from 'node:url'
+import type { AdvisoryStore, RepoCounts } from '../db/advisory-store.js'
+import type { RepoState, RepoStore } from '../db/repo-store.js'
+import { checksumFile, createChecksum } from './checksum.js'
+import type { RepoSpec } from './config.js'
+import { compressionFromName, createDecompressor, detectCompression, type Compression } from './decompress.js'
+import { download, FetchError, toLocation, type FetchOptions, type Location } from './fetcher.js'
+import { normalizeUpdate } from './normalize.js'
+import { parseRepomd, type UpdateinfoEntry } from './repomd.js'
+import { UpdateinfoParser } from './updateinfo-parser.js'
+import { decodeXmlText } from './xml-text.js'
+
+export interface IngestLimits {
+  maxDecompressedBytes: number
+  maxTextRun: number
+  maxMirrorlistBytes: number
+  maxRepomdBytes: number
+}
+
+export const defaultLimits: IngestLimits = {
+  maxDecompressedBytes: 1024 ** 3,
+  maxTextRun: 64 * 1024 * 1024,
+  maxMirrorlistBytes: 1024 * 1024,
+  maxRepomdBytes: 16 * 1024 * 1024
+}
+
+export interface Logger {
+  info: (message: string) => void
+  warn: (message: string) => void
+}
+
+export type Progress =
+  | { phase: 'download', repo: RepoSpec, bytes: number }
+  | { phase: 'parse', repo: RepoSpec, bytes: number, total: number, advisories: number }
+
+export interface RepoContext {
+  advisories: AdvisoryStore
+  repos: RepoStore
+  runId: number
+  fetch: FetchOptions
+  limits: IngestLimits
+  tempDir: string
+  log: Logger
+  onProgress?: (progress: Progress) => void
+  now: () => string
+}
+
+export interface RepoResult extends RepoCounts {
+  product: string
+  url: string
+  status: 'ok' | 'unchanged' | 'failed'
+  error: string | null
+  checksum: string | null
+  warnings: number
+}
+
+export class IngestError extends Error {}
+
+const maxLoggedWarnings = 20
+
+function ensureSlash (url: string): string {
+  return url.endsWith('/') ? url : `${url}/`
+}
+
+function rootUrl (base: string): string {
+  return ensureSlash(toLocation(base).url)
+}
+
+async function readSmall (location: Location, ctx: RepoContext, name: string, maxBytes: number, conditional = {}): Promise<{ text: string | null, etag: string | null, lastModified: string | null }> {
+  const dest = join(ctx.tempDir, name)
+  const got = await download(location, dest, { ...ctx.fetch, maxBytes }, conditional)
+  if (got.notModified) return { text: null, etag: got.etag, lastModified: got.lastModified }
+  const text = await readFile(got.path, 'utf8')
+  return { text, etag: got.etag, lastModified: got.lastModified }
+}
+
+async function candidateBases (spec: RepoSpec, ctx: RepoContext): Promise<string[]> {
+  if (spec.kind === 'baseurl') return spec.baseurls
+  let body: string | null
+  try {
+    body = (await readSmall(toLocation(spec.url), ctx, 'mirrorlist', ctx.limits.maxMirrorlistBytes)).text
+  } catch (err) {
+    throw new IngestError(`mirrorlist: ${(err as Error).message}`)
+  }
+  const mirrors = (body ?? '').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'))
+  if (mirrors.length === 0) throw new IngestError(`the mirrorlist ${spec.url} lists no mirrors`)
+  return mirrors
+}
+
+/** The updateinfo URL, refused when it leaves the repo (file repos) or goes to a host not allowed. */
+export function resolveUpdateinfoLocation (root: string, entry: UpdateinfoEntry, allowedHosts: string[]): Location {
+  const base = entry.xmlBase === null ? root : ensureSlash(new URL(entry.xmlBase, root).href)
+  let target: URL
+  try {
+    target = new URL(entry.href, base)
+  } catch {
+    throw new IngestError(`repomd.xml: the updateinfo location "${entry.href}" is not a valid URL`)
+  }
+  const rootUrlObject = new URL(root)
+  if (rootUrlObject.protocol === 'file:') {
+    if (target.protocol !== 'file:') throw new IngestError(`repomd.xml: the updateinfo location ${target.href} leaves this file repo`)
+    const rel = relative(fileURLToPath(rootUrlObject), fileURLToPath(target))
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new IngestError(`repomd.xml: the updateinfo location "${entry.href}" escapes the repo root`)
+    return toLocation(target.href)
+  }
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+    throw new IngestError(`repomd.xml: the updateinfo location ${target.href} uses the ${target.protocol} scheme; only http and https are followed`)
+  }
+  if (target.host !== rootUrlObject.host && !allowedHosts.includes(target.hostname)) {
+    throw new IngestError(`repomd.xml: the updateinfo location points to host ${target.host}, which is not this repo's and not in allowedHosts`)
+  }
+  return toLocation(target.href)
+}
+
+async function readHead (path: string): Promise<Buffer> {
+  const handle = await open(path, 'r')
+  try {
+    const buffer = Buffer.alloc(8)
+    const { bytesRead } = await handle.read(buffer, 0, 8, 0)
+    return buffer.subarray(0, bytesRead)
+  } finally {
+    await handle.close()
+  }
+}
+
+const compressionNames: Record<Compression, string> = { gzip: 'gzip', bzip2: 'bzip2', xz: 'xz', zstd: 'zstd', zchunk: 'zchunk', none: 'uncompressed' }
+
+export async function ingestRepo (spec: RepoSpec, ctx: RepoContext): Promise<RepoResult> {
+  const state = ctx.repos.ensureRepo(spec.productId, spec.productName, spec.url, spec.kind, spec.name, ctx.now())
+  const result: RepoResult = { product: spec.productId, url: spec.url, status: 'failed', added: 0, changed: 0, unchanged: 0, withdrawn: 0, skipped: 0, error: null, checksum: null, warnings: 0 }
+  try {
+    await ingestInto(spec, state, ctx, result)
+  } catch (err) {
+    result.status = 'failed'
+    result.error = `${spec.productId} repo ${spec.url}: ${(err as Error).message}`
+    Object.assign(result, { added: 0, changed: 0, unchanged: 0, withdrawn: 0, skipped: 0 })
+    ctx.repos.saveFailure(state.id, result.error, ctx.now())
+  }
+  return result
+}
+
+async function ingestInto (spec: RepoSpec, state: RepoState, ctx: RepoContext, result: RepoResult): Promise<void> {
+  const bases = await candidateBases(spec, ctx)
+  const failures: string[] = []
+  for (const base of bases) {
+    let root: string
+    try { root = rootUrl(base) } catch (err) { failures.push(`${base}: ${(err as Error).message}`); continue }
+    // Conditional requests only make sense against the mirror that answered last time.
+    const conditional = root === state.base_url && state.checksum !== null ? { etag: state.repomd_etag, lastModified: state.repomd_last_modified } : {}
+    let repomd
+    try {
+      repomd = await readSmall(toLocation(new URL('repodata/repomd.xml', root).href), ctx, 'repomd.xml', ctx.limits.maxRepomdBytes, conditional)
+    } catch (err) {
+      if (err instanceof FetchError) { failures.push(`${root}: ${err.message}`); continue }
+      throw err
+    }
+    return await ingestFromMirror(spec, state, ctx, result, root, repomd)
+  }
+  throw new IngestError(bases.length === 1 ? failures[0]! : `no mirror answered: ${failures.join('; ')}`)
+}
+
+async function ingestFromMirror (spec: RepoSpec, state: RepoState, ctx: RepoContext, result: RepoResult, root: string,
+  repomd: { text: string | null, etag: string | null, lastModified: string | null }): Promise<void> {
+  const { log } = ctx
+  const saveUnchanged = (): void => {
+    ctx.repos.saveSuccess({ id: state.id, baseUrl: root, updateinfoUrl: null, checksumType: state.checksum_type, checksum: state.checksum, etag: repomd.etag, lastModified: repomd.lastModified, status: 'unchanged', now: ctx.now() })
+    result.status = 'unchanged'
+    result.checksum = state.checksum
+  }
+  if (repomd.text === null) {
+    log.info(`${spec.productId} ${root}: repomd.xml not modified since the last run`)
+    saveUnchanged()
+    return
+  }
+  const { updateinfo } = parseRepomd(repomd.text)
+  if (updateinfo === null) log.info(`${spec.productId} ${root}: repomd.xml has no updateinfo entry; the repo publishes no advisories`)
+  const checksum = updateinfo?.checksum ?? null
+  if (checksum !== null && checksum.value === state.checksum && checksum.type === state.checksum_type) {
+    log.info(`${spec.productId} ${root}: updateinfo unchanged (${checksum.type} ${checksum.value.slice(0, 12)}…)`)
+    saveUnchanged()
+    return
+  }
+
+  let path: string | null = null
+  let updateinfoUrl: string | null = null
+  let compression: Compression = 'none'
+  if (updateinfo !== null) {
+    const location = resolveUpdateinfoLocation(root, updateinfo, spec.allowedHosts)
+    updateinfoUrl = location.url
+    if (compressionFromName(updateinfo.href) === 'zchunk') createDecompressor('zchunk') // throws "unsupported"
+    const got = await download(location, join(ctx.tempDir, 'updateinfo'), ctx.fetch)
+    path = got.path
+    ctx.onProgress?.({ phase: 'download', repo: spec, bytes: got.size })
+    if (updateinfo.size !== null && got.size !== updateinfo.size) {
+      throw new IngestError(`size mismatch for ${location.url}: repomd.xml says ${updateinfo.size} bytes, got ${got.size}`)
+    }
+    if (checksum !== null) {
+      const actual = await checksumFile(path, checksum.type)
+      if (actual !== checksum.value) throw new IngestError(`${checksum.type} checksum mismatch for ${location.url}: repomd.xml says ${checksum.value}, the file has ${actual}`)
+    }
+    compression = detectCompression(await readHead(path))
+    const claimed = compressionFromName(updateinfo.href)
+    if (claimed !== null && claimed !== compression) {
+      throw new IngestError(`${location.url} is not compressed as its name claims: the name says ${compressionNames[claimed]}, the content is ${compressionNames[compression]}`)
+    }
+  }
+
+  const writer = ctx.advisories.beginRepo(spec.productId, state.id, ctx.runId, ctx.now())
+  try {
+    let warnings = 0
+    const warn = (message: string): void => {
+      warnings++
+      if (warnings <= maxLoggedWarnings) log.warn(`${spec.productId} ${root}: ${message}`)
+    }
+    if (path !== null && updateinfo !== null) {
+      await parseInto(path, compression, updateinfo, ctx, spec, writer, warn)
+    }
+    if (warnings > maxLoggedWarnings) log.warn(`${spec.productId} ${root}: ${warnings - maxLoggedWarnings} more warnings not shown`)
+    ctx.repos.saveSuccess({ id: state.id, baseUrl: root, updateinfoUrl, checksumType: checksum?.type ?? null, checksum: checksum?.value ?? null, etag: repomd.etag, lastModified: repomd.lastModified, status: 'ok', now: ctx.now() })
+    const counts = writer.commit()
+    Object.assign(result, counts, { status: 'ok', checksum: checksum?.value ?? null, warnings })
+  } catch (err) {
+    writer.rollback()
+    throw err
+  } finally {
+    if (path !== null && path.startsWith(ctx.tempDir)) await rm(path, { force: true })
+  }
+}
+
+async function parseInto (path: string, compression: Compression, entry: UpdateinfoEntry, ctx: RepoContext, spec: RepoSpec,
+  writer: ReturnType<AdvisoryStore['beginRepo']>, warn: (message: string) => void): Promise<void> {
+  const openHash = entry.openChecksum !== null ? createChecksum(entry.openChecksum.type) : null
+  let openSize = 0
+  let compressedRead = 0
+  const limit = ctx.limits.maxDecompressedBytes
+  const meter = new Transform({
+    transform (chunk: Buffer, _enc, done) {
+      openSize += chunk.length
+      if (openSize > limit) {
+        done(new IngestError(`the decompressed updateinfo passes the ${limit}-byte limit (a decompression bomb, or raise --max-decompressed-size)`))
+        return
+      }
+      openHash?.update(chunk)
+      done(null, chunk)
+    }
+  })
+  const source = createReadStream(path, { highWaterMark: 256 * 1024 })
+  source.on('data', (chunk) => { compressedRead += chunk.length })
+  const decompressor = createDecompressor(compression)
+  let failedIn: string | null = null
+  decompressor?.on('error', () => { failedIn ??= compression })
+
+  const parser = new UpdateinfoParser({
+    onUpdate: (raw) => {
+      const normalized = normalizeUpdate(raw)
+      if (normalized === null) {
+        warn(`an <update> without an id (line ${raw.line}) was skipped`)
+        writer.counts.skipped++
+        return
+      }
+      for (const w of normalized.warnings) warn(w)
+      if (writer.write(normalized.advisory) === 'duplicate') {
+        warn(`${normalized.advisory.id} appears more than once; the first occurrence is kept (line ${raw.line})`)
+      }
+    }
+  })
+  let lastReport = 0
+  const total = (await stat(path)).size
+  try {
+    await pipeline(
+      ...(decompressor === null ? [source, meter] : [source, decompressor, meter]) as [typeof source, Transform],
+      async function (bytes: AsyncIterable<Buffer>) {
+        for await (const text of decodeXmlText(bytes, { maxTextRun: ctx.limits.maxTextRun })) {
+          parser.write(text)
+          if (ctx.onProgress !== undefined && parser.updates - lastReport >= 500) {
+            lastReport = parser.updates
+            ctx.onProgress({ phase: 'parse', repo: spec, bytes: compressedRead, total, advisories: parser.updates })
+          }
+        }
+        parser.end()
+      }
+    )
+  } catch (err) {
+    if (failedIn !== null) throw new IngestError(`${failedIn} data is corrupt or truncated: ${(err as Error).message}`)
+    throw err
+  }
+  ctx.onProgress?.({ phase: 'parse', repo: spec, bytes: total, total, advisories: parser.updates })
+  if (entry.openSize !== null && openSize !== entry.openSize) {
+    throw new IngestError(`open-size mismatch: repomd.xml says ${entry.openSize} bytes decompressed, got ${openSize}`)
+  }
+  if (openHash !== null && entry.openChecksum !== null) {
+    const actual = openHash.digest('hex')
+    if (actual !== entry.openChecksum.value) throw new IngestError(`open-checksum (${entry.openChecksum.type}) mismatch: repomd.xml says ${entry.openChecksum.value}, the decompressed file has ${actual}`)
+  }
+}

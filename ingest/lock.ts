@@ -1,0 +1,31 @@
+// One ingest at a time per database. The lock is an exclusive SQLite lock on a side file, so the
+// operating system releases it when the process dies, even by SIGKILL: no stale lock files.
+import Database from 'better-sqlite3'
+
+export class LockError extends Error {}
+
+export interface IngestLock { release: () => void }
+
+export function acquireIngestLock (dbPath: string, waitMs: number): IngestLock {
+  const lockPath = `${dbPath}.ingest-lock`
+  const lockDb = new Database(lockPath)
+  lockDb.pragma(`busy_timeout = ${Math.max(0, waitMs)}`)
+  lockDb.pragma('locking_mode = EXCLUSIVE')
+  try {
+    lockDb.exec('BEGIN EXCLUSIVE')
+  } catch (err) {
+    lockDb.close()
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+      throw new LockError(`another ingest is running on ${dbPath} (lock ${lockPath} is held)${waitMs > 0 ? ` and did not finish within ${waitMs} ms` : ''}; try again when it has finished, or pass --wait`)
+    }
+    throw err
+  }
+  return {
+    release: () => {
+      if (lockDb.open) {
+        lockDb.exec('ROLLBACK')
+        lockDb.close()
+      }
+    }
+  }
+}

@@ -1,0 +1,89 @@
+// Reads repodata/repomd.xml and finds the updateinfo entry (type="updateinfo", never updateinfo_zck).
+import { XMLParser, XMLValidator } from 'fast-xml-parser'
+
+export class RepomdError extends Error {}
+
+export interface ChecksumSpec { type: string, value: string }
+
+export interface UpdateinfoEntry {
+  href: string
+  xmlBase: string | null
+  checksum: ChecksumSpec | null
+  openChecksum: ChecksumSpec | null
+  size: number | null
+  openSize: number | null
+  timestamp: string | null
+}
+
+export interface Repomd {
+  revision: string | null
+  updateinfo: UpdateinfoEntry | null
+}
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  removeNSPrefix: true,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  processEntities: true,
+  htmlEntities: false,
+  isArray: (name) => name === 'data'
+})
+
+type Node = Record<string, unknown>
+
+function text (value: unknown): string | null {
+  if (value === undefined || value === null) return null
+  if (typeof value === 'string') return value.trim()
+  if (typeof value === 'object' && '#text' in (value as Node)) return String((value as Node)['#text']).trim()
+  return ''
+}
+
+function checksum (value: unknown, what: string): ChecksumSpec | null {
+  if (value === undefined) return null
+  const node = (typeof value === 'object' && value !== null ? value : { '#text': value }) as Node
+  const hex = text(node)
+  const type = typeof node['@type'] === 'string' ? (node['@type']).trim().toLowerCase() : 'sha256'
+  if (hex === null || hex === '') throw new RepomdError(`repomd.xml: the updateinfo ${what} is empty`)
+  return { type, value: hex.toLowerCase() }
+}
+
+function integer (value: unknown, what: string): number | null {
+  const t = text(value)
+  if (t === null || t === '') return null
+  if (!/^\d+$/.test(t)) throw new RepomdError(`repomd.xml: the updateinfo ${what} "${t}" is not a number`)
+  return Number(t)
+}
+
+export function parseRepomd (xml: string): Repomd {
+  // Only XML's five entities are allowed: refuse any DTD rather than trust the parser's entity handling.
+  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new RepomdError('repomd.xml contains a DOCTYPE or entity declaration, which is not accepted')
+  const valid = XMLValidator.validate(xml)
+  if (valid !== true) {
+    throw new RepomdError(`repomd.xml is not valid XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`)
+  }
+  const doc = parser.parse(xml) as Node
+  const repomd = doc.repomd
+  if (repomd === undefined) throw new RepomdError('repomd.xml has no <repomd> root element')
+  const root = (typeof repomd === 'object' && repomd !== null ? repomd : {}) as Node
+  const entries = (Array.isArray(root.data) ? root.data : []) as Node[]
+  const entry = entries.find((d) => typeof d === 'object' && d !== null && d['@type'] === 'updateinfo')
+  if (entry === undefined) return { revision: text(root.revision), updateinfo: null }
+  const location = entry.location as Node | undefined
+  const href = typeof location?.['@href'] === 'string' ? location['@href'].trim() : ''
+  if (href === '') throw new RepomdError('repomd.xml: the updateinfo entry has no <location href>')
+  const xmlBase = typeof location?.['@base'] === 'string' ? location['@base'].trim() : null
+  return {
+    revision: text(root.revision),
+    updateinfo: {
+      href,
+      xmlBase: xmlBase === '' ? null : xmlBase,
+      checksum: checksum(entry.checksum, 'checksum'),
+      openChecksum: checksum(entry['open-checksum'], 'open-checksum'),
+      size: integer(entry.size, 'size'),
+      openSize: integer(entry['open-size'], 'open-size'),
+      timestamp: text(entry.timestamp)
+    }
+  }
+}

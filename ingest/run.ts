@@ -1,0 +1,83 @@
+// One ingest run: take the lock, migrate, ingest every repo (a failed repo does not stop the others),
+// and record each repo's outcome in the run log. Stops between repos when asked to (SIGTERM, Ctrl-C).
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { AdvisoryStore } from '../db/advisory-store.js'
+import { migrate } from '../db/migrate.js'
+import { openDatabase } from '../db/open.js'
+import { RepoStore } from '../db/repo-store.js'
+import type { RepoSpec } from './config.js'
+import { defaultFetchOptions, type FetchOptions } from './fetcher.js'
+import { defaultLimits, ingestRepo, type IngestLimits, type Logger, type Progress, type RepoResult } from './ingest-repo.js'
+import { acquireIngestLock } from './lock.js'
+
+export interface RunOptions {
+  dbPath: string
+  repos: RepoSpec[]
+  fetch?: Partial<FetchOptions>
+  limits?: Partial<IngestLimits>
+  log?: Logger
+  onProgress?: (progress: Progress) => void
+  onRepoStart?: (repo: RepoSpec) => void
+  onRepoDone?: (result: RepoResult) => void
+  /** Aborting lets the current repo finish its transaction, then skips the rest. */
+  signal?: AbortSignal
+  lockWaitMs?: number
+}
+
+export interface RunSummary {
+  runId: number
+  repos: RepoResult[]
+  interrupted: boolean
+}
+
+export const silentLogger: Logger = { info: () => {}, warn: () => {} }
+
+const nowIso = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
+
+export async function runIngest (options: RunOptions): Promise<RunSummary> {
+  const lock = acquireIngestLock(options.dbPath, options.lockWaitMs ?? 0)
+  const db = openDatabase(options.dbPath)
+  const tempDir = await mkdtemp(join(tmpdir(), 'llsc-ingest-'))
+  try {
+    migrate(db)
+    const repoStore = new RepoStore(db)
+    const advisoryStore = new AdvisoryStore(db)
+    const runId = repoStore.startRun(nowIso())
+    const results: RepoResult[] = []
+    let interrupted = false
+    for (const spec of options.repos) {
+      const startedAt = nowIso()
+      let result: RepoResult
+      if (options.signal?.aborted === true) {
+        interrupted = true
+        result = { product: spec.productId, url: spec.url, status: 'failed', added: 0, changed: 0, unchanged: 0, withdrawn: 0, skipped: 0, error: 'not ingested: the run was interrupted', checksum: null, warnings: 0 }
+      } else {
+        options.onRepoStart?.(spec)
+        result = await ingestRepo(spec, {
+          advisories: advisoryStore,
+          repos: repoStore,
+          runId,
+          fetch: { ...defaultFetchOptions, ...options.fetch },
+          limits: { ...defaultLimits, ...options.limits },
+          tempDir,
+          log: options.log ?? silentLogger,
+          onProgress: options.onProgress,
+          now: nowIso
+        })
+      }
+      const repoId = repoStore.ensureRepo(spec.productId, spec.productName, spec.url, spec.kind, spec.name, startedAt).id
+      repoStore.log({ runId, repoId, url: spec.url, startedAt, finishedAt: nowIso(), status: result.status, checksum: result.checksum, added: result.added, changed: result.changed, unchanged: result.unchanged, withdrawn: result.withdrawn, skipped: result.skipped, error: result.error })
+      results.push(result)
+      options.onRepoDone?.(result)
+    }
+    const failed = results.some((r) => r.status === 'failed')
+    repoStore.finishRun(runId, interrupted ? 'interrupted' : failed ? 'failed' : 'ok', nowIso())
+    return { runId, repos: results, interrupted }
+  } finally {
+    db.close()
+    lock.release()
+    await rm(tempDir, { recursive: true, force: true })
+  }
+}

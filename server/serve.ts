@@ -1,0 +1,11 @@
+// Listens on the configured address and stops cleanly on SIGTERM / Ctrl-C.
+import { buildApp } from './app.js'
+import type { ServerConfig } from './config.js'
+
+export async function serve (config: ServerConfig): Promise<void> {
+  const app = await buildApp({ dbPath: config.dbPath, logger: true })
+  const stop = (): void => { app.close().then(() => process.exit(0), () => process.exit(1)) }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  await app.listen({ host: config.host, port: config.port })
+}
