@@ -1,6 +1,7 @@
 // Builds the Fastify application over a read-only database; never listens (server/main.ts does).
 import fastifyStatic from '@fastify/static'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { assertSchemaCurrent } from '../db/migrate.js'
 import { openDatabase } from '../db/open.js'
@@ -12,6 +13,7 @@ export interface AppOptions { dbPath: string, logger?: boolean }
 
 export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   // The server only reads: ingests write through their own connection, WAL lets both run at once.
+  if (!existsSync(options.dbPath)) throw new Error(`database ${options.dbPath} does not exist: run "npm start" or "npm run ingest" first`)
   const db = openDatabase(options.dbPath, { readonly: true })
   assertSchemaCurrent(db)
   const summary = new SummaryStore(db)
