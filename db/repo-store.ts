@@ -44,6 +44,7 @@ export class RepoStore {
         last_run_at = @now, last_success_at = @now, last_status = @status, last_error = NULL WHERE id = @id`),
       saveFailure: db.prepare('UPDATE repo SET last_run_at = ?, last_status = \'failed\', last_error = ? WHERE id = ?'),
       startRun: db.prepare('INSERT INTO ingest_run (started_at) VALUES (?)'),
+      closeAbandoned: db.prepare("UPDATE ingest_run SET status = 'killed' WHERE status IS NULL"),
       finishRun: db.prepare('UPDATE ingest_run SET finished_at = ?, status = ? WHERE id = ?'),
       insertLog: db.prepare(`INSERT INTO ingest_log (run_id, repo_id, url, started_at, finished_at, status, checksum,
         added, changed, unchanged, withdrawn, skipped, error) VALUES (@runId, @repoId, @url, @startedAt, @finishedAt,
@@ -78,6 +79,11 @@ export class RepoStore {
 
   startRun (now: string): number {
     return Number(this.s.startRun.run(now).lastInsertRowid)
+  }
+
+  /** Runs still marked as running were killed: only the lock holder calls this. */
+  closeAbandonedRuns (): void {
+    this.s.closeAbandoned.run()
   }
 
   finishRun (runId: number, status: 'ok' | 'failed' | 'interrupted', now: string): void {

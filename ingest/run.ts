@@ -1,8 +1,6 @@
 // One ingest run: take the lock, migrate, ingest every repo (a failed repo does not stop the others),
 // and record each repo's outcome in the run log. Stops between repos when asked to (SIGTERM, Ctrl-C).
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { mkdir, rm } from 'node:fs/promises'
 import { AdvisoryStore } from '../db/advisory-store.js'
 import { migrate } from '../db/migrate.js'
 import { openDatabase } from '../db/open.js'
@@ -39,11 +37,15 @@ const nowIso = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
 export async function runIngest (options: RunOptions): Promise<RunSummary> {
   const lock = acquireIngestLock(options.dbPath, options.lockWaitMs ?? 0)
   const db = openDatabase(options.dbPath)
-  const tempDir = await mkdtemp(join(tmpdir(), 'llsc-ingest-'))
+  // Downloads go beside the database; holding the lock, whatever a killed run left there is ours to remove.
+  const tempDir = `${options.dbPath}.ingest-tmp`
   try {
+    await rm(tempDir, { recursive: true, force: true })
+    await mkdir(tempDir, { recursive: true })
     migrate(db)
     const repoStore = new RepoStore(db)
     const advisoryStore = new AdvisoryStore(db)
+    repoStore.closeAbandonedRuns()
     const runId = repoStore.startRun(nowIso())
     const results: RepoResult[] = []
     let interrupted = false

@@ -152,7 +152,7 @@ CREATE TABLE ingest_run (
   id           INTEGER PRIMARY KEY,
   started_at   TEXT NOT NULL,
   finished_at  TEXT,
-  status       TEXT                        -- ok, failed, interrupted; NULL while running
+  status       TEXT                        -- ok, failed, interrupted, killed; NULL while running
 ) STRICT;
 
 CREATE TABLE ingest_log (
