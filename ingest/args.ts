@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 import { defaultDbPath } from '../db/paths.js'
 import { checkProductId, dedupe, loadJsonConfig, reposFromRepoFile, type RepoSpec, type Variables } from './config.js'
 
-export class UsageError extends Error {}
+export class UsageError extends Error { override name = 'UsageError' }
 
 export const usage = `Usage: npm run ingest -- [options]
 

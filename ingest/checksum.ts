@@ -12,7 +12,7 @@ const algorithms: Record<string, string> = {
   md5: 'md5'
 }
 
-export class ChecksumError extends Error {}
+export class ChecksumError extends Error { override name = 'ChecksumError' }
 
 export function createChecksum (type: string): Hash {
   const algorithm = algorithms[type.toLowerCase()]

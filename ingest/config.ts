@@ -17,7 +17,7 @@ export interface RepoSpec {
   allowedHosts: string[]
 }
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error { override name = 'ConfigError' }
 
 export type Variables = Record<string, string | string[]>
 

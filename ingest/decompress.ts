@@ -8,7 +8,7 @@ import xzDecompress from 'xz-decompress'
 
 export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'zchunk' | 'none'
 
-export class UnsupportedCompressionError extends Error {}
+export class UnsupportedCompressionError extends Error { override name = 'UnsupportedCompressionError' }
 
 export function detectCompression (head: Buffer): Compression {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip'

@@ -61,7 +61,7 @@ export interface RepoResult extends RepoCounts {
   warnings: number
 }
 
-export class IngestError extends Error {}
+export class IngestError extends Error { override name = 'IngestError' }
 
 const maxLoggedWarnings = 20
 
@@ -273,21 +273,29 @@ async function parseInto (path: string, compression: Compression, entry: Updatei
   })
   let lastReport = 0
   const total = (await stat(path)).size
+  // pipeline() reports its own abort, not the consumer's error: keep the real cause.
+  let parseError: unknown = null
   try {
     await pipeline(
       ...(decompressor === null ? [source, meter] : [source, decompressor, meter]) as [typeof source, Transform],
       async function (bytes: AsyncIterable<Buffer>) {
-        for await (const text of decodeXmlText(bytes, { maxTextRun: ctx.limits.maxTextRun })) {
-          parser.write(text)
-          if (ctx.onProgress !== undefined && parser.updates - lastReport >= 500) {
-            lastReport = parser.updates
-            ctx.onProgress({ phase: 'parse', repo: spec, bytes: compressedRead, total, advisories: parser.updates })
+        try {
+          for await (const text of decodeXmlText(bytes, { maxTextRun: ctx.limits.maxTextRun })) {
+            parser.write(text)
+            if (ctx.onProgress !== undefined && parser.updates - lastReport >= 500) {
+              lastReport = parser.updates
+              ctx.onProgress({ phase: 'parse', repo: spec, bytes: compressedRead, total, advisories: parser.updates })
+            }
           }
+          parser.end()
+        } catch (err) {
+          parseError = err
+          throw err
         }
-        parser.end()
       }
     )
   } catch (err) {
+    if (parseError !== null) throw parseError
     if (failedIn !== null) throw new IngestError(`${failedIn} data is corrupt or truncated: ${(err as Error).message}`)
     throw err
   }

@@ -2,7 +2,7 @@
 // operating system releases it when the process dies, even by SIGKILL: no stale lock files.
 import Database from 'better-sqlite3'
 
-export class LockError extends Error {}
+export class LockError extends Error { override name = 'LockError' }
 
 export interface IngestLock { release: () => void }
 

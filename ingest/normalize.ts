@@ -63,7 +63,7 @@ function optional (raw: string | undefined): string | null {
   return text === '' ? null : text
 }
 
-// Long text keeps its inner layout (paragraphs) but not the indentation around it.
+// Long text keeps its layout (paragraphs, indentation) but drops surrounding blank lines and trailing space.
 function prose (raw: string | undefined): string | null {
   if (raw === undefined) return null
   const text = decodeNumericReferences(raw).replace(/\r\n?/g, '\n').replace(/^\s*\n/, '').trimEnd()

@@ -8,7 +8,7 @@ export interface RepoFileSection {
   enabled: boolean
 }
 
-export class RepoFileError extends Error {}
+export class RepoFileError extends Error { override name = 'RepoFileError' }
 
 export function parseRepoFile (text: string, fileName: string): RepoFileSection[] {
   const sections: RepoFileSection[] = []

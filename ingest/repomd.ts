@@ -1,7 +1,7 @@
 // Reads repodata/repomd.xml and finds the updateinfo entry (type="updateinfo", never updateinfo_zck).
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 
-export class RepomdError extends Error {}
+export class RepomdError extends Error { override name = 'RepomdError' }
 
 export interface ChecksumSpec { type: string, value: string }
 
@@ -61,13 +61,17 @@ export function parseRepomd (xml: string): Repomd {
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new RepomdError('repomd.xml contains a DOCTYPE or entity declaration, which is not accepted')
   const valid = XMLValidator.validate(xml)
   if (valid !== true) {
-    throw new RepomdError(`repomd.xml is not valid XML: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col})`)
+    const where = valid.err.col === undefined ? `line ${valid.err.line}` : `line ${valid.err.line}, column ${valid.err.col}`
+    throw new RepomdError(`repomd.xml is not valid XML: ${valid.err.msg} (${where})`)
   }
   const doc = parser.parse(xml) as Node
   const repomd = doc.repomd
   if (repomd === undefined) throw new RepomdError('repomd.xml has no <repomd> root element')
   const root = (typeof repomd === 'object' && repomd !== null ? repomd : {}) as Node
   const entries = (Array.isArray(root.data) ? root.data : []) as Node[]
+  // A real repo always lists primary metadata; an empty repomd is a broken mirror, and reading it as
+  // "no advisories" would withdraw the whole product.
+  if (entries.length === 0) throw new RepomdError('repomd.xml lists no metadata at all (no <data> entries): refusing it as a broken repo')
   const entry = entries.find((d) => typeof d === 'object' && d !== null && d['@type'] === 'updateinfo')
   if (entry === undefined) return { revision: text(root.revision), updateinfo: null }
   const location = entry.location as Node | undefined

@@ -44,7 +44,7 @@ export interface RawUpdate {
   collections: RawCollection[]
 }
 
-export class UpdateinfoSyntaxError extends Error {}
+export class UpdateinfoSyntaxError extends Error { override name = 'UpdateinfoSyntaxError' }
 
 type UpdateText = 'id' | 'title' | 'severity' | 'summary' | 'description' | 'solution' | 'rights' | 'release' | 'pushcount' | 'rebootSuggested'
 const updateTextElements: Record<string, UpdateText> = {

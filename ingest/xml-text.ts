@@ -1,7 +1,7 @@
 // Bytes to XML text for the parser: the encoding from the BOM (UTF-8 or UTF-16), strict decoding
 // (invalid bytes are an error, never U+FFFD), and a cap on one text run so memory stays bounded.
 
-export class XmlTextError extends Error {}
+export class XmlTextError extends Error { override name = 'XmlTextError' }
 
 export interface XmlTextOptions {
   /** Longest run of characters without markup, e.g. one description. */
