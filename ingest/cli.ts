@@ -43,8 +43,15 @@ async function runOnce (options: CliOptions, signal: AbortSignal): Promise<RunSu
     },
     onProgress: (p) => {
       if (bar === null) return
-      if (p.phase === 'download') bar.setTotal(Math.max(1, Math.ceil(p.bytes / 1024)))
-      else { bar.setTotal(Math.max(1, Math.ceil(p.total / 1024))); bar.update(Math.ceil(p.bytes / 1024), { advisories: p.advisories }) }
+      const kB = Math.ceil(p.bytes / 1024)
+      if (p.phase === 'download') {
+        // The size may be unknown while downloading: the bar grows with the bytes received.
+        bar.setTotal(Math.max(1, kB))
+        bar.update(kB)
+        return
+      }
+      bar.setTotal(Math.max(1, Math.ceil(p.total / 1024)))
+      bar.update(kB, { advisories: p.advisories })
     },
     onRepoDone: (result: RepoResult) => {
       bar?.stop()

@@ -13,6 +13,8 @@ export interface FetchOptions {
   userAgent: string
   maxRedirects: number
   backoffMs: number
+  /** Called as body bytes arrive, with the total so far (progress display). */
+  onBytes?: (bytes: number) => void
 }
 
 export const defaultFetchOptions: FetchOptions = {
@@ -147,6 +149,7 @@ async function httpDownload (startUrl: string, dest: string, options: FetchOptio
         transform (chunk: Buffer, _enc, done) {
           arm()
           size += chunk.length
+          options.onBytes?.(size)
           if (size > options.maxBytes) done(new FetchError(`${url} sends more than the ${options.maxBytes}-byte download limit`, 413))
           else done(null, chunk)
         }

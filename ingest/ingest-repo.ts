@@ -148,22 +148,24 @@ export async function ingestRepo (spec: RepoSpec, ctx: RepoContext): Promise<Rep
 
 async function ingestInto (spec: RepoSpec, state: RepoState, ctx: RepoContext, result: RepoResult): Promise<void> {
   const bases = await candidateBases(spec, ctx)
-  const failures: string[] = []
+  const failures: Array<{ base: string, message: string }> = []
   for (const base of bases) {
     let root: string
-    try { root = rootUrl(base) } catch (err) { failures.push(`${base}: ${(err as Error).message}`); continue }
+    try { root = rootUrl(base) } catch (err) { failures.push({ base, message: (err as Error).message }); continue }
     // Conditional requests only make sense against the mirror that answered last time.
     const conditional = root === state.base_url && state.checksum !== null ? { etag: state.repomd_etag, lastModified: state.repomd_last_modified } : {}
     let repomd
     try {
       repomd = await readSmall(toLocation(new URL('repodata/repomd.xml', root).href), ctx, 'repomd.xml', ctx.limits.maxRepomdBytes, conditional)
     } catch (err) {
-      if (err instanceof FetchError) { failures.push(`${root}: ${err.message}`); continue }
+      if (err instanceof FetchError) { failures.push({ base: root, message: err.message }); continue }
       throw err
     }
     return await ingestFromMirror(spec, state, ctx, result, root, repomd)
   }
-  throw new IngestError(bases.length === 1 ? failures[0]! : `no mirror answered: ${failures.join('; ')}`)
+  throw new IngestError(bases.length === 1
+    ? failures[0]!.message
+    : `no mirror answered: ${failures.map((f) => `${f.base}: ${f.message}`).join('; ')}`)
 }
 
 async function ingestFromMirror (spec: RepoSpec, state: RepoState, ctx: RepoContext, result: RepoResult, root: string,
@@ -195,7 +197,8 @@ async function ingestFromMirror (spec: RepoSpec, state: RepoState, ctx: RepoCont
     const location = resolveUpdateinfoLocation(root, updateinfo, spec.allowedHosts)
     updateinfoUrl = location.url
     if (compressionFromName(updateinfo.href) === 'zchunk') createDecompressor('zchunk') // throws "unsupported"
-    const got = await download(location, join(ctx.tempDir, 'updateinfo'), ctx.fetch)
+    const onBytes = (bytes: number): void => { ctx.onProgress?.({ phase: 'download', repo: spec, bytes }) }
+    const got = await download(location, join(ctx.tempDir, 'updateinfo'), { ...ctx.fetch, onBytes })
     path = got.path
     ctx.onProgress?.({ phase: 'download', repo: spec, bytes: got.size })
     if (updateinfo.size !== null && got.size !== updateinfo.size) {

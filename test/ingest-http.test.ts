@@ -107,7 +107,7 @@ t.test('HTTP status codes, retries, timeouts, redirects and size limits', async 
     const db = freshDb()
     const r = (await ingest(db, [baseurlSpec(url)])).repos[0]!
     t.same(counts(r), { status: 'failed', added: 0, changed: 0, unchanged: 0, withdrawn: 0, skipped: 0 })
-    t.equal(r.error, `rocky8 repo ${url}: ${url}: HTTP 404 Not Found: ${server.url(repomd)} does not exist`)
+    t.equal(r.error, `rocky8 repo ${url}: HTTP 404 Not Found: ${server.url(repomd)} does not exist`)
     t.equal(server.count(repomd), 1, 'a 404 is not retried')
     t.same(readRows(db, 'SELECT last_status, last_error FROM repo'), [{ last_status: 'failed', last_error: r.error }])
     t.same(readRows(db, 'SELECT count(*) AS n FROM advisory'), [{ n: 0 }])

@@ -72,7 +72,7 @@ t.test('--json: only JSON on stdout, exit statuses 0, 1 and 2', async (t) => {
     t.equal(res.code, 1, res.stderr)
     t.same(parseJsonSummary(res), {
       repos: [
-        { product: 'gone', url: missing, status: 'failed', added: 0, changed: 0, unchanged: 0, withdrawn: 0, skipped: 0, error: `gone repo ${missing}: ${missing}: HTTP 404 Not Found: ${missing}repodata/repomd.xml does not exist` },
+        { product: 'gone', url: missing, status: 'failed', added: 0, changed: 0, unchanged: 0, withdrawn: 0, skipped: 0, error: `gone repo ${missing}: HTTP 404 Not Found: ${missing}repodata/repomd.xml does not exist` },
         { product: 'rocky8', url: good, status: 'ok', added: 4, changed: 0, unchanged: 0, withdrawn: 0, skipped: 0, error: null }
       ]
     })
