@@ -2,15 +2,15 @@
 // decompression by magic bytes, streaming parse; all of it written in one transaction or not at all.
 import { createReadStream } from 'node:fs'
 import { open, readFile, rm, stat } from 'node:fs/promises'
-import { join, relative, isAbsolute } from 'node:path'
-import { Transform } from 'node:stream'
+import { isAbsolute, join, relative, sep } from 'node:path'
+import { PassThrough, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import type { AdvisoryStore, RepoCounts } from '../db/advisory-store.js'
 import type { RepoState, RepoStore } from '../db/repo-store.js'
 import { checksumFile, createChecksum } from './checksum.js'
 import type { RepoSpec } from './config.js'
-import { compressionFromName, createDecompressor, detectCompression, type Compression } from './decompress.js'
+import { compressionFromName, createDecompressor, detectCompression, UnsupportedCompressionError, zchunkUnsupported, type Compression } from './decompress.js'
 import { download, FetchError, toLocation, type FetchOptions, type Location } from './fetcher.js'
 import { normalizeUpdate } from './normalize.js'
 import { parseRepomd, type UpdateinfoEntry } from './repomd.js'
@@ -96,9 +96,9 @@ async function candidateBases (spec: RepoSpec, ctx: RepoContext): Promise<string
 
 /** The updateinfo URL, refused when it leaves the repo (file repos) or goes to a host not allowed. */
 export function resolveUpdateinfoLocation (root: string, entry: UpdateinfoEntry, allowedHosts: string[]): Location {
-  const base = entry.xmlBase === null ? root : ensureSlash(new URL(entry.xmlBase, root).href)
   let target: URL
   try {
+    const base = entry.xmlBase === null ? root : ensureSlash(new URL(entry.xmlBase, root).href)
     target = new URL(entry.href, base)
   } catch {
     throw new IngestError(`repomd.xml: the updateinfo location "${entry.href}" is not a valid URL`)
@@ -107,7 +107,7 @@ export function resolveUpdateinfoLocation (root: string, entry: UpdateinfoEntry,
   if (rootUrlObject.protocol === 'file:') {
     if (target.protocol !== 'file:') throw new IngestError(`repomd.xml: the updateinfo location ${target.href} leaves this file repo`)
     const rel = relative(fileURLToPath(rootUrlObject), fileURLToPath(target))
-    if (rel.startsWith('..') || isAbsolute(rel)) throw new IngestError(`repomd.xml: the updateinfo location "${entry.href}" escapes the repo root`)
+    if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) throw new IngestError(`repomd.xml: the updateinfo location "${entry.href}" escapes the repo root`)
     return toLocation(target.href)
   }
   if (target.protocol !== 'http:' && target.protocol !== 'https:') {
@@ -132,8 +132,7 @@ async function readHead (path: string): Promise<Buffer> {
 
 const compressionNames: Record<Compression, string> = { gzip: 'gzip', bzip2: 'bzip2', xz: 'xz', zstd: 'zstd', zchunk: 'zchunk', none: 'uncompressed' }
 
-export async function ingestRepo (spec: RepoSpec, ctx: RepoContext): Promise<RepoResult> {
-  const state = ctx.repos.ensureRepo(spec.productId, spec.productName, spec.url, spec.kind, spec.name, ctx.now())
+export async function ingestRepo (spec: RepoSpec, state: RepoState, ctx: RepoContext): Promise<RepoResult> {
   const result: RepoResult = { product: spec.productId, url: spec.url, status: 'failed', added: 0, changed: 0, unchanged: 0, withdrawn: 0, skipped: 0, error: null, checksum: null, warnings: 0 }
   try {
     await ingestInto(spec, state, ctx, result)
@@ -196,7 +195,7 @@ async function ingestFromMirror (spec: RepoSpec, state: RepoState, ctx: RepoCont
   if (updateinfo !== null) {
     const location = resolveUpdateinfoLocation(root, updateinfo, spec.allowedHosts)
     updateinfoUrl = location.url
-    if (compressionFromName(updateinfo.href) === 'zchunk') createDecompressor('zchunk') // throws "unsupported"
+    if (compressionFromName(updateinfo.href) === 'zchunk') throw new UnsupportedCompressionError(zchunkUnsupported)
     const onBytes = (bytes: number): void => { ctx.onProgress?.({ phase: 'download', repo: spec, bytes }) }
     const got = await download(location, join(ctx.tempDir, 'updateinfo'), { ...ctx.fetch, onBytes })
     path = got.path
@@ -254,8 +253,12 @@ async function parseInto (path: string, compression: Compression, entry: Updatei
       done(null, chunk)
     }
   })
+  // Counted inside the pipeline: a 'data' listener would start the file flowing before it is piped.
+  const total = (await stat(path)).size
   const source = createReadStream(path, { highWaterMark: 256 * 1024 })
-  source.on('data', (chunk) => { compressedRead += chunk.length })
+  const counter = new Transform({
+    transform (chunk: Buffer, _enc, done) { compressedRead += chunk.length; done(null, chunk) }
+  })
   const decompressor = createDecompressor(compression)
   let failedIn: string | null = null
   decompressor?.on('error', () => { failedIn ??= compression })
@@ -275,12 +278,14 @@ async function parseInto (path: string, compression: Compression, entry: Updatei
     }
   })
   let lastReport = 0
-  const total = (await stat(path)).size
   // pipeline() reports its own abort, not the consumer's error: keep the real cause.
   let parseError: unknown = null
   try {
     await pipeline(
-      ...(decompressor === null ? [source, meter] : [source, decompressor, meter]) as [typeof source, Transform],
+      source,
+      counter,
+      decompressor ?? new PassThrough(),
+      meter,
       async function (bytes: AsyncIterable<Buffer>) {
         try {
           for await (const text of decodeXmlText(bytes, { maxTextRun: ctx.limits.maxTextRun })) {
