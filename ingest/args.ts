@@ -1,7 +1,7 @@
 // Command-line arguments of the ingest worker, validated once, with a clear message for each mistake.
 import { parseArgs } from 'node:util'
 import { defaultDbPath } from '../db/paths.js'
-import { checkProductId, dedupe, loadJsonConfig, reposFromRepoFile, type RepoSpec, type Variables } from './config.js'
+import { checkProductId, dedupe, expandVariables, label, loadJsonConfig, reposFromRepoFile, type RepoSpec, type Variables } from './config.js'
 
 export class UsageError extends Error { override name = 'UsageError' }
 
@@ -141,7 +141,11 @@ export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv = process.e
     if (group.kind === 'config') {
       specs.push(...reposFromRepoFile(group.value, product, variables, allowedHosts))
     } else {
-      specs.push({ productId: product.id, productName: product.name, url: group.value, kind: group.kind === 'repo' ? 'baseurl' : 'mirrorlist', baseurls: group.kind === 'repo' ? [group.value] : [], name: null, allowedHosts })
+      // $releasever / $basearch work here as in a configuration file; several --basearch give one repo each.
+      for (const { url, used } of expandVariables(group.value, variables, `--${group.kind} ${group.value}`)) {
+        const kind = group.kind === 'repo' ? 'baseurl' : 'mirrorlist'
+        specs.push({ productId: product.id, productName: product.name, url, kind, baseurls: kind === 'baseurl' ? [url] : [], name: label(null, used), allowedHosts })
+      }
     }
   }
   options.repos = dedupe(specs)

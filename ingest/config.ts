@@ -29,7 +29,7 @@ export function checkProductId (id: string, where: string): string {
 }
 
 /** Every combination of the list-valued variables the template uses. */
-function expand (template: string, variables: Variables, where: string): Array<{ url: string, used: Record<string, string> }> {
+export function expandVariables (template: string, variables: Variables, where: string): Array<{ url: string, used: Record<string, string> }> {
   const names = [...new Set([...template.matchAll(/\$\{?(\w+)\}?/g)].map((m) => m[1]!))]
   let results: Array<{ url: string, used: Record<string, string> }> = [{ url: template, used: {} }]
   for (const name of names) {
@@ -50,7 +50,7 @@ function locate (urlOrPath: string, baseDir: string): string {
   return resolve(baseDir, urlOrPath)
 }
 
-function label (name: string | null, used: Record<string, string>): string | null {
+export function label (name: string | null, used: Record<string, string>): string | null {
   const suffix = Object.values(used).join('/')
   if (name === null) return suffix === '' ? null : suffix
   return suffix === '' ? name : `${name} (${suffix})`
@@ -66,13 +66,13 @@ export function reposFromRepoFile (file: string, product: ProductInput, variable
   for (const section of parseRepoFile(text, file)) {
     const where = `${file} [${section.id}]`
     if (section.mirrorlist !== null) {
-      for (const { url, used } of expand(section.mirrorlist, variables, where)) {
+      for (const { url, used } of expandVariables(section.mirrorlist, variables, where)) {
         specs.push({ productId: product.id, productName: product.name, url: locate(url, baseDir), kind: 'mirrorlist', baseurls: [], name: label(section.name ?? section.id, used), allowedHosts })
       }
     } else {
       const first = section.baseurls[0]!
-      for (const { url, used } of expand(first, variables, where)) {
-        const all = section.baseurls.map((b) => locate(expand(b, Object.fromEntries(Object.entries(used)), where)[0]!.url, baseDir))
+      for (const { url, used } of expandVariables(first, variables, where)) {
+        const all = section.baseurls.map((b) => locate(expandVariables(b, Object.fromEntries(Object.entries(used)), where)[0]!.url, baseDir))
         specs.push({ productId: product.id, productName: product.name, url: locate(url, baseDir), kind: 'baseurl', baseurls: all, name: label(section.name ?? section.id, used), allowedHosts })
       }
     }
@@ -142,7 +142,7 @@ export function loadJsonConfig (file: string, overrides: Variables = {}): RepoSp
       }
       const kind = repo.baseurl !== undefined ? 'baseurl' : 'mirrorlist'
       const template = asString(repo[kind], `${rw}.${kind}`)
-      for (const { url, used } of expand(template, variables, rw)) {
+      for (const { url, used } of expandVariables(template, variables, rw)) {
         const located = locate(url, baseDir)
         specs.push({ productId: id, productName: name, url: located, kind, baseurls: kind === 'baseurl' ? [located] : [], name: label(repoName, used), allowedHosts })
       }

@@ -10,6 +10,8 @@ export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'zchunk' | 'none'
 
 export class UnsupportedCompressionError extends Error { override name = 'UnsupportedCompressionError' }
 
+export const zchunkUnsupported = 'zchunk (.zck) compression is unsupported; publish a .gz, .bz2, .xz or .zst updateinfo instead'
+
 export function detectCompression (head: Buffer): Compression {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip'
   if (head.subarray(0, 3).equals(Buffer.from('BZh'))) return 'bzip2'
@@ -79,6 +81,6 @@ export function createDecompressor (compression: Compression): Duplex | null {
     case 'zstd': return new ZstdTransform()
     case 'xz': return xzStage()
     case 'zchunk':
-      throw new UnsupportedCompressionError('zchunk (.zck) compression is unsupported; publish a .gz, .bz2, .xz or .zst updateinfo instead')
+      throw new UnsupportedCompressionError(zchunkUnsupported)
   }
 }

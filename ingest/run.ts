@@ -51,13 +51,14 @@ export async function runIngest (options: RunOptions): Promise<RunSummary> {
     let interrupted = false
     for (const spec of options.repos) {
       const startedAt = nowIso()
+      const state = repoStore.ensureRepo(spec.productId, spec.productName, spec.url, spec.kind, spec.name, startedAt)
       let result: RepoResult
       if (options.signal?.aborted === true) {
         interrupted = true
         result = { product: spec.productId, url: spec.url, status: 'failed', added: 0, changed: 0, unchanged: 0, withdrawn: 0, skipped: 0, error: 'not ingested: the run was interrupted', checksum: null, warnings: 0 }
       } else {
         options.onRepoStart?.(spec)
-        result = await ingestRepo(spec, {
+        result = await ingestRepo(spec, state, {
           advisories: advisoryStore,
           repos: repoStore,
           runId,
@@ -69,8 +70,7 @@ export async function runIngest (options: RunOptions): Promise<RunSummary> {
           now: nowIso
         })
       }
-      const repoId = repoStore.ensureRepo(spec.productId, spec.productName, spec.url, spec.kind, spec.name, startedAt).id
-      repoStore.log({ runId, repoId, url: spec.url, startedAt, finishedAt: nowIso(), status: result.status, checksum: result.checksum, added: result.added, changed: result.changed, unchanged: result.unchanged, withdrawn: result.withdrawn, skipped: result.skipped, error: result.error })
+      repoStore.log({ runId, repoId: state.id, url: spec.url, startedAt, finishedAt: nowIso(), status: result.status, checksum: result.checksum, added: result.added, changed: result.changed, unchanged: result.unchanged, withdrawn: result.withdrawn, skipped: result.skipped, error: result.error })
       results.push(result)
       options.onRepoDone?.(result)
     }

@@ -9,7 +9,7 @@ import { SummaryStore } from '../db/summary-store.js'
 import { readServerConfig } from './config.js'
 import { serve } from './serve.js'
 
-export const demoConfigPath = join(projectRoot, 'ingest', 'demo', 'config.json')
+const demoConfigPath = join(projectRoot, 'ingest', 'demo', 'config.json')
 
 try {
   const config = readServerConfig(process.argv.slice(2))
