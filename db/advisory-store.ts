@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto'
 import type { Advisory } from './advisory.js'
 import type { Db } from './open.js'
+import { sourceName } from './source-name.js'
 
 export type WriteOutcome = 'added' | 'changed' | 'unchanged' | 'duplicate'
 
@@ -46,8 +47,16 @@ export class AdvisoryStore {
       insertCollection: db.prepare('INSERT INTO advisory_collection (advisory_pk, repo_id, seq, short, name) VALUES (?, ?, ?, ?, ?)'),
       insertModule: db.prepare('INSERT INTO advisory_module (collection_pk, seq, name, stream, version, context, arch) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       insertPackage: db.prepare(`INSERT INTO advisory_package (advisory_pk, repo_id, collection_pk, seq, name, epoch, version,
-        release, arch, src, filename, sum_type, sum, reboot_suggested, restart_suggested, relogin_suggested)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        release, arch, src, src_name, filename, sum_type, sum, reboot_suggested, restart_suggested, relogin_suggested)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      deleteSearch: db.prepare('DELETE FROM advisory_fts WHERE rowid = ?'),
+      // One search row per advisory over the union of its repos' packages and CVEs.
+      insertSearch: db.prepare(`INSERT INTO advisory_fts (rowid, ident, title, description, packages, cves)
+        SELECT a.pk, a.id, coalesce(a.title, ''), coalesce(a.description, ''),
+          coalesce((SELECT group_concat(n, ' ') FROM (SELECT name AS n FROM advisory_package WHERE advisory_pk = a.pk
+            UNION SELECT src_name FROM advisory_package WHERE advisory_pk = a.pk AND src_name IS NOT NULL)), ''),
+          coalesce((SELECT group_concat(cve, ' ') FROM (SELECT DISTINCT cve FROM advisory_cve WHERE advisory_pk = a.pk)), '')
+        FROM advisory a WHERE a.pk = ?`),
       deleteModules: db.prepare(`DELETE FROM advisory_module WHERE collection_pk IN
         (SELECT pk FROM advisory_collection WHERE advisory_pk = ? AND repo_id = ?)`),
       deletePackages: db.prepare('DELETE FROM advisory_package WHERE advisory_pk = ? AND repo_id = ?'),
@@ -61,7 +70,8 @@ export class AdvisoryStore {
         'SELECT count(*) AS n FROM advisory_repo WHERE advisory_pk = ? AND repo_id != ? AND present = 1'),
       markAbsent: db.prepare('UPDATE advisory_repo SET present = 0 WHERE advisory_pk = ? AND repo_id = ?'),
       withdraw: db.prepare('UPDATE advisory SET withdrawn = 1, withdrawn_at = ?, last_changed = ? WHERE pk = ?'),
-      bumpGeneration: db.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_generation'")
+      bumpGeneration: db.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_generation'"),
+      setChangedAt: db.prepare("UPDATE meta SET value = ? WHERE key = 'data_changed_at'")
     }
   }
 
@@ -82,6 +92,11 @@ export class AdvisoryStore {
     s.deleteCves.run(pk, repoId)
   }
 
+  refreshSearch (pk: number): void {
+    this.s.deleteSearch.run(pk)
+    this.s.insertSearch.run(pk)
+  }
+
   insertChildren (pk: number, repoId: number, advisory: Advisory): void {
     const s = this.s
     advisory.references.forEach((r, i) => s.insertReference.run(pk, repoId, i, r.type, r.id, r.href, r.title))
@@ -90,7 +105,7 @@ export class AdvisoryStore {
       const collectionPk = s.insertCollection.run(pk, repoId, ci, c.short, c.name).lastInsertRowid
       c.modules.forEach((m, mi) => s.insertModule.run(collectionPk, mi, m.name, m.stream, m.version, m.context, m.arch))
       c.packages.forEach((p, pi) => s.insertPackage.run(pk, repoId, collectionPk, pi, p.name, p.epoch, p.version, p.release,
-        p.arch, p.src, p.filename, p.sumType, p.sum, Number(p.rebootSuggested), Number(p.restartSuggested), Number(p.reloginSuggested)))
+        p.arch, p.src, sourceName(p.src), p.filename, p.sumType, p.sum, Number(p.rebootSuggested), Number(p.restartSuggested), Number(p.reloginSuggested)))
     })
   }
 }
@@ -141,6 +156,7 @@ export class RepoWriter {
       const pk = Number(s.insertAdvisory.run(params).lastInsertRowid)
       s.upsertAdvisoryRepo.run(pk, this.repoId, hash)
       this.store.insertChildren(pk, this.repoId, advisory)
+      this.store.refreshSearch(pk)
       this.seen.add(pk)
       this.counts.added++
       return 'added'
@@ -169,6 +185,7 @@ export class RepoWriter {
     this.store.deleteChildren(pk, this.repoId)
     s.upsertAdvisoryRepo.run(pk, this.repoId, hash)
     this.store.insertChildren(pk, this.repoId, advisory)
+    this.store.refreshSearch(pk)
     this.counts.changed++
     return 'changed'
   }
@@ -181,6 +198,7 @@ export class RepoWriter {
       if (s.otherPresent.get(member.advisory_pk, this.repoId)!.n > 0) {
         this.store.deleteChildren(member.advisory_pk, this.repoId)
         s.deleteAdvisoryRepo.run(member.advisory_pk, this.repoId)
+        this.store.refreshSearch(member.advisory_pk)
         this.counts.changed++
       } else {
         s.markAbsent.run(member.advisory_pk, this.repoId)
@@ -188,7 +206,10 @@ export class RepoWriter {
         this.counts.withdrawn++
       }
     }
-    if (this.counts.added + this.counts.changed + this.counts.withdrawn > 0) s.bumpGeneration.run()
+    if (this.counts.added + this.counts.changed + this.counts.withdrawn > 0) {
+      s.bumpGeneration.run()
+      s.setChangedAt.run(this.now)
+    }
     this.db.exec('COMMIT')
     this.open = false
     return this.counts

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Db } from './open.js'
 import { migrationsDir } from './paths.js'
+import { sourceName } from './source-name.js'
 
 export interface Migration { version: number, name: string, sql: string }
 
@@ -32,6 +33,8 @@ export function migrate (db: Db, migrations = loadMigrations()): { from: number,
   if (from > latest) {
     throw new Error(`database schema version ${from} is newer than this program knows (${latest}); upgrade the program`)
   }
+  // SQL functions that migrations may call to backfill derived columns.
+  db.function('rpm_source_name', { deterministic: true }, (src: unknown) => sourceName(typeof src === 'string' ? src : null))
   for (const m of migrations.slice(from)) {
     db.transaction(() => {
       db.exec(m.sql)

@@ -48,7 +48,8 @@ export class RepoStore {
       finishRun: db.prepare('UPDATE ingest_run SET finished_at = ?, status = ? WHERE id = ?'),
       insertLog: db.prepare(`INSERT INTO ingest_log (run_id, repo_id, url, started_at, finished_at, status, checksum,
         added, changed, unchanged, withdrawn, skipped, error) VALUES (@runId, @repoId, @url, @startedAt, @finishedAt,
-        @status, @checksum, @added, @changed, @unchanged, @withdrawn, @skipped, @error)`)
+        @status, @checksum, @added, @changed, @unchanged, @withdrawn, @skipped, @error)`),
+      bumpState: db.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'state_generation'")
     }
   }
 
@@ -92,5 +93,7 @@ export class RepoStore {
 
   log (entry: RepoLogEntry): void {
     this.s.insertLog.run(entry)
+    // The products page shows repo state, which changes on every run, even an unchanged one.
+    this.s.bumpState.run()
   }
 }

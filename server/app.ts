@@ -1,4 +1,6 @@
 // Builds the Fastify application over a read-only database; never listens (server/main.ts does).
+import fastifyCompress from '@fastify/compress'
+import fastifyHelmet from '@fastify/helmet'
 import fastifyStatic from '@fastify/static'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { existsSync } from 'node:fs'
@@ -6,8 +8,14 @@ import { join } from 'node:path'
 import { assertSchemaCurrent } from '../db/migrate.js'
 import { openDatabase } from '../db/open.js'
 import { projectRoot } from '../db/paths.js'
-import { SummaryStore } from '../db/summary-store.js'
-import { createViews } from './views.js'
+import { registerErrorPages } from './errors.js'
+import { Portal } from './portal.js'
+import { registerAdvisoryList } from './routes/advisory-list.js'
+import { registerAdvisoryPage } from './routes/advisory-page.js'
+import { registerCvePage } from './routes/cve-page.js'
+import { registerHealth } from './routes/health.js'
+import { registerPackagePage } from './routes/package-page.js'
+import { registerProductsPage } from './routes/products-page.js'
 
 export interface AppOptions { dbPath: string, logger?: boolean }
 
@@ -15,20 +23,43 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   // The server only reads: ingests write through their own connection, WAL lets both run at once.
   if (!existsSync(options.dbPath)) throw new Error(`database ${options.dbPath} does not exist: run "npm start" or "npm run ingest" first`)
   const db = openDatabase(options.dbPath, { readonly: true })
-  assertSchemaCurrent(db)
-  const summary = new SummaryStore(db)
-  const views = createViews()
+  try {
+    assertSchemaCurrent(db)
+  } catch (err) {
+    db.close()
+    throw err
+  }
+  const portal = new Portal(db)
 
-  const app = Fastify({ logger: options.logger ?? false })
+  // Advisory ids and package names can be long; the default limit of 100 characters would 404 them.
+  const app = Fastify({ logger: options.logger ?? false, routerOptions: { maxParamLength: 1000, ignoreTrailingSlash: true } })
   app.addHook('onClose', () => { db.close() })
-  await app.register(fastifyStatic, { root: join(projectRoot, 'public'), prefix: '/static/' })
 
-  app.get('/healthz', async () => ({ status: 'ok', advisories: summary.advisoryCount(), data_generation: summary.dataGeneration() }))
-
-  app.get('/', async (_request, reply) => {
-    const html = views.render('index', { title: 'Lambda Linux Security Center', products: summary.products(), total: summary.advisoryCount() })
-    return await reply.type('text/html; charset=utf-8').send(html)
+  // A strict policy: no inline script or style anywhere, nothing loaded from elsewhere.
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        baseUri: ["'none'"],
+        frameAncestors: ["'none'"]
+      }
+    },
+    // The portal is often reached over plain HTTP on an internal network: HSTS is for the proxy in front.
+    strictTransportSecurity: false
   })
+  await app.register(fastifyCompress, { threshold: 1024, encodings: ['br', 'gzip'] })
+  await app.register(fastifyStatic, { root: join(projectRoot, 'public'), prefix: '/static/', maxAge: '1d' })
 
+  registerErrorPages(app, portal)
+  registerHealth(app, portal)
+  registerProductsPage(app, portal)
+  registerCvePage(app, portal)
+  registerPackagePage(app, portal)
+  registerAdvisoryList(app, portal)
+  registerAdvisoryPage(app, portal)
   return app
 }

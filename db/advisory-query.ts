@@ -1,0 +1,221 @@
+// Filtered, sorted, paged advisory lists: the one query behind the list pages, CVE and package pages,
+// feeds and the API. Filters arrive validated (server/advisory-filter.ts); values are always bound.
+import type { PackageRow } from './advisory-read.js'
+import type { Statement } from 'better-sqlite3'
+import type { Db } from './open.js'
+
+export type SortKey = 'issued' | 'updated' | 'severity' | 'id' | 'relevance'
+
+export interface AdvisoryFilter {
+  products: string[]
+  severities: string[] // lower-case; 'none' selects advisories without a severity
+  types: string[]
+  package: string | null // binary or source package name
+  cve: string | null
+  issuedAfter: string | null // ISO 8601 UTC bounds, inclusive
+  issuedBefore: string | null
+  updatedAfter: string | null
+  withdrawn: boolean | null // null: both
+  q: string | null // FTS5 MATCH expression, already made safe
+  sort: SortKey
+  order: 'asc' | 'desc'
+}
+
+export interface AdvisorySummary {
+  pk: number
+  product: string
+  productName: string
+  id: string
+  type: string | null
+  severity: string | null
+  title: string | null
+  issued: string | null
+  issuedRaw: string | null
+  updated: string | null
+  updatedRaw: string | null
+  withdrawn: boolean
+  rebootSuggested: boolean
+  sourcePackages: string[]
+  cves: string[]
+}
+
+export interface AdvisoryPage { total: number, items: AdvisorySummary[] }
+
+export const emptyFilter: AdvisoryFilter = {
+  products: [],
+  severities: [],
+  types: [],
+  package: null,
+  cve: null,
+  issuedAfter: null,
+  issuedBefore: null,
+  updatedAfter: null,
+  withdrawn: null,
+  q: null,
+  sort: 'issued',
+  order: 'desc'
+}
+
+// Most severe first when sorting descending; unknown vocabularies sit between low and none.
+const severityRank = `CASE WHEN a.severity IS NULL THEN 0 WHEN a.severity = 'critical' THEN 6
+  WHEN a.severity IN ('important', 'high') THEN 5 WHEN a.severity IN ('moderate', 'medium') THEN 4
+  WHEN a.severity = 'low' THEN 2 ELSE 1 END`
+
+interface Row {
+  pk: number
+  product_id: string
+  product_name: string
+  id: string
+  type: string | null
+  severity: string | null
+  title: string | null
+  issued: string | null
+  issued_raw: string | null
+  updated: string | null
+  updated_raw: string | null
+  withdrawn: number
+  reboot_suggested: number
+}
+
+export class AdvisoryQuery {
+  private readonly statements = new Map<string, Statement<unknown[], unknown>>()
+
+  constructor (private readonly db: Db) {}
+
+  list (filter: AdvisoryFilter, limit: number, offset: number): AdvisoryPage {
+    const { join, where, params } = whereClause(filter)
+    const total = (this.prepare(`SELECT count(*) AS n FROM advisory a ${join} ${where}`).get(...params) as { n: number }).n
+    if (total === 0 || offset >= total) return { total, items: [] }
+    const rows = this.prepare(`SELECT a.pk, a.product_id, p.name AS product_name, a.id, a.type, a.severity, a.title, a.issued,
+        a.issued_raw, a.updated, a.updated_raw, a.withdrawn, a.reboot_suggested
+      FROM advisory a JOIN product p ON p.id = a.product_id ${join} ${where} ORDER BY ${orderBy(filter)} LIMIT ? OFFSET ?`)
+      .all(...params, limit, offset) as Row[]
+    return { total, items: this.summaries(rows) }
+  }
+
+  /** The fixed packages of each advisory, only those named `name` (binary or source name) when given. */
+  packagesOf (pks: number[], name: string | null): Map<number, PackageRow[]> {
+    const map = new Map<number, PackageRow[]>()
+    if (pks.length === 0) return map
+    const marks = pks.map(() => '?').join(',')
+    const byName = name === null ? '' : 'AND (name = ? OR src_name = ?)'
+    const rows = this.prepare(`SELECT DISTINCT advisory_pk AS pk, name, epoch, version, release, arch, src, src_name
+      FROM advisory_package WHERE advisory_pk IN (${marks}) ${byName} ORDER BY advisory_pk, arch, name`)
+      .all(...pks, ...(name === null ? [] : [name, name])) as Array<{
+        pk: number,
+        name: string,
+        epoch: string,
+        version: string,
+        release: string,
+        arch: string,
+        src: string | null,
+        src_name: string | null
+      }>
+    for (const r of rows) {
+      const pkg: PackageRow = { name: r.name, epoch: r.epoch, version: r.version, release: r.release, arch: r.arch, src: r.src, srcName: r.src_name, filename: null, collection: null, rebootSuggested: false }
+      const list = map.get(r.pk)
+      if (list === undefined) map.set(r.pk, [pkg])
+      else list.push(pkg)
+    }
+    return map
+  }
+
+  /** Source package names and CVEs for a page of rows, in two queries rather than two per row. */
+  private summaries (rows: Row[]): AdvisorySummary[] {
+    const pks = rows.map((r) => r.pk)
+    const marks = pks.map(() => '?').join(',')
+    const packages = groupBy(this.prepare(`SELECT DISTINCT advisory_pk AS pk, coalesce(src_name, name) AS v FROM advisory_package
+      WHERE advisory_pk IN (${marks}) ORDER BY 2`).all(...pks) as Array<{ pk: number, v: string }>)
+    const cves = groupBy(this.prepare(`SELECT DISTINCT advisory_pk AS pk, cve AS v FROM advisory_cve
+      WHERE advisory_pk IN (${marks}) ORDER BY 2`).all(...pks) as Array<{ pk: number, v: string }>)
+    return rows.map((r) => ({
+      pk: r.pk,
+      product: r.product_id,
+      productName: r.product_name,
+      id: r.id,
+      type: r.type,
+      severity: r.severity,
+      title: r.title,
+      issued: r.issued,
+      issuedRaw: r.issued_raw,
+      updated: r.updated,
+      updatedRaw: r.updated_raw,
+      withdrawn: r.withdrawn === 1,
+      rebootSuggested: r.reboot_suggested === 1,
+      sourcePackages: packages.get(r.pk) ?? [],
+      cves: cves.get(r.pk) ?? []
+    }))
+  }
+
+  // Statements are cached by their text: filters combine into a small, bounded set of shapes.
+  private prepare (sql: string): Statement<unknown[], unknown> {
+    let statement = this.statements.get(sql)
+    if (statement === undefined) {
+      statement = this.db.prepare<unknown[], unknown>(sql)
+      if (this.statements.size < 500) this.statements.set(sql, statement)
+    }
+    return statement
+  }
+}
+
+function groupBy (rows: Array<{ pk: number, v: string }>): Map<number, string[]> {
+  const map = new Map<number, string[]>()
+  for (const row of rows) {
+    const list = map.get(row.pk)
+    if (list === undefined) map.set(row.pk, [row.v])
+    else list.push(row.v)
+  }
+  return map
+}
+
+function whereClause (filter: AdvisoryFilter): { join: string, where: string, params: unknown[] } {
+  const clauses: string[] = []
+  const params: unknown[] = []
+  const anyOf = (column: string, values: string[]): void => {
+    clauses.push(`${column} IN (${values.map(() => '?').join(',')})`)
+    params.push(...values)
+  }
+  if (filter.products.length > 0) anyOf('a.product_id', filter.products)
+  if (filter.severities.length > 0) {
+    const named = filter.severities.filter((s) => s !== 'none')
+    const parts = named.length > 0 ? [`a.severity IN (${named.map(() => '?').join(',')})`] : []
+    params.push(...named)
+    if (named.length < filter.severities.length) parts.push('a.severity IS NULL')
+    clauses.push(`(${parts.join(' OR ')})`)
+  }
+  if (filter.types.length > 0) anyOf('a.type', filter.types)
+  if (filter.package !== null) {
+    clauses.push(`a.pk IN (SELECT advisory_pk FROM advisory_package WHERE name = ?
+      UNION SELECT advisory_pk FROM advisory_package WHERE src_name = ?)`)
+    params.push(filter.package, filter.package)
+  }
+  if (filter.cve !== null) {
+    clauses.push('a.pk IN (SELECT advisory_pk FROM advisory_cve WHERE cve = ?)')
+    params.push(filter.cve)
+  }
+  if (filter.issuedAfter !== null) { clauses.push('a.issued >= ?'); params.push(filter.issuedAfter) }
+  if (filter.issuedBefore !== null) { clauses.push('a.issued <= ?'); params.push(filter.issuedBefore) }
+  if (filter.updatedAfter !== null) { clauses.push('coalesce(a.updated, a.issued) > ?'); params.push(filter.updatedAfter) }
+  if (filter.withdrawn !== null) { clauses.push('a.withdrawn = ?'); params.push(filter.withdrawn ? 1 : 0) }
+  let join = ''
+  if (filter.q !== null) {
+    join = 'JOIN advisory_fts ON advisory_fts.rowid = a.pk'
+    clauses.push('advisory_fts MATCH ?')
+    params.push(filter.q)
+  }
+  return { join, where: clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '', params }
+}
+
+function orderBy (filter: AdvisoryFilter): string {
+  const dir = filter.order === 'asc' ? 'ASC' : 'DESC'
+  // Ties fall back to the newest first, then the id, so paging is stable.
+  const tail = `coalesce(a.issued, '') ${dir}, a.id ${dir}, a.product_id ${dir}`
+  switch (filter.sort) {
+    case 'updated': return `coalesce(a.updated, a.issued, '') ${dir}, ${tail}`
+    case 'severity': return `${severityRank} ${dir}, ${tail}`
+    case 'id': return `a.id ${dir}, a.product_id ${dir}`
+    case 'relevance':
+      return filter.q !== null ? `advisory_fts.rank, ${tail}` : tail
+    default: return tail
+  }
+}

@@ -1,0 +1,23 @@
+// Page links for a list: first, last and the pages around the current one, with gaps between.
+
+export interface Pagination { page: number, pages: number, numbers: Array<number | null>, pageHref: (n: number) => string }
+
+export function paginate (total: number, page: number, perPage: number, path: string, params: URLSearchParams): Pagination {
+  const pages = Math.max(1, Math.ceil(total / perPage))
+  const wanted = new Set([1, pages, page - 2, page - 1, page, page + 1, page + 2].filter((n) => n >= 1 && n <= pages))
+  const numbers: Array<number | null> = []
+  let previous = 0
+  for (const n of [...wanted].sort((a, b) => a - b)) {
+    if (n - previous > 1) numbers.push(null)
+    numbers.push(n)
+    previous = n
+  }
+  const pageHref = (n: number): string => {
+    const p = new URLSearchParams(params)
+    if (n === 1) p.delete('page')
+    else p.set('page', String(n))
+    const query = p.toString()
+    return query === '' ? path : `${path}?${query}`
+  }
+  return { page, pages, numbers, pageHref }
+}

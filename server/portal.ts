@@ -1,0 +1,65 @@
+// What every page route needs: the read stores, the views, the response cache and the current vocabulary.
+import { createHash } from 'node:crypto'
+import { readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { AdvisoryQuery } from '../db/advisory-query.js'
+import { AdvisoryReader } from '../db/advisory-read.js'
+import type { Db } from '../db/open.js'
+import { projectRoot } from '../db/paths.js'
+import { SummaryStore, type Vocabulary } from '../db/summary-store.js'
+import { format } from './format.js'
+import { BodyCache, sendVersioned, versionOf } from './http-cache.js'
+import { createViews, type Views } from './views.js'
+
+export interface FeedLink { type: string, href: string, title: string }
+
+export class Portal {
+  readonly query: AdvisoryQuery
+  readonly reader: AdvisoryReader
+  readonly summary: SummaryStore
+  readonly views: Views
+  readonly cache = new BodyCache()
+  /** Changes whenever templates, styles or the program change, so clients never keep a stale page. */
+  readonly appVersion: string
+  readonly cssHref: string
+  private vocabularyCache: { generation: number, value: Vocabulary } | null = null
+
+  constructor (db: Db) {
+    this.query = new AdvisoryQuery(db)
+    this.reader = new AdvisoryReader(db)
+    this.summary = new SummaryStore(db)
+    this.views = createViews()
+    const css = readFileSync(join(projectRoot, 'public', 'style.css'))
+    const cssHash = createHash('sha256').update(css).digest('hex').slice(0, 12)
+    this.cssHref = `/static/style.css?v=${cssHash}`
+    const hash = createHash('sha256').update(css)
+    const viewsDir = join(projectRoot, 'views')
+    for (const file of readdirSync(viewsDir, { recursive: true }).map(String).sort()) {
+      if (file.endsWith('.eta')) hash.update(file).update(readFileSync(join(viewsDir, file)))
+    }
+    hash.update(JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).version as string)
+    this.appVersion = hash.digest('hex').slice(0, 10)
+  }
+
+  vocabulary (): Vocabulary {
+    const generation = this.summary.stamp().generation
+    if (this.vocabularyCache?.generation !== generation) this.vocabularyCache = { generation, value: this.summary.vocabulary() }
+    return this.vocabularyCache.value
+  }
+
+  /** Feeds matching a page's filter; filled in when feeds exist (issue 4). */
+  feedLinks (_params: URLSearchParams): FeedLink[] {
+    return []
+  }
+
+  render (name: string, data: Record<string, unknown>): string {
+    return this.views.render(name, { fmt: format, cssHref: this.cssHref, feeds: [], ...data })
+  }
+
+  /** An HTML page that depends only on the data (scope data) or also on ingest state (scope state). */
+  sendPage (request: FastifyRequest, reply: FastifyReply, scope: 'data' | 'state', render: () => string): FastifyReply {
+    const version = versionOf(this.summary.stamp(), this.appVersion, scope)
+    return sendVersioned(this.cache, request, reply, { version, contentType: 'text/html; charset=utf-8', maxAge: 60, render })
+  }
+}
