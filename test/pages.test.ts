@@ -1,6 +1,6 @@
 // The portal's pages over a database ingested from the demo fixtures plus a hostile repo: what a security
 // engineer checks on each page, filters and search against independent SQL, escaping, 404/500, caching.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import type { RepoSpec } from '../ingest/config.js'
@@ -57,7 +57,7 @@ Second paragraph &amp; more.</description>
   ${extra}
 </updates>`
 
-async function setup (t: Tap.Test): Promise<{ dbPath: string, hostileRoot: string, repos: RepoSpec[], app: Awaited<ReturnType<typeof buildApp>> }> {
+async function setup (t: Test): Promise<{ dbPath: string, hostileRoot: string, repos: RepoSpec[], app: Awaited<ReturnType<typeof buildApp>> }> {
   const dir = tempDir(t)
   const dbPath = join(dir, 'db.sqlite')
   const hostileRoot = join(dir, 'hostile')
@@ -149,7 +149,7 @@ t.test('pages', async (t) => {
   })
 
   t.test('unknown advisories, CVEs, packages and pages give a helpful 404', async (t) => {
-    for (const [url, text] of [
+    for (const [url, text] of ([
       ['/amzn2/ALAS2-2099-1', 'amzn2 has no advisory &quot;ALAS2-2099-1&quot;'],
       ['/rocky8/ALAS2-2018-939', 'It exists in amzn2, hostile.'],
       ['/NOPE-1', 'No advisory or product is called &quot;NOPE-1&quot;'],
@@ -157,10 +157,10 @@ t.test('pages', async (t) => {
       ['/cve/not-a-cve', 'is not a CVE id'],
       ['/packages/no-such-package', 'No advisory touches a package called &quot;no-such-package&quot;'],
       ['/a/b/c', 'Nothing lives at /a/b/c']
-    ]) {
-      const res = await get(url!)
+    ] as Array<[string, string]>)) {
+      const res = await get(url)
       t.equal(res.statusCode, 404, url)
-      t.match(res.body, text!, url)
+      t.match(res.body, text, url)
       t.match(res.body, '<form class="filters" action="/" method="get" role="search"', `${url} offers search`)
       t.equal(res.headers.etag, undefined, `${url} is not cached`)
     }
@@ -232,7 +232,7 @@ t.test('pages', async (t) => {
   })
 
   t.test('bad filter values give 400 naming the parameter', async (t) => {
-    for (const [query, text] of [
+    for (const [query, text] of ([
       ['severity=bogus', 'severity: unknown severity &quot;bogus&quot;'],
       ['product=nope', 'product: unknown product &quot;nope&quot;'],
       ['type=nope', 'type: unknown type'],
@@ -246,10 +246,10 @@ t.test('pages', async (t) => {
       ['withdrawn=maybe', 'withdrawn: use yes, no or any'],
       [`q=${'x'.repeat(300)}`, 'q: longer than 200 characters'],
       ['package=a&package=b', 'package: give it once']
-    ]) {
-      const res = await get(`/?${query!}`)
+    ] as Array<[string, string]>)) {
+      const res = await get(`/?${query}`)
       t.equal(res.statusCode, 400, query)
-      t.match(res.body, text!, query)
+      t.match(res.body, text, query)
     }
   })
 

@@ -32,8 +32,12 @@ export async function watchedContext (browser: Browser, problems: string[], opti
   context.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console error: ${msg.text()} (${msg.location().url})`) })
   context.on('weberror', (err) => { problems.push(`page error: ${err.error().message}`) })
   context.on('requestfailed', (req) => {
-    // The route above has already reported requests it aborted.
-    if (new URL(req.url()).hostname === '127.0.0.1') problems.push(`request failed: ${req.url()} (${req.failure()?.errorText ?? '?'})`)
+    const error = req.failure()?.errorText ?? '?'
+    // The route above has already reported requests it aborted. Chromium cancels (ERR_ABORTED) a
+    // sub-resource still loading when the page goes on, e.g. the favicon fetched after `load`.
+    if (new URL(req.url()).hostname !== '127.0.0.1') return
+    if (error === 'net::ERR_ABORTED' && !req.isNavigationRequest()) return
+    problems.push(`request failed: ${req.url()} (${error})`)
   })
   context.on('response', (res) => { if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`) })
   return context
