@@ -3,6 +3,7 @@
 import type { PackageRow } from './advisory-read.js'
 import type { Statement } from 'better-sqlite3'
 import type { Db } from './open.js'
+import { affectedSources } from './source-name.js'
 
 export type SortKey = 'issued' | 'updated' | 'severity' | 'id' | 'relevance'
 
@@ -120,12 +121,26 @@ export class AdvisoryQuery {
     return map
   }
 
+  /** Descriptions (or else summaries) of a page of advisories, for feed items. */
+  descriptionsOf (pks: number[]): Map<number, string | null> {
+    if (pks.length === 0) return new Map()
+    const rows = this.prepare(`SELECT pk, coalesce(description, summary) AS text FROM advisory WHERE pk IN (${pks.map(() => '?').join(',')})`)
+      .all(...pks) as Array<{ pk: number, text: string | null }>
+    return new Map(rows.map((r) => [r.pk, r.text]))
+  }
+
   /** Source package names and CVEs for a page of rows, in two queries rather than two per row. */
   private summaries (rows: Row[]): AdvisorySummary[] {
     const pks = rows.map((r) => r.pk)
     const marks = pks.map(() => '?').join(',')
-    const packages = groupBy(this.prepare(`SELECT DISTINCT advisory_pk AS pk, coalesce(src_name, name) AS v FROM advisory_package
-      WHERE advisory_pk IN (${marks}) ORDER BY 2`).all(...pks) as Array<{ pk: number, v: string }>)
+    const packageRows = this.prepare(`SELECT DISTINCT advisory_pk AS pk, name, arch, src_name AS srcName FROM advisory_package
+      WHERE advisory_pk IN (${marks})`).all(...pks) as Array<{ pk: number, name: string, arch: string, srcName: string | null }>
+    const byAdvisory = new Map<number, typeof packageRows>()
+    for (const row of packageRows) {
+      const list = byAdvisory.get(row.pk)
+      if (list === undefined) byAdvisory.set(row.pk, [row])
+      else list.push(row)
+    }
     const cves = groupBy(this.prepare(`SELECT DISTINCT advisory_pk AS pk, cve AS v FROM advisory_cve
       WHERE advisory_pk IN (${marks}) ORDER BY 2`).all(...pks) as Array<{ pk: number, v: string }>)
     return rows.map((r) => ({
@@ -142,7 +157,7 @@ export class AdvisoryQuery {
       updatedRaw: r.updated_raw,
       withdrawn: r.withdrawn === 1,
       rebootSuggested: r.reboot_suggested === 1,
-      sourcePackages: packages.get(r.pk) ?? [],
+      sourcePackages: affectedSources(byAdvisory.get(r.pk) ?? []),
       cves: cves.get(r.pk) ?? []
     }))
   }

@@ -15,3 +15,23 @@ export function sourceName (src: string | null | undefined): string | null {
   if (versionDash <= 0) return null
   return base.slice(0, versionDash)
 }
+
+/**
+ * The source packages an advisory fixes, as ALAS lists them: the src attribute's names and any arch="src"
+ * packages; when the updateinfo gives neither (Amazon's often does not), the binary names that are not
+ * "<another listed name>-<suffix>" (kernel-devel, kernel-headers -> kernel).
+ */
+export function affectedSources (packages: Array<{ name: string, arch: string, srcName: string | null }>): string[] {
+  const sources = new Set<string>()
+  for (const p of packages) {
+    if (p.srcName !== null) sources.add(p.srcName)
+    else if (p.arch === 'src' || p.arch === 'nosrc') sources.add(p.name)
+  }
+  if (sources.size === 0) {
+    const names = new Set(packages.map((p) => p.name))
+    for (const name of names) {
+      if (![...names].some((other) => other !== name && name.startsWith(`${other}-`))) sources.add(name)
+    }
+  }
+  return [...sources].sort()
+}

@@ -19,7 +19,14 @@ export interface ListRequest {
   params: URLSearchParams
 }
 
-export interface ListOptions { perPage: number, maxPerPage: number }
+export interface ListOptions {
+  perPage: number
+  maxPerPage: number
+  /** The page-size parameter's name: `per_page` on pages, `limit` on feeds and the API. */
+  perPageParam?: string
+  /** The withdrawn filter when the query says nothing (pages: both; feeds: active only). */
+  withdrawnDefault?: boolean | null
+}
 
 // Severities and types that updateinfo files use, accepted even before any advisory carries them.
 const knownSeverities = ['critical', 'important', 'moderate', 'medium', 'low', 'none']
@@ -48,7 +55,8 @@ export function parseListQuery (query: RawQuery, vocabulary: Vocabulary, options
   const issuedAfter = instant(query, 'issued_after', 'start')
   const issuedBefore = instant(query, 'issued_before', 'end')
   const updatedAfter = instant(query, 'updated_after', 'start')
-  const withdrawn = yesNo(query, 'withdrawn')
+  const withdrawnParam = yesNo(query, 'withdrawn')
+  const withdrawn = withdrawnParam === undefined ? (options.withdrawnDefault ?? null) : withdrawnParam
   const search = text(query, 'q', maxText) ?? ''
   const q = ftsQuery(search)
   const sort = one(query, 'sort') ?? (q === null ? 'issued' : 'relevance')
@@ -56,7 +64,8 @@ export function parseListQuery (query: RawQuery, vocabulary: Vocabulary, options
   const order = one(query, 'order') ?? (sort === 'id' ? 'asc' : 'desc')
   if (order !== 'asc' && order !== 'desc') throw new FilterError('order: use asc or desc')
   const page = integer(query, 'page', 1, 1, 1_000_000)
-  const perPage = integer(query, 'per_page', options.perPage, 1, options.maxPerPage)
+  const perPageParam = options.perPageParam ?? 'per_page'
+  const perPage = integer(query, perPageParam, options.perPage, 1, options.maxPerPage)
 
   for (const p of products) params.append('product', p)
   for (const s of severities) params.append('severity', s)
@@ -67,11 +76,11 @@ export function parseListQuery (query: RawQuery, vocabulary: Vocabulary, options
     const value = one(query, key)
     if (value !== null) params.set(key, value)
   }
-  if (withdrawn !== null) params.set('withdrawn', withdrawn ? 'yes' : 'no')
+  if (withdrawnParam !== undefined) params.set('withdrawn', withdrawnParam === null ? 'any' : withdrawnParam ? 'yes' : 'no')
   if (search !== '') params.set('q', search)
   if (one(query, 'sort') !== null) params.set('sort', sort)
   if (one(query, 'order') !== null) params.set('order', order)
-  if (perPage !== options.perPage) params.set('per_page', String(perPage))
+  if (perPage !== options.perPage) params.set(perPageParam, String(perPage))
   if (page !== 1) params.set('page', String(page))
 
   return {
@@ -134,9 +143,11 @@ function integer (query: RawQuery, key: string, fallback: number, min: number, m
   return Number(value)
 }
 
-function yesNo (query: RawQuery, key: string): boolean | null {
+/** undefined when absent, null for `any`. */
+function yesNo (query: RawQuery, key: string): boolean | null | undefined {
   const value = one(query, key)?.toLowerCase() ?? null
-  if (value === null || value === 'any') return null
+  if (value === null) return undefined
+  if (value === 'any') return null
   if (['yes', 'true', '1'].includes(value)) return true
   if (['no', 'false', '0'].includes(value)) return false
   throw new FilterError(`${key}: use yes, no or any`)

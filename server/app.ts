@@ -9,6 +9,7 @@ import { assertSchemaCurrent } from '../db/migrate.js'
 import { openDatabase } from '../db/open.js'
 import { projectRoot } from '../db/paths.js'
 import { registerErrorPages } from './errors.js'
+import { registerFeeds } from './routes/feeds.js'
 import { Portal } from './portal.js'
 import { registerAdvisoryList } from './routes/advisory-list.js'
 import { registerAdvisoryPage } from './routes/advisory-page.js'
@@ -17,7 +18,12 @@ import { registerHealth } from './routes/health.js'
 import { registerPackagePage } from './routes/package-page.js'
 import { registerProductsPage } from './routes/products-page.js'
 
-export interface AppOptions { dbPath: string, logger?: boolean }
+export interface AppOptions {
+  dbPath: string
+  logger?: boolean
+  /** Base of absolute URLs (feeds); without it, the request's own scheme and host. */
+  publicUrl?: string | null
+}
 
 export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   // The server only reads: ingests write through their own connection, WAL lets both run at once.
@@ -29,7 +35,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     db.close()
     throw err
   }
-  const portal = new Portal(db)
+  const portal = new Portal(db, options.publicUrl ?? null)
 
   // Advisory ids and package names can be long; the default limit of 100 characters would 404 them.
   const app = Fastify({ logger: options.logger ?? false, routerOptions: { maxParamLength: 1000, ignoreTrailingSlash: true } })
@@ -59,6 +65,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   registerProductsPage(app, portal)
   registerCvePage(app, portal)
   registerPackagePage(app, portal)
+  registerFeeds(app, portal)
   registerAdvisoryList(app, portal)
   registerAdvisoryPage(app, portal)
   return app

@@ -1,5 +1,6 @@
 // How advisory data is spelled for people: dates in UTC, NEVRA, severity and type labels, and the portal's URLs.
 import type { PackageRow } from '../db/advisory-read.js'
+import { affectedSources } from '../db/source-name.js'
 
 const enc = encodeURIComponent
 
@@ -91,9 +92,9 @@ export function byArch (packages: PackageRow[]): Array<{ arch: string, packages:
   return [...groups.keys()].sort().map((arch) => ({ arch, packages: groups.get(arch)! }))
 }
 
-/** Source package names an advisory fixes, falling back to binary names when src is missing. */
+/** Source package names an advisory fixes (db/source-name.ts says how they are found). */
 export function sourcePackages (packages: PackageRow[]): string[] {
-  return [...new Set(packages.map((p) => p.srcName ?? p.name))].sort()
+  return affectedSources(packages)
 }
 
 export const format = { urls, dateTime, date, nevra, evr, severityLabel, severityClass, typeLabel, advisoryKind, paragraphs, safeHref, byArch, sourcePackages }

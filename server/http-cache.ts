@@ -59,6 +59,8 @@ export interface CachedSend {
   contentType: string
   maxAge: number
   render: () => string
+  /** What besides the version and the URL the body depends on (for feeds: the base URL of their links). */
+  vary?: string
 }
 
 /** Sends a versioned response: 304 when the client is current, else the cached or freshly rendered body. */
@@ -68,7 +70,7 @@ export function sendVersioned (cache: BodyCache, request: FastifyRequest, reply:
   reply.header('last-modified', version.lastModified.toUTCString())
   reply.header('cache-control', `public, max-age=${options.maxAge}`)
   if (isFresh(request, version)) return reply.code(304).send()
-  const key = `${version.etag} ${request.url}`
+  const key = `${version.etag} ${options.vary ?? ''} ${request.url}`
   let body = cache.get(key)
   if (body === undefined) {
     body = options.render()

@@ -12,8 +12,6 @@ import { format } from './format.js'
 import { BodyCache, sendVersioned, versionOf } from './http-cache.js'
 import { createViews, type Views } from './views.js'
 
-export interface FeedLink { type: string, href: string, title: string }
-
 export class Portal {
   readonly query: AdvisoryQuery
   readonly reader: AdvisoryReader
@@ -25,7 +23,7 @@ export class Portal {
   readonly cssHref: string
   private vocabularyCache: { generation: number, value: Vocabulary } | null = null
 
-  constructor (db: Db) {
+  constructor (db: Db, readonly publicUrl: string | null = null) {
     this.query = new AdvisoryQuery(db)
     this.reader = new AdvisoryReader(db)
     this.summary = new SummaryStore(db)
@@ -42,15 +40,15 @@ export class Portal {
     this.appVersion = hash.digest('hex').slice(0, 10)
   }
 
+  /** Scheme, host and path prefix for absolute URLs: the configured public URL, or the request's own. */
+  baseUrl (request: FastifyRequest): string {
+    return this.publicUrl ?? `${request.protocol}://${request.host}`
+  }
+
   vocabulary (): Vocabulary {
     const generation = this.summary.stamp().generation
     if (this.vocabularyCache?.generation !== generation) this.vocabularyCache = { generation, value: this.summary.vocabulary() }
     return this.vocabularyCache.value
-  }
-
-  /** Feeds matching a page's filter; filled in when feeds exist (issue 4). */
-  feedLinks (_params: URLSearchParams): FeedLink[] {
-    return []
   }
 
   render (name: string, data: Record<string, unknown>): string {
@@ -61,5 +59,12 @@ export class Portal {
   sendPage (request: FastifyRequest, reply: FastifyReply, scope: 'data' | 'state', render: () => string): FastifyReply {
     const version = versionOf(this.summary.stamp(), this.appVersion, scope)
     return sendVersioned(this.cache, request, reply, { version, contentType: 'text/html; charset=utf-8', maxAge: 60, render })
+  }
+
+  /** A feed: versioned like the pages, and keyed by the base URL its absolute links use. */
+  sendFeed (request: FastifyRequest, reply: FastifyReply, contentType: string, render: (updated: Date) => string): FastifyReply {
+    const stamp = this.summary.stamp()
+    const version = versionOf(stamp, this.appVersion, 'data')
+    return sendVersioned(this.cache, request, reply, { version, contentType, maxAge: 300, vary: this.baseUrl(request), render: () => render(new Date(stamp.changedAt)) })
   }
 }

@@ -3,7 +3,7 @@ import { buildApp } from './app.js'
 import type { ServerConfig } from './config.js'
 
 export async function serve (config: ServerConfig): Promise<void> {
-  const app = await buildApp({ dbPath: config.dbPath, logger: true })
+  const app = await buildApp({ dbPath: config.dbPath, logger: true, publicUrl: config.publicUrl })
   const stop = (): void => { app.close().then(() => process.exit(0), () => process.exit(1)) }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)

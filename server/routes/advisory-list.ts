@@ -5,6 +5,7 @@ import { parseListQuery, type RawQuery } from '../advisory-filter.js'
 import { NotFoundError } from '../errors.js'
 import { paginate } from '../pagination.js'
 import type { Portal } from '../portal.js'
+import { feedLinks } from '../feed-links.js'
 import { urls } from '../format.js'
 
 const sorts = [['issued', 'Issued date'], ['updated', 'Updated date'], ['severity', 'Severity'], ['id', 'Advisory ID'], ['relevance', 'Relevance (with a search)']]
@@ -56,8 +57,7 @@ function listPage (portal: Portal, request: FastifyRequest, reply: FastifyReply,
       perPage: list.perPage,
       first: offset + 1,
       last: offset + items.length,
-      feedLinks: portal.feedLinks(list.params),
-      feeds: portal.feedLinks(list.params),
+      feeds: feedLinks.list(list.params, product?.id ?? null),
       pagination: paginate(total, list.page, list.perPage, path, list.params)
     })
   })

@@ -6,6 +6,7 @@ import { parseListQuery, type RawQuery } from '../advisory-filter.js'
 import { NotFoundError } from '../errors.js'
 import { paginate } from '../pagination.js'
 import type { Portal } from '../portal.js'
+import { feedLinks } from '../feed-links.js'
 import { urls } from '../format.js'
 import { pageOnly } from './cve-page.js'
 
@@ -18,7 +19,6 @@ export function registerPackagePage (app: FastifyInstance, portal: Portal): void
       const offset = (list.page - 1) * list.perPage
       const { total, items } = portal.query.list(filter, list.perPage, offset)
       if (total === 0) throw new NotFoundError('Package not found', `No advisory touches a package called "${name}". Search for it instead:`, name)
-      const params = new URLSearchParams({ package: name })
       return portal.render('package', {
         title: `Package ${name}`,
         description: `Advisories for ${name}`,
@@ -28,8 +28,7 @@ export function registerPackagePage (app: FastifyInstance, portal: Portal): void
         total,
         items,
         fixed: portal.query.packagesOf(items.map((a) => a.pk), name),
-        feedLinks: portal.feedLinks(params),
-        feeds: portal.feedLinks(params),
+        feeds: feedLinks.package(name),
         pagination: paginate(total, list.page, list.perPage, urls.package(name), list.params)
       })
     })

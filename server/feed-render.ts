@@ -1,0 +1,118 @@
+// Renders a list of advisories as RSS 2.0, Atom 1.0 or JSON Feed 1.1 with the `feed` package: items titled
+// in ALAS's form, linked by their canonical URL, carrying severity, CVEs, the fix command and the NEVRAs.
+import { Feed, type Item } from 'feed'
+import type { AdvisorySummary } from '../db/advisory-query.js'
+import type { PackageRow } from '../db/advisory-read.js'
+import type { FeedFormat } from './feed-links.js'
+import { byArch, nevra, paragraphs, severityLabel, typeLabel, urls } from './format.js'
+
+export interface FeedChannel {
+  title: string
+  description: string
+  /** Absolute URL of the HTML page showing the same list. */
+  pageUrl: string
+  /** Absolute URL of this feed exactly as requested (atom:link rel="self"). */
+  selfUrl: string
+  /** When the data last changed: lastBuildDate / updated come from the data, never the clock. */
+  updated: Date
+  baseUrl: string
+}
+
+export interface FeedEntry { advisory: AdvisorySummary, description: string | null, packages: PackageRow[] }
+
+const maxSummary = 600
+
+/** `EPLL-2016-0042 (important): openssl`, as ALAS titles its items, so existing consumers keep working. */
+export function itemTitle (a: AdvisorySummary): string {
+  const severity = a.severity === null ? '' : ` (${a.severity})`
+  const packages = a.sourcePackages.length === 0 ? '' : `: ${a.sourcePackages.join(', ')}`
+  return `${a.id}${severity}${packages}`
+}
+
+export function renderFeed (format: FeedFormat, channel: FeedChannel, entries: FeedEntry[]): string {
+  const feed = new Feed({
+    title: channel.title,
+    description: channel.description,
+    id: channel.selfUrl,
+    link: channel.pageUrl,
+    language: 'en',
+    ttl: 30,
+    updated: channel.updated,
+    generator: 'Lambda Linux Security Center',
+    copyright: '',
+    favicon: `${channel.baseUrl}/static/favicon.svg`,
+    feedLinks: { [format]: channel.selfUrl }
+  })
+  for (const entry of entries) feed.addItem(item(format, channel.baseUrl, entry, channel.updated))
+  if (format === 'rss') return feed.rss2()
+  if (format === 'atom') return feed.atom1()
+  return jsonFeed11(feed.json1(), channel)
+}
+
+function item (format: FeedFormat, baseUrl: string, entry: FeedEntry, fallbackDate: Date): Item {
+  const a = entry.advisory
+  const link = `${baseUrl}${urls.advisory(a.product, a.id)}`
+  const title = itemTitle(a)
+  const issued = a.issued === null ? null : new Date(a.issued)
+  const updated = a.updated === null ? issued : new Date(a.updated)
+  const content = contentHtml(baseUrl, entry)
+  const categories = [
+    { name: a.severity ?? 'none', term: a.severity ?? 'none', domain: 'severity' },
+    { name: a.type ?? 'unspecified', term: a.type ?? 'unspecified', domain: 'type' },
+    { name: a.product, term: a.product, domain: 'product' }
+  ]
+  if (format === 'rss') {
+    // No id or guid: the feed package then writes <guid isPermaLink="true"> from the link.
+    return { title, link, date: updated ?? fallbackDate, published: issued ?? undefined, description: content, category: categories }
+  }
+  return {
+    // Atom's title is type="html": the text is escaped so a hostile title stays text.
+    title: format === 'atom' ? escapeHtml(title) : title,
+    id: link,
+    link,
+    date: updated ?? fallbackDate,
+    published: issued ?? undefined,
+    description: format === 'json' ? summaryText(entry) : undefined,
+    content,
+    category: categories
+  }
+}
+
+function summaryText (entry: FeedEntry): string {
+  const first = paragraphs(entry.description)[0] ?? entry.advisory.title ?? ''
+  return first.length > maxSummary ? `${first.slice(0, maxSummary - 1)}…` : first
+}
+
+/** What an operator needs without opening the page: severity, CVEs, a short description, the fix, the NEVRAs. */
+function contentHtml (baseUrl: string, entry: FeedEntry): string {
+  const a = entry.advisory
+  const parts: string[] = []
+  parts.push(`<p><strong>Severity:</strong> ${escapeHtml(severityLabel(a.severity))} · <strong>Type:</strong> ${escapeHtml(typeLabel(a.type))} · <strong>Product:</strong> ${escapeHtml(a.productName)}${a.withdrawn ? ' · <strong>Withdrawn</strong>' : ''}</p>`)
+  if (a.title !== null) parts.push(`<p>${escapeHtml(a.title)}</p>`)
+  if (a.cves.length > 0) {
+    parts.push(`<p><strong>CVEs:</strong> ${a.cves.map((c) => `<a href="${escapeHtml(baseUrl + urls.cve(c))}">${escapeHtml(c)}</a>`).join(', ')}</p>`)
+  }
+  const summary = summaryText(entry)
+  if (summary !== '' && summary !== a.title) parts.push(`<p>${escapeHtml(summary)}</p>`)
+  if (a.sourcePackages.length > 0) {
+    parts.push(`<p><strong>Fix:</strong> <code>yum update ${escapeHtml(a.sourcePackages.join(' '))}</code>${a.rebootSuggested ? ' (a reboot is suggested)' : ''}</p>`)
+  }
+  for (const group of byArch(entry.packages)) {
+    parts.push(`<p><strong>${escapeHtml(group.arch)}:</strong></p><ul>${group.packages.map((p) => `<li><code>${escapeHtml(nevra(p))}</code></li>`).join('')}</ul>`)
+  }
+  return parts.join('\n')
+}
+
+/** The feed package writes JSON Feed 1; 1.1 renames `author` to `authors` and adds `language`. */
+function jsonFeed11 (json: string, channel: FeedChannel): string {
+  const doc = JSON.parse(json) as Record<string, unknown>
+  doc.version = 'https://jsonfeed.org/version/1.1'
+  doc.language = 'en'
+  doc.feed_url = channel.selfUrl
+  delete doc.author
+  return JSON.stringify(doc)
+}
+
+export function escapeHtml (text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
+}

@@ -1,0 +1,97 @@
+// Feeds: `/feeds/advisories.{rss,atom,json}` with the list's filters and `limit`, short URLs per product
+// (`/feeds/<product>.rss`), CVE (`/feeds/cve/<CVE>.rss`) and package (`/feeds/packages/<name>.rss`),
+// and `/feeds`, the page that lists them.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { AdvisoryFilter } from '../../db/advisory-query.js'
+import { FilterError, parseListQuery, type RawQuery } from '../advisory-filter.js'
+import { NotFoundError } from '../errors.js'
+import { feedFormats, type FeedFormat } from '../feed-links.js'
+import { renderFeed } from '../feed-render.js'
+import { severityLabel, typeLabel, urls } from '../format.js'
+import type { Portal } from '../portal.js'
+
+export const feedLimit = { default: 100, max: 1000 }
+
+interface Scope { path: string, title: string, fixed: Partial<AdvisoryFilter>, pagePath: string }
+
+export function registerFeeds (app: FastifyInstance, portal: Portal): void {
+  app.get('/feeds', async (request, reply) => portal.sendPage(request, reply, 'data', () => portal.render('feeds', {
+    title: 'Feeds',
+    nav: 'feeds',
+    products: portal.vocabulary().products,
+    limit: feedLimit,
+    formats: feedFormats
+  })))
+
+  app.get<{ Params: { file: string } }>('/feeds/:file', async (request, reply) => {
+    const { name, format } = splitFile(request.params.file)
+    if (name === 'advisories') return sendFeed(portal, request, reply, format, { path: '/feeds/advisories', title: 'Advisories', fixed: {}, pagePath: '/' })
+    const product = portal.vocabulary().products.find((p) => p.id === name)
+    if (product === undefined) throw new NotFoundError('Feed not found', `There is no product "${name}", so no feed for it. The feeds are listed at /feeds.`)
+    return sendFeed(portal, request, reply, format, { path: `/feeds/${encodeURIComponent(name)}`, title: `${product.name} advisories`, fixed: { products: [product.id] }, pagePath: urls.product(product.id) })
+  })
+
+  app.get<{ Params: { file: string } }>('/feeds/cve/:file', async (request, reply) => {
+    const { name, format } = splitFile(request.params.file)
+    if (!/^CVE-\d{4}-\d{4,}$/i.test(name)) throw new NotFoundError('Feed not found', `"${name}" is not a CVE id (CVE-YYYY-NNNN).`)
+    const cve = name.toUpperCase()
+    return sendFeed(portal, request, reply, format, { path: `/feeds/cve/${cve}`, title: `Advisories fixing ${cve}`, fixed: { cve }, pagePath: urls.cve(cve) })
+  })
+
+  app.get<{ Params: { file: string } }>('/feeds/packages/:file', async (request, reply) => {
+    const { name, format } = splitFile(request.params.file)
+    return sendFeed(portal, request, reply, format, { path: `/feeds/packages/${encodeURIComponent(name)}`, title: `Advisories for ${name}`, fixed: { package: name }, pagePath: urls.package(name) })
+  })
+}
+
+function splitFile (file: string): { name: string, format: FeedFormat } {
+  const dot = file.lastIndexOf('.')
+  const ext = file.slice(dot + 1)
+  const format = feedFormats.find((f) => f.ext === ext)
+  if (dot <= 0 || format === undefined) throw new NotFoundError('Feed not found', `"${file}" is not a feed: feeds end in .rss, .atom or .json. The feeds are listed at /feeds.`)
+  return { name: file.slice(0, dot), format: format.ext }
+}
+
+function sendFeed (portal: Portal, request: FastifyRequest, reply: FastifyReply, format: FeedFormat, scope: Scope): FastifyReply {
+  const query = request.query as RawQuery
+  for (const key of ['page', 'per_page']) if (query[key] !== undefined) throw new FilterError(`${key}: feeds take limit (1 to ${feedLimit.max}), not ${key}`)
+  for (const key of Object.keys(scope.fixed)) {
+    const param = key === 'products' ? 'product' : key
+    if (query[param] !== undefined) throw new FilterError(`${param}: this feed's URL already sets it; use /feeds/advisories.${format}?${param}=... instead`)
+  }
+  const list = parseListQuery(query, portal.vocabulary(), { perPage: feedLimit.default, maxPerPage: feedLimit.max, perPageParam: 'limit', withdrawnDefault: false })
+  // Feeds are always newest first: a reader shows the latest items, whatever the page's sort.
+  const filter: AdvisoryFilter = { ...list.filter, ...scope.fixed, sort: 'issued', order: 'desc' }
+  const contentType = `${feedFormats.find((f) => f.ext === format)!.type}; charset=utf-8`
+  return portal.sendFeed(request, reply, contentType, (updated) => {
+    const base = portal.baseUrl(request)
+    const { items } = portal.query.list(filter, list.perPage, 0)
+    const pks = items.map((a) => a.pk)
+    const packages = portal.query.packagesOf(pks, null)
+    const descriptions = portal.query.descriptionsOf(pks)
+    const pageQuery = new URLSearchParams(list.params)
+    pageQuery.delete('limit')
+    const qs = pageQuery.toString()
+    return renderFeed(format, {
+      title: `Lambda Linux Security Center: ${scope.title}${describe(filter, scope.fixed)}`,
+      description: `${scope.title}${describe(filter, scope.fixed)}, newest first (up to ${list.perPage}).`,
+      pageUrl: `${base}${scope.pagePath}${qs === '' ? '' : `?${qs}`}`,
+      selfUrl: `${base}${request.url}`,
+      updated,
+      baseUrl: base
+    }, items.map((advisory) => ({ advisory, description: descriptions.get(advisory.pk) ?? null, packages: packages.get(advisory.pk) ?? [] })))
+  })
+}
+
+/** The filter in words for the channel title: ", severity Critical or Important, type Security". */
+function describe (filter: AdvisoryFilter, fixed: Partial<AdvisoryFilter>): string {
+  const parts: string[] = []
+  if (fixed.products === undefined && filter.products.length > 0) parts.push(`product ${filter.products.join(' or ')}`)
+  if (filter.severities.length > 0) parts.push(`severity ${filter.severities.map((s) => severityLabel(s === 'none' ? null : s)).join(' or ')}`)
+  if (filter.types.length > 0) parts.push(`type ${filter.types.map(typeLabel).join(' or ')}`)
+  if (fixed.package === undefined && filter.package !== null) parts.push(`package ${filter.package}`)
+  if (fixed.cve === undefined && filter.cve !== null) parts.push(`${filter.cve}`)
+  if (filter.q !== null) parts.push('matching a search')
+  if (filter.withdrawn === true) parts.push('withdrawn only')
+  return parts.length === 0 ? '' : `, ${parts.join(', ')}`
+}
