@@ -18,6 +18,8 @@ function sendError (portal: Portal, request: FastifyRequest, reply: FastifyReply
   for (const h of cacheHeaders) reply.removeHeader(h)
   reply.code(status).header('cache-control', 'no-store')
   if (wantsJson(request)) return reply.send({ statusCode: status, error: heading, message })
+  // Feed readers and scripts show a plain message better than an HTML page.
+  if (request.url.startsWith('/feeds/')) return reply.type('text/plain; charset=utf-8').send(`${status} ${heading}: ${message}\n`)
   return reply.type('text/html; charset=utf-8').send(portal.render('error', { title: heading, heading, message, searchText, offerSearch }))
 }
 

@@ -44,9 +44,18 @@ export function renderFeed (format: FeedFormat, channel: FeedChannel, entries: F
     feedLinks: { [format]: channel.selfUrl }
   })
   for (const entry of entries) feed.addItem(item(format, channel.baseUrl, entry, channel.updated))
-  if (format === 'rss') return feed.rss2()
-  if (format === 'atom') return feed.atom1()
+  if (format === 'rss') return xmlChars(feed.rss2())
+  if (format === 'atom') return xmlChars(feed.atom1())
   return jsonFeed11(feed.json1(), channel)
+}
+
+/**
+ * XML 1.0 cannot carry most control characters, U+FFFE/U+FFFF or unpaired surrogates, even escaped, and the
+ * feed package passes them through: drop them so the feed stays well-formed whatever an advisory holds.
+ */
+export function xmlChars (xml: string): string {
+  // eslint-disable-next-line no-control-regex
+  return xml.replace(/[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu, '')
 }
 
 function item (format: FeedFormat, baseUrl: string, entry: FeedEntry, fallbackDate: Date): Item {

@@ -42,7 +42,12 @@ export class Portal {
 
   /** Scheme, host and path prefix for absolute URLs: the configured public URL, or the request's own. */
   baseUrl (request: FastifyRequest): string {
-    return this.publicUrl ?? `${request.protocol}://${request.host}`
+    if (this.publicUrl !== null) return this.publicUrl
+    try {
+      return new URL(`${request.protocol}://${request.host}`).origin // drops a default port, refuses junk
+    } catch {
+      return `${request.protocol}://localhost`
+    }
   }
 
   vocabulary (): Vocabulary {
