@@ -42,6 +42,20 @@ export interface AdvisorySummary {
 
 export interface AdvisoryPage { total: number, items: AdvisorySummary[] }
 
+export interface FixedPackageRow {
+  advisoryId: string
+  severity: string | null
+  type: string | null
+  name: string
+  epoch: string
+  version: string
+  release: string
+  arch: string
+}
+
+/** Where a keyset page ends: the last item's sort key, id and product. */
+export interface Position { key: string, id: string, product: string }
+
 export const emptyFilter: AdvisoryFilter = {
   products: [],
   severities: [],
@@ -94,6 +108,28 @@ export class AdvisoryQuery {
     return { total, items: this.summaries(rows) }
   }
 
+  /**
+   * Keyset paging for the API: stable while data changes, because the position is the last item's sort
+   * key (date, id, product), not an offset. Sorts by issued or updated date only.
+   */
+  listAfter (filter: AdvisoryFilter, limit: number, after: Position | null): { items: AdvisorySummary[], positions: Position[] } {
+    const { join, where, params } = whereClause(filter)
+    const key = filter.sort === 'updated' ? "coalesce(a.updated, a.issued, '')" : "coalesce(a.issued, '')"
+    const dir = filter.order === 'asc' ? 'ASC' : 'DESC'
+    let clause = where
+    const bound = [...params]
+    if (after !== null) {
+      clause = `${where === '' ? 'WHERE' : `${where} AND`} (${key}, a.id, a.product_id) ${dir === 'ASC' ? '>' : '<'} (?, ?, ?)`
+      bound.push(after.key, after.id, after.product)
+    }
+    const rows = this.prepare(`SELECT a.pk, a.product_id, p.name AS product_name, a.id, a.type, a.severity, a.title, a.issued,
+        a.issued_raw, a.updated, a.updated_raw, a.withdrawn, a.reboot_suggested, ${key} AS sort_key
+      FROM advisory a JOIN product p ON p.id = a.product_id ${join} ${clause}
+      ORDER BY ${key} ${dir}, a.id ${dir}, a.product_id ${dir} LIMIT ?`).all(...bound, limit) as Array<Row & { sort_key: string }>
+    if (rows.length === 0) return { items: [], positions: [] }
+    return { items: this.summaries(rows), positions: rows.map((r) => ({ key: r.sort_key, id: r.id, product: r.product_id })) }
+  }
+
   /** The fixed packages of each advisory, only those named `name` (binary or source name) when given. */
   packagesOf (pks: number[], name: string | null): Map<number, PackageRow[]> {
     const map = new Map<number, PackageRow[]>()
@@ -119,6 +155,13 @@ export class AdvisoryQuery {
       else list.push(pkg)
     }
     return map
+  }
+
+  /** Every fixed package of a product's active advisories: what POST /api/v1/query matches against. */
+  fixedPackagesOf (product: string): FixedPackageRow[] {
+    return this.prepare(`SELECT DISTINCT a.id AS advisoryId, a.severity, a.type, p.name, p.epoch, p.version, p.release, p.arch
+      FROM advisory a JOIN advisory_package p ON p.advisory_pk = a.pk
+      WHERE a.product_id = ? AND a.withdrawn = 0 AND p.arch NOT IN ('src', 'nosrc')`).all(product) as FixedPackageRow[]
   }
 
   /** Descriptions (or else summaries) of a page of advisories, for feed items. */

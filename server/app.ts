@@ -1,6 +1,8 @@
 // Builds the Fastify application over a read-only database; never listens (server/main.ts does).
 import fastifyCompress from '@fastify/compress'
+import fastifyCors from '@fastify/cors'
 import fastifyHelmet from '@fastify/helmet'
+import fastifyRateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { existsSync } from 'node:fs'
@@ -8,6 +10,11 @@ import { join } from 'node:path'
 import { assertSchemaCurrent } from '../db/migrate.js'
 import { openDatabase } from '../db/open.js'
 import { projectRoot } from '../db/paths.js'
+import { registerAdvisoryApi } from './api/advisories.js'
+import { registerLookupApi } from './api/lookups.js'
+import { registerApiDocs, registerOpenApi } from './api/openapi.js'
+import { registerOsvExport } from './api/osv-export.js'
+import { defaultQueryLimits, registerQueryApi, type QueryLimits } from './api/query.js'
 import { registerErrorPages } from './errors.js'
 import { registerFeeds } from './routes/feeds.js'
 import { Portal } from './portal.js'
@@ -23,6 +30,8 @@ export interface AppOptions {
   logger?: boolean
   /** Base of absolute URLs (feeds); without it, the request's own scheme and host. */
   publicUrl?: string | null
+  /** POST /api/v1/query: batch size and rate limit per client address. */
+  queryLimits?: QueryLimits
 }
 
 export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
@@ -59,6 +68,13 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   })
   await app.register(fastifyCompress, { threshold: 1024, encodings: ['br', 'gzip'] })
   await app.register(fastifyStatic, { root: join(projectRoot, 'public'), prefix: '/static/', maxAge: '1d' })
+  // Any site may read the data with GET; nothing may POST from a browser on another origin.
+  await app.register(fastifyCors, { origin: '*', methods: ['GET', 'HEAD'] })
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => ({ statusCode: 429, message: `rate limit: at most ${context.max} queries per ${context.after}; retry after ${Math.ceil(context.ttl / 1000)} s` })
+  })
+  await registerOpenApi(app)
 
   registerErrorPages(app, portal)
   registerHealth(app, portal)
@@ -66,6 +82,11 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   registerCvePage(app, portal)
   registerPackagePage(app, portal)
   registerFeeds(app, portal)
+  registerAdvisoryApi(app, portal)
+  registerLookupApi(app, portal)
+  registerQueryApi(app, portal, options.queryLimits ?? defaultQueryLimits)
+  registerOsvExport(app, portal)
+  registerApiDocs(app, portal)
   registerAdvisoryList(app, portal)
   registerAdvisoryPage(app, portal)
   return app

@@ -23,7 +23,7 @@ export class Portal {
   readonly cssHref: string
   private vocabularyCache: { generation: number, value: Vocabulary } | null = null
 
-  constructor (db: Db, readonly publicUrl: string | null = null) {
+  constructor (readonly db: Db, readonly publicUrl: string | null = null) {
     this.query = new AdvisoryQuery(db)
     this.reader = new AdvisoryReader(db)
     this.summary = new SummaryStore(db)
@@ -64,6 +64,14 @@ export class Portal {
   sendPage (request: FastifyRequest, reply: FastifyReply, scope: 'data' | 'state', render: () => string): FastifyReply {
     const version = versionOf(this.summary.stamp(), this.appVersion, scope)
     return sendVersioned(this.cache, request, reply, { version, contentType: 'text/html; charset=utf-8', maxAge: 60, render })
+  }
+
+  /** An API GET: versioned like the pages, serialized by the route's response schema, keyed by base URL. */
+  sendJson (request: FastifyRequest, reply: FastifyReply, scope: 'data' | 'state', build: () => unknown): FastifyReply {
+    const version = versionOf(this.summary.stamp(), this.appVersion, scope)
+    return sendVersioned(this.cache, request, reply, {
+      version, contentType: 'application/json; charset=utf-8', maxAge: 60, vary: this.baseUrl(request), render: () => reply.serialize(build()) as string
+    })
   }
 
   /** A feed: versioned like the pages, and keyed by the base URL its absolute links use. */

@@ -1,10 +1,34 @@
-// `/healthz`: the process is up and can read the database.
+// `/healthz`: the process is up and reads the database. `/readyz`: the schema is current and an ingest has
+// succeeded (503 otherwise), with the age of the last successful ingest so a monitor can alert on it.
 import type { FastifyInstance } from 'fastify'
+import { latestVersion, schemaVersion } from '../../db/migrate.js'
+import { Health, Ready } from '../api/schemas.js'
 import type { Portal } from '../portal.js'
 
 export function registerHealth (app: FastifyInstance, portal: Portal): void {
-  app.get('/healthz', async (_request, reply) => {
+  app.get('/healthz', { schema: { summary: 'The process is up', tags: ['health'], response: { 200: Health } } }, async (_request, reply) => {
     reply.header('cache-control', 'no-store')
     return { status: 'ok', advisories: portal.summary.advisoryCount(), data_generation: portal.summary.stamp().generation }
+  })
+
+  app.get('/readyz', { schema: { summary: 'Ready to serve: schema current, data ingested', tags: ['health'], response: { 200: Ready, 503: Ready } } }, async (_request, reply) => {
+    reply.header('cache-control', 'no-store')
+    const schema = schemaVersion(portal.db)
+    const repos = portal.summary.repos()
+    const lastSuccess = repos.map((r) => r.lastSuccessAt).filter((v): v is string => v !== null).sort().at(-1) ?? null
+    const failed = repos.filter((r) => r.lastStatus === 'failed').length
+    const age = lastSuccess === null ? null : Math.max(0, Math.round((Date.now() - Date.parse(lastSuccess)) / 1000))
+    let problem: string | null = null
+    if (schema !== latestVersion()) problem = `database schema version ${schema}, this program needs ${latestVersion()}`
+    else if (lastSuccess === null) problem = 'no ingest has succeeded yet: run "npm run ingest"'
+    const body = {
+      status: problem === null ? 'ready' : 'not ready',
+      schema_version: schema,
+      last_ingest_at: lastSuccess,
+      last_ingest_age_seconds: age,
+      failed_repos: failed,
+      message: problem ?? (failed > 0 ? `${failed} repos failed their last ingest (see /products)` : 'ok')
+    }
+    return reply.code(problem === null ? 200 : 503).send(body)
   })
 }

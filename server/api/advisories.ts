@@ -1,0 +1,100 @@
+// GET /api/v1/advisories (filters, keyset cursor), /api/v1/advisories/{id} and its OSV form.
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import type { AdvisoryDetail } from '../../db/advisory-read.js'
+import type { Position } from '../../db/advisory-query.js'
+import { FilterError, parseListQuery, type RawQuery } from '../advisory-filter.js'
+import { AmbiguousError, NotFoundError } from '../errors.js'
+import type { Portal } from '../portal.js'
+import { toOsv } from './osv.js'
+import { advisoryJson, summaryJson } from './present.js'
+import { AdvisoryBody, AdvisoryList, ConflictBody, ErrorBody, ListQuery } from './schemas.js'
+import { OsvRecord } from './osv-schema.js'
+
+export const apiLimit = { default: 100, max: 1000 }
+
+const DetailParams = Type.Object({ id: Type.String({ description: 'Advisory id, percent-encoded' }) })
+const DetailQuery = Type.Object({ product: Type.Optional(Type.String({ description: 'Product id; required when several products use the id' })) })
+
+export function registerAdvisoryApi (app: FastifyInstance, portal: Portal): void {
+  app.get('/api/v1/advisories', {
+    schema: {
+      summary: 'List advisories',
+      description: 'Newest first (or by updated date), filtered like the portal\'s list. Page with `cursor`: the position is the last item\'s date and id, so pages stay stable while data changes.',
+      tags: ['advisories'],
+      querystring: ListQuery,
+      response: { 200: AdvisoryList, 400: ErrorBody }
+    }
+  }, async (request, reply) => {
+    const query = request.query as RawQuery
+    const after = decodeCursor(query.cursor)
+    const sort = typeof query.sort === 'string' ? query.sort : 'issued'
+    if (sort !== 'issued' && sort !== 'updated') throw new FilterError('sort: the API sorts by issued or updated')
+    const list = parseListQuery({ ...query, cursor: undefined }, portal.vocabulary(), { perPage: apiLimit.default, maxPerPage: apiLimit.max, perPageParam: 'limit' })
+    return portal.sendJson(request, reply, 'data', () => {
+      const base = portal.baseUrl(request)
+      const { items, positions } = portal.query.listAfter(list.filter, list.perPage, after)
+      const last = positions.at(-1)
+      return {
+        items: items.map((a) => summaryJson(base, a)),
+        next_cursor: items.length === list.perPage && last !== undefined ? encodeCursor(last) : null
+      }
+    })
+  })
+
+  app.get('/api/v1/advisories/:id', {
+    schema: {
+      summary: 'One advisory',
+      tags: ['advisories'],
+      params: DetailParams,
+      querystring: DetailQuery,
+      response: { 200: AdvisoryBody, 404: ErrorBody, 409: ConflictBody }
+    }
+  }, async (request, reply) => {
+    const { id } = request.params as { id: string }
+    const { product } = request.query as { product?: string }
+    return portal.sendJson(request, reply, 'data', () => advisoryJson(portal.baseUrl(request), find(portal, id, product)))
+  })
+
+  app.get('/api/v1/advisories/:id/osv', {
+    schema: {
+      summary: 'One advisory in OSV format (schema 1.6)',
+      tags: ['osv'],
+      params: DetailParams,
+      querystring: DetailQuery,
+      response: { 200: OsvRecord, 404: ErrorBody, 409: ConflictBody }
+    }
+  }, async (request, reply) => {
+    const { id } = request.params as { id: string }
+    const { product } = request.query as { product?: string }
+    return portal.sendJson(request, reply, 'data', () => toOsv(portal.baseUrl(request), find(portal, id, product)))
+  })
+}
+
+/** The advisory with this id, in the given product or the only product that has it. */
+export function find (portal: Portal, id: string, product: string | undefined): AdvisoryDetail {
+  if (product !== undefined) {
+    const advisory = portal.reader.get(product, id)
+    if (advisory === null) throw new NotFoundError('Not found', `product "${product}" has no advisory "${id}"`)
+    return advisory
+  }
+  const products = portal.reader.productsOf(id)
+  if (products.length === 0) throw new NotFoundError('Not found', `no advisory "${id}"`)
+  if (products.length > 1) throw new AmbiguousError(`advisory "${id}" exists in several products: ${products.join(', ')}; add ?product=`, products)
+  return portal.reader.get(products[0]!, id)!
+}
+
+function encodeCursor (position: Position): string {
+  return Buffer.from(JSON.stringify([position.key, position.id, position.product])).toString('base64url')
+}
+
+function decodeCursor (value: unknown): Position | null {
+  if (value === undefined || value === '') return null
+  try {
+    const parsed = JSON.parse(Buffer.from(String(value), 'base64url').toString('utf8')) as unknown
+    if (Array.isArray(parsed) && parsed.length === 3 && parsed.every((v) => typeof v === 'string')) {
+      return { key: parsed[0] as string, id: parsed[1] as string, product: parsed[2] as string }
+    }
+  } catch {}
+  throw new FilterError('cursor: not a cursor this API gave out; start again without it')
+}

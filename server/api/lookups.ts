@@ -1,0 +1,71 @@
+// GET /api/v1/cves/{cve}, /api/v1/packages/{name} and /api/v1/products.
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import { emptyFilter } from '../../db/advisory-query.js'
+import { FilterError } from '../advisory-filter.js'
+import { NotFoundError } from '../errors.js'
+import { urls } from '../format.js'
+import type { Portal } from '../portal.js'
+import { withFixesJson } from './present.js'
+import { CveBody, ErrorBody, PackageAdvisories, ProductsBody } from './schemas.js'
+
+// Enough for any real CVE or package; the API says so rather than truncating silently.
+const maxAdvisories = 5000
+
+export function registerLookupApi (app: FastifyInstance, portal: Portal): void {
+  app.get('/api/v1/cves/:cve', {
+    schema: {
+      summary: 'Every advisory, in every product, that fixes a CVE',
+      tags: ['cves'],
+      params: Type.Object({ cve: Type.String({ description: 'CVE-YYYY-NNNN' }) }),
+      response: { 200: CveBody, 400: ErrorBody, 404: ErrorBody }
+    }
+  }, async (request, reply) => {
+    const raw = (request.params as { cve: string }).cve
+    if (!/^CVE-\d{4}-\d{4,}$/i.test(raw)) throw new FilterError(`cve: "${raw}" is not a CVE id (CVE-YYYY-NNNN)`)
+    const cve = raw.toUpperCase()
+    return portal.sendJson(request, reply, 'data', () => {
+      const base = portal.baseUrl(request)
+      const { items } = portal.query.list({ ...emptyFilter, cve }, maxAdvisories, 0)
+      if (items.length === 0) throw new NotFoundError('Not found', `no advisory fixes ${cve}`)
+      const fixed = portal.query.packagesOf(items.map((a) => a.pk), null)
+      return { cve, html_url: base + urls.cve(cve), advisories: items.map((a) => withFixesJson(base, a, fixed.get(a.pk) ?? [])) }
+    })
+  })
+
+  app.get('/api/v1/packages/:name', {
+    schema: {
+      summary: 'Every advisory touching a package (binary or source name), with the fixed EVR per product and arch',
+      tags: ['packages'],
+      params: Type.Object({ name: Type.String() }),
+      response: { 200: PackageAdvisories, 404: ErrorBody }
+    }
+  }, async (request, reply) => {
+    const name = (request.params as { name: string }).name
+    return portal.sendJson(request, reply, 'data', () => {
+      const base = portal.baseUrl(request)
+      const { items } = portal.query.list({ ...emptyFilter, package: name }, maxAdvisories, 0)
+      if (items.length === 0) throw new NotFoundError('Not found', `no advisory touches a package called "${name}"`)
+      const fixed = portal.query.packagesOf(items.map((a) => a.pk), name)
+      return { name, html_url: base + urls.package(name), advisories: items.map((a) => withFixesJson(base, a, fixed.get(a.pk) ?? [])) }
+    })
+  })
+
+  app.get('/api/v1/products', {
+    schema: {
+      summary: 'Products and repos, with the last ingest time, status and error',
+      tags: ['products'],
+      response: { 200: ProductsBody }
+    }
+  }, async (request, reply) => portal.sendJson(request, reply, 'state', () => {
+    const repos = portal.summary.repos()
+    return {
+      products: portal.summary.products().map((p) => ({
+        ...p,
+        repos: repos.filter((r) => r.productId === p.id).map((r) => ({
+          name: r.name, url: r.url, last_run_at: r.lastRunAt, last_success_at: r.lastSuccessAt, status: r.lastStatus, error: r.lastError
+        }))
+      }))
+    }
+  }))
+}

@@ -1,0 +1,49 @@
+// GET /api/v1/osv/all.ndjson: every advisory (optionally of one product) as OSV, one JSON record per line,
+// streamed so a large database never sits in memory whole.
+import type { FastifyInstance } from 'fastify'
+import { Readable } from 'node:stream'
+import { Type } from 'typebox'
+import { emptyFilter } from '../../db/advisory-query.js'
+import { FilterError } from '../advisory-filter.js'
+import { isFresh, versionOf } from '../http-cache.js'
+import type { Portal } from '../portal.js'
+import { toOsv } from './osv.js'
+import { ErrorBody } from './schemas.js'
+
+const batch = 200
+
+export function registerOsvExport (app: FastifyInstance, portal: Portal): void {
+  app.get('/api/v1/osv/all.ndjson', {
+    schema: {
+      summary: 'Every advisory as OSV records, newline-delimited JSON (bulk import)',
+      tags: ['osv'],
+      querystring: Type.Object({ product: Type.Optional(Type.String()) }),
+      response: { 200: Type.String({ description: 'application/x-ndjson: one OSV record per line' }), 304: Type.Null({ description: 'Not modified' }), 400: ErrorBody }
+    }
+  }, async (request, reply) => {
+    const { product } = request.query as { product?: string }
+    const known = portal.vocabulary().products.map((p) => p.id)
+    if (product !== undefined && !known.includes(product)) throw new FilterError(`product: unknown product "${product}"; known products: ${known.join(', ')}`)
+    const version = versionOf(portal.summary.stamp(), portal.appVersion, 'data')
+    reply.header('etag', version.etag).header('last-modified', version.lastModified.toUTCString()).header('cache-control', 'public, max-age=300')
+    if (isFresh(request, version)) return reply.code(304).send()
+    const base = portal.baseUrl(request)
+    const filter = { ...emptyFilter, products: product === undefined ? [] : [product] }
+    async function * records (): AsyncGenerator<string> {
+      // Keyset paging: an ingest running meanwhile cannot make the export skip or repeat a record.
+      let after = null
+      for (;;) {
+        const { items, positions } = portal.query.listAfter(filter, batch, after)
+        if (items.length === 0) return
+        let chunk = ''
+        for (const a of items) {
+          const detail = portal.reader.get(a.product, a.id)
+          if (detail !== null) chunk += `${JSON.stringify(toOsv(base, detail))}\n`
+        }
+        yield chunk
+        after = positions.at(-1) ?? null
+      }
+    }
+    return reply.type('application/x-ndjson; charset=utf-8').send(Readable.from(records()))
+  })
+}

@@ -1,0 +1,48 @@
+// An advisory as an OSV 1.6 record: aliases are its CVEs, one affected entry per binary package name with
+// an ECOSYSTEM range fixed at the advisory's EVR, severity in database_specific (OSV's `severity` field
+// takes only CVSS vectors, which updateinfo does not carry).
+import type { AdvisoryDetail } from '../../db/advisory-read.js'
+import { evr, safeHref, urls } from '../format.js'
+
+export const osvSchemaVersion = '1.6.0'
+
+/** Lambda Linux is not a registered OSV ecosystem: "Lambda Linux:<product>" follows the "Name:release" form. */
+export const ecosystemOf = (product: string): string => `Lambda Linux:${product}`
+
+const rfc3339 = (iso: string): string => iso.replace(/\.\d{3}Z$/, 'Z')
+
+export function toOsv (base: string, a: AdvisoryDetail): Record<string, unknown> {
+  const byName = new Map<string, { evr: string, arches: Set<string> }>()
+  for (const p of a.packages) {
+    if (p.arch === 'src' || p.arch === 'nosrc') continue
+    const entry = byName.get(p.name)
+    if (entry === undefined) byName.set(p.name, { evr: evr(p), arches: new Set([p.arch]) })
+    else entry.arches.add(p.arch)
+  }
+  const record: Record<string, unknown> = {
+    schema_version: osvSchemaVersion,
+    id: a.id,
+    modified: rfc3339(a.lastChanged),
+    aliases: a.cves,
+    affected: [...byName].map(([name, entry]) => ({
+      package: { ecosystem: ecosystemOf(a.product), name, purl: `pkg:rpm/lambda-linux/${encodeURIComponent(name)}?distro=${encodeURIComponent(a.product)}` },
+      ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: entry.evr }] }],
+      ecosystem_specific: { arches: [...entry.arches].sort(), severity: a.severity }
+    })),
+    references: [
+      { type: 'ADVISORY', url: base + urls.advisory(a.product, a.id) },
+      ...a.references.flatMap((r) => {
+        const url = safeHref(r.href)
+        if (url === null) return []
+        return [{ type: r.type === 'bugzilla' ? 'REPORT' : r.type === 'cve' ? 'WEB' : 'ADVISORY', url }]
+      })
+    ],
+    database_specific: { product: a.product, severity: a.severity, type: a.type, reboot_suggested: a.rebootSuggested, url: base + urls.advisory(a.product, a.id) }
+  }
+  if (a.issued !== null) record.published = rfc3339(a.issued)
+  if (a.withdrawn && a.withdrawnAt !== null) record.withdrawn = rfc3339(a.withdrawnAt)
+  if (a.title !== null) record.summary = a.title
+  const details = a.description ?? a.summary
+  if (details !== null) record.details = details
+  return record
+}

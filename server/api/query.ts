@@ -1,0 +1,76 @@
+// POST /api/v1/query: which advisories apply to these installed packages? JSON ({ product, packages }) or
+// raw `rpm -qa` output as text/plain with ?product=. Rate limited; every unreadable line gets a reason.
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import { FilterError } from '../advisory-filter.js'
+import { nevra } from '../format.js'
+import type { Portal } from '../portal.js'
+import { AdvisoryMatcher } from '../rpm/advisory-matcher.js'
+import { formatInstalled, parsePackageObject, parseRpmLine, type InstalledPackage } from '../rpm/installed.js'
+import { apiUrls } from './present.js'
+import { ErrorBody, QueryBody, QueryResult, type QueryBodyType } from './schemas.js'
+import { urls } from '../format.js'
+
+export interface QueryLimits { maxPackages: number, rateLimit: { max: number, windowMs: number } }
+export const defaultQueryLimits: QueryLimits = { maxPackages: 50_000, rateLimit: { max: 120, windowMs: 60_000 } }
+
+export function registerQueryApi (app: FastifyInstance, portal: Portal, limits: QueryLimits): void {
+  const matchers = new Map<string, { generation: number, matcher: AdvisoryMatcher }>()
+  const matcherFor = (product: string): AdvisoryMatcher => {
+    const generation = portal.summary.stamp().generation
+    const cached = matchers.get(product)
+    if (cached?.generation === generation) return cached.matcher
+    const matcher = new AdvisoryMatcher(portal.query.fixedPackagesOf(product))
+    matchers.set(product, { generation, matcher })
+    return matcher
+  }
+
+  app.post('/api/v1/query', {
+    bodyLimit: 8 * 1024 * 1024,
+    config: { rateLimit: { max: limits.rateLimit.max, timeWindow: limits.rateLimit.windowMs } },
+    schema: {
+      summary: 'Advisories that apply to installed packages',
+      description: 'Body: `{ "product": "...", "packages": [...] }`, each entry a line as `rpm -qa` prints it (`name-[epoch:]version-release.arch`) or `{name, epoch, version, release, arch}`; or `text/plain` raw `rpm -qa` output with `?product=`. An advisory applies when it fixes a package of the same name and a compatible arch (the same, or noarch) at a higher EVR (rpm\'s own comparison). Only affected packages are listed in `results`; lines that could not be read are in `unparsed` with the reason.',
+      tags: ['query'],
+      querystring: Type.Object({ product: Type.Optional(Type.String({ description: 'Product id (for a text/plain body)' })) }),
+      body: Type.Union([QueryBody, Type.String({ description: 'rpm -qa output, one package per line' })]),
+      response: { 200: QueryResult, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, 429: ErrorBody }
+    }
+  }, async (request, reply) => {
+    const text = typeof request.body === 'string'
+    const product = text ? (request.query as { product?: string }).product : (request.body as QueryBodyType).product
+    if (product === undefined || product === '') throw new FilterError('product: say which product the packages are installed on (?product= for a text/plain body)')
+    const known = portal.vocabulary().products.map((p) => p.id)
+    if (!known.includes(product)) throw new FilterError(`product: unknown product "${product}"; known products: ${known.join(', ')}`)
+    const entries: Array<{ index: number, input: unknown }> = text
+      ? (request.body as string).split('\n').map((line, i) => ({ index: i + 1, input: line.replace(/\r$/, '') })).filter((e) => (e.input as string).trim() !== '' && !(e.input as string).startsWith('#'))
+      : (request.body as QueryBodyType).packages.map((input, i) => ({ index: i, input }))
+    if (entries.length > limits.maxPackages) throw new FilterError(`packages: at most ${limits.maxPackages} per request, got ${entries.length}`)
+
+    const base = portal.baseUrl(request)
+    const matcher = matcherFor(product)
+    const results: unknown[] = []
+    const unparsed: Array<{ index: number, input: string, reason: string }> = []
+    for (const { index, input } of entries) {
+      const parsed = typeof input === 'string' ? parseRpmLine(input) : parsePackageObject(input as Record<string, unknown>)
+      if (!parsed.ok) { unparsed.push({ index, input: typeof input === 'string' ? input : JSON.stringify(input), reason: parsed.reason }); continue }
+      const pkg: InstalledPackage = parsed.pkg
+      const applicable = matcher.match(pkg)
+      if (applicable.length === 0) continue
+      results.push({
+        installed: formatInstalled(pkg),
+        advisories: applicable.map(({ fixed }) => ({
+          id: fixed.advisoryId,
+          severity: fixed.severity,
+          type: fixed.type,
+          fixed: nevra(fixed),
+          fixed_evr: `${fixed.epoch === '0' ? '' : `${fixed.epoch}:`}${fixed.version}-${fixed.release}`,
+          html_url: base + urls.advisory(product, fixed.advisoryId),
+          api_url: base + apiUrls.advisory(product, fixed.advisoryId)
+        }))
+      })
+    }
+    reply.header('cache-control', 'no-store')
+    return { product, checked: entries.length - unparsed.length, affected: results.length, results, unparsed }
+  })
+}

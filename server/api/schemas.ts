@@ -1,0 +1,177 @@
+// JSON shapes of the API, as TypeBox schemas: Fastify validates input and serializes output with them, and
+// /openapi.json is generated from them.
+import { Type, type Static } from 'typebox'
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
+const many = (description: string) => Type.Optional(Type.Array(Type.String(), { description }))
+const one = (description: string) => Type.Optional(Type.String({ description }))
+
+export const ErrorBody = Type.Object({
+  error: Type.String({ description: 'HTTP status text, for example "Bad Request"' }),
+  message: Type.String({ description: 'What was wrong, naming the parameter' })
+}, { description: 'Every error, with the matching status code' })
+
+export const ConflictBody = Type.Object({
+  error: Type.String(),
+  message: Type.String(),
+  products: Type.Array(Type.String(), { description: 'Products that hold an advisory with this id' })
+})
+
+export const ListQuery = Type.Object({
+  product: many('Product id; repeat or separate with commas'),
+  severity: many('critical, important, moderate, medium, low, none (no severity), or another severity present in the data'),
+  type: many('security, bugfix, enhancement, newpackage, or another type present in the data'),
+  package: one('Binary or source package name'),
+  cve: one('CVE id'),
+  q: one('Full-text search over id, title, description, packages and CVEs (at most 200 characters)'),
+  issued_after: one('YYYY-MM-DD (from the start of that UTC day) or an ISO 8601 time with a zone'),
+  issued_before: one('YYYY-MM-DD (until the end of that UTC day) or an ISO 8601 time with a zone'),
+  updated_after: one('Advisories updated (or issued) after this time: for polling'),
+  withdrawn: one('no, yes or any (default any)'),
+  sort: one('issued (default) or updated'),
+  order: one('desc (default) or asc'),
+  limit: one('1 to 1000, default 100'),
+  cursor: one('next_cursor from the previous page')
+})
+
+export const AdvisorySummary = Type.Object({
+  id: Type.String(),
+  product: Type.String(),
+  type: Nullable(Type.String()),
+  severity: Nullable(Type.String({ description: 'lower-case' })),
+  title: Nullable(Type.String()),
+  issued: Nullable(Type.String({ description: 'ISO 8601 UTC' })),
+  updated: Nullable(Type.String({ description: 'ISO 8601 UTC' })),
+  withdrawn: Type.Boolean(),
+  source_packages: Type.Array(Type.String()),
+  cves: Type.Array(Type.String()),
+  html_url: Type.String(),
+  api_url: Type.String()
+})
+
+export const AdvisoryList = Type.Object({
+  items: Type.Array(AdvisorySummary),
+  next_cursor: Nullable(Type.String({ description: 'Pass as cursor for the next page; null on the last page' }))
+})
+
+export const PackageBody = Type.Object({
+  name: Type.String(),
+  epoch: Type.String(),
+  version: Type.String(),
+  release: Type.String(),
+  arch: Type.String(),
+  src: Nullable(Type.String()),
+  filename: Nullable(Type.String()),
+  collection: Nullable(Type.String())
+})
+
+export const AdvisoryBody = Type.Object({
+  id: Type.String(),
+  product: Type.String(),
+  type: Nullable(Type.String()),
+  status: Nullable(Type.String()),
+  severity: Nullable(Type.String({ description: 'lower-case; null when none' })),
+  title: Nullable(Type.String()),
+  summary: Nullable(Type.String()),
+  description: Nullable(Type.String()),
+  solution: Nullable(Type.String()),
+  issued: Nullable(Type.String({ description: 'ISO 8601 UTC; null when unknown' })),
+  updated: Nullable(Type.String({ description: 'ISO 8601 UTC; null when unknown' })),
+  issued_raw: Nullable(Type.String({ description: 'as updateinfo.xml gives it' })),
+  updated_raw: Nullable(Type.String()),
+  withdrawn: Type.Boolean(),
+  reboot_suggested: Type.Boolean(),
+  cves: Type.Array(Type.String()),
+  references: Type.Array(Type.Object({ type: Nullable(Type.String()), id: Nullable(Type.String()), href: Nullable(Type.String()), title: Nullable(Type.String()) })),
+  packages: Type.Array(PackageBody),
+  modules: Type.Array(Type.Object({ name: Nullable(Type.String()), stream: Nullable(Type.String()), version: Nullable(Type.String()), context: Nullable(Type.String()), arch: Nullable(Type.String()) })),
+  html_url: Type.String()
+})
+
+const FixedPackage = Type.Object({
+  nevra: Type.String(),
+  name: Type.String(),
+  evr: Type.String(),
+  arch: Type.String()
+})
+
+export const AdvisoryWithFixes = Type.Object({
+  id: Type.String(),
+  product: Type.String(),
+  severity: Nullable(Type.String()),
+  type: Nullable(Type.String()),
+  title: Nullable(Type.String()),
+  issued: Nullable(Type.String()),
+  withdrawn: Type.Boolean(),
+  fixed: Type.Array(FixedPackage),
+  html_url: Type.String(),
+  api_url: Type.String()
+})
+
+export const CveBody = Type.Object({ cve: Type.String(), html_url: Type.String(), advisories: Type.Array(AdvisoryWithFixes) })
+export const PackageAdvisories = Type.Object({ name: Type.String(), html_url: Type.String(), advisories: Type.Array(AdvisoryWithFixes) })
+
+export const ProductsBody = Type.Object({
+  products: Type.Array(Type.Object({
+    id: Type.String(),
+    name: Type.String(),
+    advisories: Type.Integer(),
+    withdrawn: Type.Integer(),
+    repos: Type.Array(Type.Object({
+      name: Nullable(Type.String()),
+      url: Type.String(),
+      last_run_at: Nullable(Type.String()),
+      last_success_at: Nullable(Type.String()),
+      status: Nullable(Type.String({ description: 'ok, unchanged or failed' })),
+      error: Nullable(Type.String())
+    }))
+  }))
+})
+
+export const InstalledObject = Type.Object({
+  name: Type.String(),
+  epoch: Type.Optional(Type.Union([Type.String(), Type.Integer()])),
+  version: Type.String(),
+  release: Type.String(),
+  arch: Type.String()
+}, { additionalProperties: false })
+
+export const QueryBody = Type.Object({
+  product: Type.String({ description: 'Product id' }),
+  packages: Type.Array(Type.Union([Type.String({ description: 'as rpm -qa prints it: name-[epoch:]version-release.arch' }), InstalledObject]), { maxItems: 50000 })
+}, { additionalProperties: false })
+
+export const QueryResult = Type.Object({
+  product: Type.String(),
+  checked: Type.Integer({ description: 'Installed packages read' }),
+  affected: Type.Integer({ description: 'Installed packages with at least one applicable advisory' }),
+  results: Type.Array(Type.Object({
+    installed: Type.String({ description: 'name-[epoch:]version-release.arch' }),
+    advisories: Type.Array(Type.Object({
+      id: Type.String(),
+      severity: Nullable(Type.String()),
+      type: Nullable(Type.String()),
+      fixed: Type.String({ description: 'NEVRA of the fixed package' }),
+      fixed_evr: Type.String(),
+      html_url: Type.String(),
+      api_url: Type.String()
+    }))
+  })),
+  unparsed: Type.Array(Type.Object({
+    index: Type.Integer({ description: 'Position in packages[] or line number (from 1) in a text body' }),
+    input: Type.String(),
+    reason: Type.String()
+  }))
+})
+
+export const Health = Type.Object({ status: Type.String(), advisories: Type.Integer(), data_generation: Type.Integer() })
+export const Ready = Type.Object({
+  status: Type.String({ description: 'ready or not ready' }),
+  schema_version: Type.Integer(),
+  last_ingest_at: Nullable(Type.String()),
+  last_ingest_age_seconds: Nullable(Type.Integer()),
+  failed_repos: Type.Integer(),
+  message: Type.String()
+})
+
+export type QueryBodyType = Static<typeof QueryBody>
