@@ -8,6 +8,8 @@ export interface ServerConfig {
   port: number
   /** The portal's public address (scheme, host, optional path) for absolute URLs in feeds; null: from each request. */
   publicUrl: string | null
+  /** POST /api/v1/query requests per minute per client address. */
+  queryRateLimit: number
 }
 
 export class ServerConfigError extends Error {}
@@ -15,15 +17,17 @@ export class ServerConfigError extends Error {}
 export function readServerConfig (argv: string[], env: NodeJS.ProcessEnv = process.env): ServerConfig {
   let values
   try {
-    values = parseArgs({ args: argv, options: { db: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'public-url': { type: 'string' } } }).values
+    values = parseArgs({ args: argv, options: { db: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'public-url': { type: 'string' }, 'query-rate-limit': { type: 'string' } } }).values
   } catch (err) {
-    throw new ServerConfigError(`${(err as Error).message}\nUsage: npm run serve -- [--db PATH] [--host H] [--port N] [--public-url URL]`)
+    throw new ServerConfigError(`${(err as Error).message}\nUsage: npm run serve -- [--db PATH] [--host H] [--port N] [--public-url URL] [--query-rate-limit N]`)
   }
   const portText = values.port ?? env.PORT ?? '3000'
   const port = Number(portText)
   if (!/^\d+$/.test(portText) || port > 65535) throw new ServerConfigError(`port "${portText}" is not a TCP port number (0-65535)`)
   const publicUrl = checkPublicUrl(values['public-url'] ?? env.PUBLIC_URL ?? null)
-  return { dbPath: values.db ?? env.DB_PATH ?? defaultDbPath, host: values.host ?? env.HOST ?? '127.0.0.1', port, publicUrl }
+  const rateText = values['query-rate-limit'] ?? env.QUERY_RATE_LIMIT ?? '120'
+  if (!/^\d{1,7}$/.test(rateText) || Number(rateText) < 1) throw new ServerConfigError(`query rate limit "${rateText}" must be a whole number of requests per minute (at least 1)`)
+  return { dbPath: values.db ?? env.DB_PATH ?? defaultDbPath, host: values.host ?? env.HOST ?? '127.0.0.1', port, publicUrl, queryRateLimit: Number(rateText) }
 }
 
 export function checkPublicUrl (value: string | null): string | null {

@@ -1,9 +1,15 @@
 // Listens on the configured address and stops cleanly on SIGTERM / Ctrl-C.
+import { defaultQueryLimits } from './api/query.js'
 import { buildApp } from './app.js'
 import type { ServerConfig } from './config.js'
 
 export async function serve (config: ServerConfig): Promise<void> {
-  const app = await buildApp({ dbPath: config.dbPath, logger: true, publicUrl: config.publicUrl })
+  const app = await buildApp({
+    dbPath: config.dbPath,
+    logger: true,
+    publicUrl: config.publicUrl,
+    queryLimits: { ...defaultQueryLimits, rateLimit: { max: config.queryRateLimit, windowMs: 60_000 } }
+  })
   const stop = (): void => { app.close().then(() => process.exit(0), () => process.exit(1)) }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
