@@ -44,7 +44,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     db.close()
     throw err
   }
-  const portal = new Portal(db, options.publicUrl ?? null)
+  const portal = new Portal(db, options.dbPath, options.publicUrl ?? null)
 
   // Advisory ids and package names can be long; the default limit of 100 characters would 404 them.
   const app = Fastify({ logger: options.logger ?? false, routerOptions: { maxParamLength: 1000, ignoreTrailingSlash: true } })

@@ -2,6 +2,7 @@
 // version (not from the bytes), so a 304 costs no rendering; rendered bodies are kept in a bounded LRU.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { DataStamp } from '../db/summary-store.js'
+import zlib from 'node:zlib'
 
 export interface Version { etag: string, lastModified: Date }
 
@@ -28,31 +29,47 @@ export function isFresh (request: FastifyRequest, version: Version): boolean {
   return false
 }
 
+/** A rendered response: its bytes, and compressed forms made the first time a client asks for them. */
+interface Entry { body: Buffer, gzip?: Buffer, br?: Buffer }
+
 export class BodyCache {
-  private readonly entries = new Map<string, string>()
+  private readonly entries = new Map<string, Entry>()
   private bytes = 0
 
-  constructor (private readonly maxEntries = 2000, private readonly maxBytes = 64 * 1024 * 1024) {}
+  constructor (private readonly maxEntries = 2000, private readonly maxBytes = 128 * 1024 * 1024) {}
 
-  get (key: string): string | undefined {
-    const body = this.entries.get(key)
-    if (body !== undefined) { this.entries.delete(key); this.entries.set(key, body) }
-    return body
+  get (key: string): Entry | undefined {
+    const entry = this.entries.get(key)
+    if (entry !== undefined) { this.entries.delete(key); this.entries.set(key, entry) }
+    return entry
   }
 
-  set (key: string, body: string): void {
-    if (body.length > this.maxBytes / 8) return
+  set (key: string, entry: Entry): void {
+    const size = entrySize(entry)
+    if (size > this.maxBytes / 8) return
     const old = this.entries.get(key)
-    if (old !== undefined) { this.entries.delete(key); this.bytes -= old.length }
-    this.entries.set(key, body)
-    this.bytes += body.length
+    if (old !== undefined) { this.entries.delete(key); this.bytes -= entrySize(old) }
+    this.entries.set(key, entry)
+    this.bytes += size
+    this.evict()
+  }
+
+  /** Accounts for a compressed form added to an entry already stored. */
+  grew (by: number): void {
+    this.bytes += by
+    this.evict()
+  }
+
+  private evict (): void {
     for (const [k, v] of this.entries) {
       if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) break
       this.entries.delete(k)
-      this.bytes -= v.length
+      this.bytes -= entrySize(v)
     }
   }
 }
+
+const entrySize = (e: Entry): number => e.body.length + (e.gzip?.length ?? 0) + (e.br?.length ?? 0)
 
 export interface CachedSend {
   version: Version
@@ -63,18 +80,49 @@ export interface CachedSend {
   vary?: string
 }
 
-/** Sends a versioned response: 304 when the client is current, else the cached or freshly rendered body. */
+/** br or gzip when the client accepts it (q > 0), else identity. */
+export function preferredEncoding (acceptEncoding: string | undefined): 'br' | 'gzip' | null {
+  if (acceptEncoding === undefined) return null
+  const accepted = new Set<string>()
+  for (const part of acceptEncoding.split(',')) {
+    const [name, ...params] = part.trim().toLowerCase().split(';')
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='))
+    if (q === undefined || Number(q.slice(2)) > 0) accepted.add(name!.trim())
+  }
+  if (accepted.has('br')) return 'br'
+  if (accepted.has('gzip') || accepted.has('*')) return 'gzip'
+  return null
+}
+
+// Compressed once per rendered body, so a middle setting costs little and serves every later request.
+const brotliOptions = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 6 } }
+const compressible = 1024
+
+/**
+ * Sends a versioned response: 304 when the client is current, else the cached or freshly rendered bytes,
+ * compressed as the client prefers (kept per entry, so nothing is compressed twice).
+ */
 export function sendVersioned (cache: BodyCache, request: FastifyRequest, reply: FastifyReply, options: CachedSend): FastifyReply {
   const { version } = options
   reply.header('etag', version.etag)
   reply.header('last-modified', version.lastModified.toUTCString())
   reply.header('cache-control', `public, max-age=${options.maxAge}`)
+  reply.header('vary', 'accept-encoding')
   if (isFresh(request, version)) return reply.code(304).send()
   const key = `${version.etag} ${options.vary ?? ''} ${request.url}`
-  let body = cache.get(key)
-  if (body === undefined) {
-    body = options.render()
-    cache.set(key, body)
+  let entry = cache.get(key)
+  if (entry === undefined) {
+    entry = { body: Buffer.from(options.render()) }
+    cache.set(key, entry)
   }
-  return reply.type(options.contentType).send(body)
+  reply.type(options.contentType)
+  const encoding = entry.body.length >= compressible ? preferredEncoding(request.headers['accept-encoding']) : null
+  if (encoding === null) return reply.send(entry.body)
+  let compressed = entry[encoding]
+  if (compressed === undefined) {
+    compressed = encoding === 'br' ? zlib.brotliCompressSync(entry.body, brotliOptions) : zlib.gzipSync(entry.body)
+    entry[encoding] = compressed
+    cache.grew(compressed.length)
+  }
+  return reply.header('content-encoding', encoding).send(compressed)
 }

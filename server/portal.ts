@@ -7,8 +7,9 @@ import { AdvisoryQuery } from '../db/advisory-query.js'
 import { AdvisoryReader } from '../db/advisory-read.js'
 import type { Db } from '../db/open.js'
 import { projectRoot } from '../db/paths.js'
-import { SummaryStore, type Vocabulary } from '../db/summary-store.js'
+import { SummaryStore, type DataStamp, type Vocabulary } from '../db/summary-store.js'
 import { format } from './format.js'
+import { DataVersion } from './data-version.js'
 import { BodyCache, sendVersioned, versionOf } from './http-cache.js'
 import { createViews, type Views } from './views.js'
 
@@ -23,10 +24,13 @@ export class Portal {
   readonly cssHref: string
   private vocabularyCache: { generation: number, value: Vocabulary } | null = null
 
-  constructor (readonly db: Db, readonly publicUrl: string | null = null) {
+  private readonly version: DataVersion
+
+  constructor (readonly db: Db, dbPath: string, readonly publicUrl: string | null = null) {
     this.query = new AdvisoryQuery(db)
     this.reader = new AdvisoryReader(db)
     this.summary = new SummaryStore(db)
+    this.version = new DataVersion(dbPath, this.summary)
     this.views = createViews()
     const css = readFileSync(join(projectRoot, 'public', 'style.css'))
     const cssHash = createHash('sha256').update(css).digest('hex').slice(0, 12)
@@ -50,8 +54,13 @@ export class Portal {
     }
   }
 
+  /** The data's version stamps; read from the database only when an ingest has written since. */
+  stamp (): DataStamp {
+    return this.version.current()
+  }
+
   vocabulary (): Vocabulary {
-    const generation = this.summary.stamp().generation
+    const generation = this.stamp().generation
     if (this.vocabularyCache?.generation !== generation) this.vocabularyCache = { generation, value: this.summary.vocabulary() }
     return this.vocabularyCache.value
   }
@@ -62,13 +71,13 @@ export class Portal {
 
   /** An HTML page that depends only on the data (scope data) or also on ingest state (scope state). */
   sendPage (request: FastifyRequest, reply: FastifyReply, scope: 'data' | 'state', render: () => string): FastifyReply {
-    const version = versionOf(this.summary.stamp(), this.appVersion, scope)
+    const version = versionOf(this.stamp(), this.appVersion, scope)
     return sendVersioned(this.cache, request, reply, { version, contentType: 'text/html; charset=utf-8', maxAge: 60, render })
   }
 
   /** An API GET: versioned like the pages, serialized by the route's response schema, keyed by base URL. */
   sendJson (request: FastifyRequest, reply: FastifyReply, scope: 'data' | 'state', build: () => unknown): FastifyReply {
-    const version = versionOf(this.summary.stamp(), this.appVersion, scope)
+    const version = versionOf(this.stamp(), this.appVersion, scope)
     return sendVersioned(this.cache, request, reply, {
       version, contentType: 'application/json; charset=utf-8', maxAge: 60, vary: this.baseUrl(request), render: () => reply.serialize(build()) as string
     })
@@ -76,7 +85,7 @@ export class Portal {
 
   /** A feed: versioned like the pages, and keyed by the base URL its absolute links use. */
   sendFeed (request: FastifyRequest, reply: FastifyReply, contentType: string, render: (updated: Date) => string): FastifyReply {
-    const stamp = this.summary.stamp()
+    const stamp = this.stamp()
     const version = versionOf(stamp, this.appVersion, 'data')
     return sendVersioned(this.cache, request, reply, { version, contentType, maxAge: 300, vary: this.baseUrl(request), render: () => render(new Date(stamp.changedAt)) })
   }

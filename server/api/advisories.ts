@@ -33,11 +33,13 @@ export function registerAdvisoryApi (app: FastifyInstance, portal: Portal): void
     const list = parseListQuery({ ...query, cursor: undefined }, portal.vocabulary(), { perPage: apiLimit.default, maxPerPage: apiLimit.max, perPageParam: 'limit' })
     return portal.sendJson(request, reply, 'data', () => {
       const base = portal.baseUrl(request)
-      const { items, positions } = portal.query.listAfter(list.filter, list.perPage, after)
-      const last = positions.at(-1)
+      // One row more than asked tells whether another page exists, so the last page says null.
+      const { items, positions } = portal.query.listAfter(list.filter, list.perPage + 1, after)
+      const more = items.length > list.perPage
+      const page = items.slice(0, list.perPage)
       return {
-        items: items.map((a) => summaryJson(base, a)),
-        next_cursor: items.length === list.perPage && last !== undefined ? encodeCursor(last) : null
+        items: page.map((a) => summaryJson(base, a)),
+        next_cursor: more ? encodeCursor(positions[list.perPage - 1]!) : null
       }
     })
   })

@@ -24,7 +24,7 @@ export function registerOsvExport (app: FastifyInstance, portal: Portal): void {
     const { product } = request.query as { product?: string }
     const known = portal.vocabulary().products.map((p) => p.id)
     if (product !== undefined && !known.includes(product)) throw new FilterError(`product: unknown product "${product}"; known products: ${known.join(', ')}`)
-    const version = versionOf(portal.summary.stamp(), portal.appVersion, 'data')
+    const version = versionOf(portal.stamp(), portal.appVersion, 'data')
     reply.header('etag', version.etag).header('last-modified', version.lastModified.toUTCString()).header('cache-control', 'public, max-age=300')
     if (isFresh(request, version)) return reply.code(304).send()
     const base = portal.baseUrl(request)

@@ -20,6 +20,7 @@ export const OsvRecord = Type.Object({
   references: Type.Array(Type.Object({ type: Type.String(), url: Type.String() })),
   database_specific: Type.Object({
     product: Type.String(),
+    advisory_id: Type.String({ description: 'The advisory id as updateinfo.xml gives it' }),
     severity: Type.Union([Type.String(), Type.Null()]),
     type: Type.Union([Type.String(), Type.Null()]),
     reboot_suggested: Type.Boolean(),

@@ -1,6 +1,6 @@
-// An advisory as an OSV 1.6 record: aliases are its CVEs, one affected entry per binary package name with
-// an ECOSYSTEM range fixed at the advisory's EVR, severity in database_specific (OSV's `severity` field
-// takes only CVSS vectors, which updateinfo does not carry).
+// An advisory as an OSV 1.6 record: id LLSC-<product>-<advisory id> (unique and stable even when two
+// products use one advisory id), aliases are its CVEs, one affected entry per binary package name and
+// fixed EVR with an ECOSYSTEM range, severity in database_specific (OSV's `severity` takes only CVSS).
 import type { AdvisoryDetail } from '../../db/advisory-read.js'
 import { evr, safeHref, urls } from '../format.js'
 
@@ -9,23 +9,28 @@ export const osvSchemaVersion = '1.6.0'
 /** Lambda Linux is not a registered OSV ecosystem: "Lambda Linux:<product>" follows the "Name:release" form. */
 export const ecosystemOf = (product: string): string => `Lambda Linux:${product}`
 
+/** This database's OSV id prefix is LLSC (Lambda Linux Security Center). */
+export const osvId = (product: string, id: string): string => `LLSC-${product}-${id}`
+
 const rfc3339 = (iso: string): string => iso.replace(/\.\d{3}Z$/, 'Z')
 
 export function toOsv (base: string, a: AdvisoryDetail): Record<string, unknown> {
-  const byName = new Map<string, { evr: string, arches: Set<string> }>()
+  // A name fixed at different versions on different arches gets one entry per version.
+  const byName = new Map<string, { name: string, evr: string, arches: Set<string> }>()
   for (const p of a.packages) {
     if (p.arch === 'src' || p.arch === 'nosrc') continue
-    const entry = byName.get(p.name)
-    if (entry === undefined) byName.set(p.name, { evr: evr(p), arches: new Set([p.arch]) })
+    const key = `${p.name}\n${evr(p)}`
+    const entry = byName.get(key)
+    if (entry === undefined) byName.set(key, { name: p.name, evr: evr(p), arches: new Set([p.arch]) })
     else entry.arches.add(p.arch)
   }
   const record: Record<string, unknown> = {
     schema_version: osvSchemaVersion,
-    id: a.id,
+    id: osvId(a.product, a.id),
     modified: rfc3339(a.lastChanged),
     aliases: a.cves,
-    affected: [...byName].map(([name, entry]) => ({
-      package: { ecosystem: ecosystemOf(a.product), name, purl: `pkg:rpm/lambda-linux/${encodeURIComponent(name)}?distro=${encodeURIComponent(a.product)}` },
+    affected: [...byName.values()].map((entry) => ({
+      package: { ecosystem: ecosystemOf(a.product), name: entry.name, purl: `pkg:rpm/lambda-linux/${encodeURIComponent(entry.name)}?distro=${encodeURIComponent(a.product)}` },
       ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: entry.evr }] }],
       ecosystem_specific: { arches: [...entry.arches].sort(), severity: a.severity }
     })),
@@ -37,7 +42,7 @@ export function toOsv (base: string, a: AdvisoryDetail): Record<string, unknown>
         return [{ type: r.type === 'bugzilla' ? 'REPORT' : r.type === 'cve' ? 'WEB' : 'ADVISORY', url }]
       })
     ],
-    database_specific: { product: a.product, severity: a.severity, type: a.type, reboot_suggested: a.rebootSuggested, url: base + urls.advisory(a.product, a.id) }
+    database_specific: { product: a.product, advisory_id: a.id, severity: a.severity, type: a.type, reboot_suggested: a.rebootSuggested, url: base + urls.advisory(a.product, a.id) }
   }
   if (a.issued !== null) record.published = rfc3339(a.issued)
   if (a.withdrawn && a.withdrawnAt !== null) record.withdrawn = rfc3339(a.withdrawnAt)

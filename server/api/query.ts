@@ -17,7 +17,7 @@ export const defaultQueryLimits: QueryLimits = { maxPackages: 50_000, rateLimit:
 export function registerQueryApi (app: FastifyInstance, portal: Portal, limits: QueryLimits): void {
   const matchers = new Map<string, { generation: number, matcher: AdvisoryMatcher }>()
   const matcherFor = (product: string): AdvisoryMatcher => {
-    const generation = portal.summary.stamp().generation
+    const generation = portal.stamp().generation
     const cached = matchers.get(product)
     if (cached?.generation === generation) return cached.matcher
     const matcher = new AdvisoryMatcher(portal.query.fixedPackagesOf(product))
