@@ -53,7 +53,7 @@ const labXml = (withGone: boolean): string => `<?xml version="1.0" encoding="UTF
 </updates>`
 
 interface Row { pk: number, product_id: string, id: string, type: string | null, severity: string | null, title: string | null, summary: string | null, description: string | null, issued: string | null, withdrawn: number, withdrawn_at: string | null, last_changed: string, reboot_suggested: number }
-type OsvRecord = Record<string, unknown> & { id: string, affected: Affected[], references: Array<{ type: string, url: string }>, database_specific: { product: string } }
+type OsvRecord = Record<string, unknown> & { id: string, affected: Affected[], references: Array<{ type: string, url: string }>, database_specific: { product: string, advisory_id: string } }
 interface Affected { package: { ecosystem: string, name: string, purl: string }, ranges: Array<{ type: string, events: unknown[] }>, ecosystem_specific: { arches: string[], severity: string | null } }
 
 const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/
@@ -233,7 +233,7 @@ t.test('OSV', async (t) => {
     const seen = new Set<string>()
     for (const [i, line] of lines.entries()) {
       const record = JSON.parse(line) as OsvRecord
-      const key = `${record.database_specific.product}/${(record.database_specific as { advisory_id: string }).advisory_id}`
+      const key = `${record.database_specific.product}/${record.database_specific.advisory_id}`
       seen.add(key)
       t.equal(exempt(record), null, `line ${i + 1} (${key}): valid OSV`)
       t.strictSame(record, records.get(key), `line ${i + 1} (${key}): the same as /api/v1/advisories/{id}/osv`)
