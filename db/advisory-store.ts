@@ -50,6 +50,7 @@ export class AdvisoryStore {
         release, arch, src, src_name, filename, sum_type, sum, reboot_suggested, restart_suggested, relogin_suggested)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       deleteSearch: db.prepare('DELETE FROM advisory_fts WHERE rowid = ?'),
+      insertSearchRow: db.prepare('INSERT INTO advisory_fts (rowid, ident, title, description, packages, cves) VALUES (?, ?, ?, ?, ?, ?)'),
       // One search row per advisory over the union of its repos' packages and CVEs.
       insertSearch: db.prepare(`INSERT INTO advisory_fts (rowid, ident, title, description, packages, cves)
         SELECT a.pk, a.id, coalesce(a.title, ''), coalesce(a.description, ''),
@@ -92,6 +93,20 @@ export class AdvisoryStore {
     s.deleteCves.run(pk, repoId)
   }
 
+  /** A new advisory's search row, from what is in hand (one repo: nothing to union). */
+  addSearch (pk: number, advisory: Advisory): void {
+    const names = new Set<string>()
+    for (const c of advisory.collections) {
+      for (const p of c.packages) {
+        names.add(p.name)
+        const source = sourceName(p.src)
+        if (source !== null) names.add(source)
+      }
+    }
+    this.s.insertSearchRow.run(pk, advisory.id, advisory.title ?? '', advisory.description ?? '', [...names].join(' '), advisory.cves.join(' '))
+  }
+
+  /** An existing advisory's search row, from the union of what its repos list now. */
   refreshSearch (pk: number): void {
     this.s.deleteSearch.run(pk)
     this.s.insertSearch.run(pk)
@@ -156,7 +171,7 @@ export class RepoWriter {
       const pk = Number(s.insertAdvisory.run(params).lastInsertRowid)
       s.upsertAdvisoryRepo.run(pk, this.repoId, hash)
       this.store.insertChildren(pk, this.repoId, advisory)
-      this.store.refreshSearch(pk)
+      this.store.addSearch(pk, advisory)
       this.seen.add(pk)
       this.counts.added++
       return 'added'

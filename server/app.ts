@@ -84,7 +84,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   registerFeeds(app, portal)
   registerAdvisoryApi(app, portal)
   registerLookupApi(app, portal)
-  registerQueryApi(app, portal, options.queryLimits ?? defaultQueryLimits)
+  await registerQueryApi(app, portal, options.queryLimits ?? defaultQueryLimits)
   registerOsvExport(app, portal)
   registerApiDocs(app, portal)
   registerAdvisoryList(app, portal)

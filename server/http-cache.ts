@@ -30,7 +30,7 @@ export function isFresh (request: FastifyRequest, version: Version): boolean {
 }
 
 /** A rendered response: its bytes, and compressed forms made the first time a client asks for them. */
-interface Entry { body: Buffer, gzip?: Buffer, br?: Buffer }
+export interface Entry { body: Buffer, gzip?: Buffer, br?: Buffer }
 
 export class BodyCache {
   private readonly entries = new Map<string, Entry>()
@@ -107,7 +107,6 @@ export function sendVersioned (cache: BodyCache, request: FastifyRequest, reply:
   reply.header('etag', version.etag)
   reply.header('last-modified', version.lastModified.toUTCString())
   reply.header('cache-control', `public, max-age=${options.maxAge}`)
-  reply.header('vary', 'accept-encoding')
   if (isFresh(request, version)) return reply.code(304).send()
   const key = `${version.etag} ${options.vary ?? ''} ${request.url}`
   let entry = cache.get(key)
@@ -115,7 +114,13 @@ export function sendVersioned (cache: BodyCache, request: FastifyRequest, reply:
     entry = { body: Buffer.from(options.render()) }
     cache.set(key, entry)
   }
-  reply.type(options.contentType)
+  return sendEntry(cache, request, reply, entry, options.contentType)
+}
+
+/** Sends a cached entry in the encoding the client prefers, compressing it the first time it is asked for. */
+export function sendEntry (cache: BodyCache, request: FastifyRequest, reply: FastifyReply, entry: Entry, contentType: string): FastifyReply {
+  reply.type(contentType)
+  reply.header('vary', 'accept-encoding')
   const encoding = entry.body.length >= compressible ? preferredEncoding(request.headers['accept-encoding']) : null
   if (encoding === null) return reply.send(entry.body)
   let compressed = entry[encoding]

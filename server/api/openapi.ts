@@ -2,6 +2,7 @@
 // /docs/api, a page that reads it back for people (no JavaScript, like every page).
 import fastifySwagger from '@fastify/swagger'
 import type { FastifyInstance } from 'fastify'
+import { sendVersioned } from '../http-cache.js'
 import type { Portal } from '../portal.js'
 
 export async function registerOpenApi (app: FastifyInstance): Promise<void> {
@@ -24,8 +25,11 @@ export async function registerOpenApi (app: FastifyInstance): Promise<void> {
 interface Operation { method: string, path: string, summary: string, description: string, parameters: Array<{ name: string, in: string, description: string }>, responses: string[] }
 
 export function registerApiDocs (app: FastifyInstance, portal: Portal): void {
-  app.get('/openapi.json', { schema: { summary: 'This OpenAPI description', tags: ['health'] } }, async (_request, reply) => {
-    return reply.header('cache-control', 'public, max-age=300').send(app.swagger())
+  // The description changes only with the program: its version is the app version.
+  const started = new Date(Math.floor(Date.now() / 1000) * 1000)
+  app.get('/openapi.json', { schema: { summary: 'This OpenAPI description', tags: ['health'] } }, async (request, reply) => {
+    const version = { etag: `W/"${portal.appVersion}-openapi"`, lastModified: started }
+    return sendVersioned(portal.cache, request, reply, { version, contentType: 'application/json; charset=utf-8', maxAge: 300, render: () => JSON.stringify(app.swagger()) })
   })
 
   app.get('/docs/api', { schema: { summary: 'API documentation for people', tags: ['pages'] } }, async (request, reply) => portal.sendPage(request, reply, 'data', () => {

@@ -1,9 +1,13 @@
 // POST /api/v1/query: which advisories apply to these installed packages? JSON ({ product, packages }) or
 // raw `rpm -qa` output as text/plain with ?product=. Rate limited; every unreadable line gets a reason.
-import type { FastifyInstance } from 'fastify'
+// Answers are kept per data generation and request body: a fleet built from one image sends the same
+// package list again and again, and a repeat costs a hash, not a match.
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { createHash } from 'node:crypto'
 import { Type } from 'typebox'
 import { FilterError } from '../advisory-filter.js'
 import { nevra } from '../format.js'
+import { BodyCache, sendEntry } from '../http-cache.js'
 import type { Portal } from '../portal.js'
 import { AdvisoryMatcher } from '../rpm/advisory-matcher.js'
 import { formatInstalled, parsePackageObject, parseRpmLine, type InstalledPackage } from '../rpm/installed.js'
@@ -14,7 +18,32 @@ import { urls } from '../format.js'
 export interface QueryLimits { maxPackages: number, rateLimit: { max: number, windowMs: number } }
 export const defaultQueryLimits: QueryLimits = { maxPackages: 50_000, rateLimit: { max: 120, windowMs: 60_000 } }
 
-export function registerQueryApi (app: FastifyInstance, portal: Portal, limits: QueryLimits): void {
+const bodyLimit = 8 * 1024 * 1024
+const answerType = 'application/json; charset=utf-8'
+
+/** The request's identity for the answer cache, computed from the raw body while it is parsed. */
+const cacheKeys = new WeakMap<FastifyRequest, string>()
+
+export async function registerQueryApi (app: FastifyInstance, portal: Portal, limits: QueryLimits): Promise<void> {
+  await app.register(async (scope) => queryRoute(scope, portal, limits))
+}
+
+async function queryRoute (app: FastifyInstance, portal: Portal, limits: QueryLimits): Promise<void> {
+  const answers = new BodyCache(200, 64 * 1024 * 1024)
+  // Only JSON and plain text (anything else is 415), read as text so the raw body can key the cache.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string', bodyLimit }, (request, body, done) => {
+    const text = body as string
+    const json = (request.headers['content-type'] ?? '').startsWith('application/json')
+    cacheKeys.set(request, createHash('sha256').update(`${json ? 'json' : 'text'}\n${String((request.query as { product?: string }).product)}\n`).update(text).digest('hex'))
+    if (!json) { done(null, text); return }
+    try {
+      done(null, JSON.parse(text))
+    } catch (err) {
+      done(Object.assign(new Error(`body: not valid JSON (${(err as Error).message})`), { statusCode: 400 }), undefined)
+    }
+  })
+
   const matchers = new Map<string, { generation: number, matcher: AdvisoryMatcher }>()
   const matcherFor = (product: string): AdvisoryMatcher => {
     const generation = portal.stamp().generation
@@ -25,8 +54,21 @@ export function registerQueryApi (app: FastifyInstance, portal: Portal, limits: 
     return matcher
   }
 
+  const answerKey = (request: FastifyRequest): string | null => {
+    const key = cacheKeys.get(request)
+    return key === undefined ? null : `${portal.stamp().generation} ${portal.baseUrl(request)} ${key}`
+  }
+
   app.post('/api/v1/query', {
-    bodyLimit: 8 * 1024 * 1024,
+    bodyLimit,
+    preValidation: async (request, reply) => {
+      const key = answerKey(request)
+      const cached = key === null ? undefined : answers.get(key)
+      if (cached !== undefined) {
+        reply.header('cache-control', 'no-store')
+        return sendEntry(answers, request, reply, cached, answerType)
+      }
+    },
     config: { rateLimit: { max: limits.rateLimit.max, timeWindow: limits.rateLimit.windowMs } },
     schema: {
       summary: 'Advisories that apply to installed packages',
@@ -71,6 +113,9 @@ export function registerQueryApi (app: FastifyInstance, portal: Portal, limits: 
       })
     }
     reply.header('cache-control', 'no-store')
-    return { product, checked: entries.length - unparsed.length, affected: results.length, results, unparsed }
+    const entry = { body: Buffer.from(reply.serialize({ product, checked: entries.length - unparsed.length, affected: results.length, results, unparsed }) as string) }
+    const key = answerKey(request)
+    if (key !== null) answers.set(key, entry)
+    return sendEntry(answers, request, reply, entry, answerType)
   })
 }

@@ -168,11 +168,14 @@ async function main (): Promise<void> {
   const routes: RouteFigures[] = []
   for (const target of targets) {
     const res = await fetch(base + target.path, { method: target.method ?? 'GET', body: target.body, headers: target.headers })
-    const bytes = (await res.arrayBuffer()).byteLength
+    const body = await res.text()
+    const bytes = Buffer.byteLength(body)
     if (res.status !== 200) throw new Error(`${target.name}: ${target.path} answered ${res.status}`)
+    const key = String(routes.length)
+    await fetch(`${base}/__bench/constant/${key}`, { method: 'PUT', body, headers: { 'content-type': 'text/plain' } })
     await load(base, target, 1) // warm-up: first render, JIT
     const measured = await load(base, target, duration)
-    const baseline = await load(base, { name: 'constant', path: `/__bench/constant/${bytes}` }, duration)
+    const baseline = await load(base, { name: 'constant', path: `/__bench/constant/${key}` }, duration)
     routes.push({
       name: target.name,
       url: target.path.length > 60 ? `${target.path.slice(0, 57)}...` : target.path,
@@ -238,7 +241,7 @@ function printTable (r: { input: { xmlBytes: number }, ingest: { first: IngestFi
   lines.push(`  ratio (portal / c)       ${r.ingest.ratio === null ? 'n/a' : f(r.ingest.ratio, 2)}`)
   lines.push(`  unchanged re-run         ${f(r.ingest.unchanged.seconds, 2)} s (whole process)`)
   lines.push('')
-  lines.push(`Serving, ${connections} connections, ${duration} s each (baseline: a constant string of the same size, same server):`)
+  lines.push(`Serving, ${connections} connections, ${duration} s each (baseline: the same bytes as a constant string, same server):`)
   lines.push(`  ${'route'.padEnd(28)} ${'bytes'.padStart(8)} ${'req/s'.padStart(8)} ${'p50'.padStart(5)} ${'p99'.padStart(5)} ${'err'.padStart(4)} | ${'base req/s'.padStart(10)} ${'p50'.padStart(5)} ${'p99'.padStart(5)} | ratio`)
   for (const x of r.routes) {
     lines.push(`  ${x.name.padEnd(28)} ${String(x.bytes).padStart(8)} ${f(x.rps).padStart(8)} ${f(x.p50).padStart(5)} ${f(x.p99).padStart(5)} ${String(x.errors).padStart(4)} | ${f(x.baselineRps).padStart(10)} ${f(x.baselineP50).padStart(5)} ${f(x.baselineP99).padStart(5)} | ${f(x.ratio, 2)}`)

@@ -50,16 +50,15 @@ export function * generateUpdateinfo (options: GeneratorOptions): Generator<stri
     const version = `${1 + (n % 9)}.${n % 31}.${n % 11}`
     const release = `${1 + (n % 5)}.${n % 3 === 0 ? 'lambda' : 'amzn2'}${n % 4 === 0 ? '~rc1' : ''}`
     const epoch = n % 10 === 0 ? '1' : '0'
-    const sentence = (): string => Array.from({ length: 12 }, () => pick(words)).join(' ')
+    const sentence = (): string => Array.from({ length: 6 }, () => pick(words)).join(' ')
     const description = `${cves.map((c) => `${c}: ${sentence()} in ${stem} <via "crafted" input> & more; ümlaut ✓.`).join('\n\n')}`
     let packages = ''
     for (let k = 0; k < options.packagesPerAdvisory; k++) {
       const arch = k === 0 ? 'src' : arches[k % arches.length]!
       const name = k === 0 || k === 1 ? stem : `${stem}-${['devel', 'libs', 'debuginfo', 'doc', 'tools', 'static', 'utils'][k % 7]!}${k > 7 ? k : ''}`
-      packages += `        <package name="${name}" epoch="${epoch}" version="${version}" release="${release}" arch="${arch}" src="${stem}-${version}-${release}.src.rpm">
-          <filename>${name}-${version}-${release}.${arch}.rpm</filename>
-          <sum type="sha256">${((n * 31 + k) * 2654435761 >>> 0).toString(16).padStart(8, '0').repeat(8)}</sum>${k === 1 && stem.startsWith('kernel') ? '\n          <reboot_suggested>True</reboot_suggested>' : ''}
-        </package>\n`
+      const sum = k === 0 ? `<sum type="sha256">${((n * 31 + k) * 2654435761 >>> 0).toString(16).padStart(8, '0').repeat(8)}</sum>` : ''
+      const reboot = k === 1 && stem.startsWith('kernel') ? '<reboot_suggested>True</reboot_suggested>' : ''
+      packages += `<package name="${name}" epoch="${epoch}" version="${version}" release="${release}" arch="${arch}" src="${stem}-${version}-${release}.src.rpm"><filename>${name}-${version}-${release}.${arch}.rpm</filename>${sum}${reboot}</package>\n`
     }
     yield `  <update from="security@lambda-linux.io" status="final" type="${n % 13 === 0 ? 'bugfix' : 'security'}" version="1.4">
     <id>${id}</id>
@@ -69,13 +68,13 @@ export function * generateUpdateinfo (options: GeneratorOptions): Generator<stri
     <severity>${severity}</severity>
     <description>${escapeXml(description)}</description>
     <references>
-${cves.map((c) => `      <reference href="https://cve.mitre.org/cgi-bin/cvename.cgi?name=${c}" id="${c}" title="${c}" type="cve"/>`).join('\n')}
+${cves.map((c) => `      <reference href="https://cve.mitre.org/cgi-bin/cvename.cgi?name=${c}" id="${c}" title="" type="cve"/>`).join('\n')}
       <reference href="https://bugzilla.example.org/show_bug.cgi?id=${100000 + n}" id="${100000 + n}" title="${escapeXml(`${stem}: ${sentence()}`)}" type="bugzilla"/>
     </references>
     <pkglist>
       <collection short="epll">
         <name>Extra Packages for Lambda Linux</name>
-${packages}      </collection>
+${packages}</collection>
     </pkglist>
   </update>\n`
   }
