@@ -32,7 +32,11 @@ export interface AppOptions {
   publicUrl?: string | null
   /** POST /api/v1/query: batch size and rate limit per client address. */
   queryLimits?: QueryLimits
+  /** A client must send its whole request (headers and body) within this time, or it is cut off. */
+  requestTimeoutMs?: number
 }
+
+export const defaultRequestTimeoutMs = 30_000
 
 export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   // The server only reads: ingests write through their own connection, WAL lets both run at once.
@@ -47,7 +51,16 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const portal = new Portal(db, options.dbPath, options.publicUrl ?? null)
 
   // Advisory ids and package names can be long; the default limit of 100 characters would 404 them.
-  const app = Fastify({ logger: options.logger ?? false, routerOptions: { maxParamLength: 1000, ignoreTrailingSlash: true } })
+  // Slow clients (slowloris) are cut off: the whole request within requestTimeout, headers sooner.
+  const requestTimeout = options.requestTimeoutMs ?? defaultRequestTimeoutMs
+  const app = Fastify({
+    logger: options.logger ?? false,
+    routerOptions: { maxParamLength: 1000, ignoreTrailingSlash: true },
+    requestTimeout,
+    connectionTimeout: requestTimeout * 2,
+    // Node checks those timeouts on this interval (30 s by default): check often enough to honour them.
+    http: { headersTimeout: Math.min(requestTimeout, 60_000), connectionsCheckingInterval: Math.min(1000, requestTimeout / 2) }
+  })
   app.addHook('onClose', () => { db.close() })
 
   // A strict policy: no inline script or style anywhere, nothing loaded from elsewhere.
