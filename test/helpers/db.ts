@@ -20,3 +20,22 @@ export function snapshot (dbPath: string): string {
     return JSON.stringify(rows)
   } finally { db.close() }
 }
+
+export interface DbState { integrity: string, advisories: number, packages: number, cves: number, search: number, generation: string, withdrawn: number }
+
+/** Opened read-write, as the next ingest would, so a killed writer's WAL is recovered first. */
+export function dbState (dbPath: string): DbState {
+  const db = new Database(dbPath)
+  try {
+    const one = (sql: string): unknown => db.prepare(sql).pluck().get()
+    return {
+      integrity: db.pragma('integrity_check', { simple: true }) as string,
+      advisories: one('SELECT count(*) FROM advisory') as number,
+      packages: one('SELECT count(*) FROM advisory_package') as number,
+      cves: one('SELECT count(*) FROM advisory_cve') as number,
+      search: one('SELECT count(*) FROM advisory_fts') as number,
+      generation: one("SELECT value FROM meta WHERE key = 'data_generation'") as string,
+      withdrawn: one('SELECT count(*) FROM advisory WHERE withdrawn = 1') as number
+    }
+  } finally { db.close() }
+}
