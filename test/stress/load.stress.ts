@@ -48,11 +48,11 @@ t.test(`${seconds} s of load while ingests change the data`, async (t) => {
   // Ingests of the next round 2 s after the previous one ends, through the CLI as the worker runs them.
   let round = 0
   let ingests = 0
-  let stopping = false
+  const run = { stopping: false }
   const ingestLoop = (async () => {
-    while (!stopping) {
+    while (!run.stopping) {
       await new Promise((resolve) => setTimeout(resolve, 2000))
-      if (stopping) break
+      if (run.stopping) break
       round++
       writeRepo(repo, roundXml(round))
       const res = await runCli(t, ['--db', dbPath, '--repo', repo, '--product', 'bench', '--json'])
@@ -65,7 +65,7 @@ t.test(`${seconds} s of load while ingests change the data`, async (t) => {
   let checks = 0
   const inconsistent: string[] = []
   const checkLoop = (async () => {
-    while (!stopping) {
+    while (!run.stopping) {
       const json = await (await fetch(`${base}/api/v1/advisories/${id}?product=bench`)).json() as { title: string, packages: Array<{ release: string }> }
       const titleRound = /^round (\d+) /.exec(json.title)?.[1]
       const releaseRounds = new Set(json.packages.map((p) => /^r(\d+)\./.exec(p.release)?.[1]))
@@ -84,7 +84,7 @@ t.test(`${seconds} s of load while ingests change the data`, async (t) => {
   const sampler = setInterval(() => { memory.push({ second: (Date.now() - started) / 1000, mb: rssMb(server.pid!) }) }, 1000)
   const result = await autocannon({ url: base, connections: 64, duration: seconds, requests: paths.map((path) => ({ method: 'GET' as const, path })) })
   clearInterval(sampler)
-  stopping = true
+  run.stopping = true
   await Promise.all([ingestLoop, checkLoop])
 
   const warm = memory.filter((m) => m.second >= Math.min(10, seconds / 3))
