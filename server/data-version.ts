@@ -21,6 +21,6 @@ export class DataVersion {
 }
 
 function fileState (path: string): string {
-  const s = statSync(path, { bigint: true, throwIfNoEntry: false })
-  return s === undefined ? '-' : `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`
+  const s = statSync(path, { throwIfNoEntry: false })
+  return s === undefined ? '-' : `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`
 }

@@ -4,10 +4,26 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { DataStamp } from '../db/summary-store.js'
 import zlib from 'node:zlib'
 
-export interface Version { etag: string, lastModified: Date }
+export interface Version { etag: string, lastModified: Date, lastModifiedText?: string }
+
+// The same stamp object comes back until the data changes: remember what was made from it.
+const versions = new WeakMap<DataStamp, Map<string, Version>>()
 
 /** `data`: advisories only; `state`: also the repos' ingest state (the products page). */
 export function versionOf (stamp: DataStamp, appVersion: string, scope: 'data' | 'state'): Version {
+  let byKey = versions.get(stamp)
+  if (byKey === undefined) { byKey = new Map(); versions.set(stamp, byKey) }
+  const key = `${appVersion} ${scope}`
+  let version = byKey.get(key)
+  if (version === undefined) {
+    version = makeVersion(stamp, appVersion, scope)
+    version.lastModifiedText = version.lastModified.toUTCString()
+    byKey.set(key, version)
+  }
+  return version
+}
+
+function makeVersion (stamp: DataStamp, appVersion: string, scope: 'data' | 'state'): Version {
   const changed = Date.parse(stamp.changedAt)
   if (scope === 'data') return { etag: `W/"${appVersion}-${stamp.generation}"`, lastModified: new Date(changed) }
   const lastRun = stamp.lastRunAt === null ? 0 : Date.parse(stamp.lastRunAt)
@@ -105,7 +121,7 @@ const compressible = 1024
 export function sendVersioned (cache: BodyCache, request: FastifyRequest, reply: FastifyReply, options: CachedSend): FastifyReply {
   const { version } = options
   reply.header('etag', version.etag)
-  reply.header('last-modified', version.lastModified.toUTCString())
+  reply.header('last-modified', version.lastModifiedText ?? version.lastModified.toUTCString())
   reply.header('cache-control', `public, max-age=${options.maxAge}`)
   if (isFresh(request, version)) return reply.code(304).send()
   const key = `${version.etag} ${options.vary ?? ''} ${request.url}`
