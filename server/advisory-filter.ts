@@ -157,14 +157,16 @@ function yesNo (query: RawQuery, key: string): boolean | null | undefined {
 function instant (query: RawQuery, key: string, edge: 'start' | 'end'): string | null {
   const value = one(query, key)
   if (value === null) return null
-  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value)
+  const day = /^(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/.exec(value)
   if (day !== null) {
     const [y, m, d] = [Number(day[1]), Number(day[2]), Number(day[3])]
     const parsed = new Date(Date.UTC(y, m - 1, d))
+    // Date.UTC rolls 2024-02-30 over into March: a day that does not exist is refused, not moved.
     if (parsed.getUTCFullYear() !== y || parsed.getUTCMonth() !== m - 1 || parsed.getUTCDate() !== d) throw new FilterError(`${key}: "${value}" is not a real date`)
-    return `${value}T${edge === 'start' ? '00:00:00' : '23:59:59'}Z`
-  }
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
+    if (day[4] === undefined) return `${day[1]!}-${day[2]!}-${day[3]!}T${edge === 'start' ? '00:00:00' : '23:59:59'}Z`
+    const [hh, mm, ss] = day[4].slice(1).split(/[:.Z+-]/).map(Number)
+    const zone = /([+-])(\d{2}):(\d{2})$/.exec(day[4])
+    if (hh! > 23 || mm! > 59 || (ss ?? 0) > 59 || (zone !== null && (Number(zone[2]) > 23 || Number(zone[3]) > 59))) throw new FilterError(`${key}: "${value}" is not a real time`)
     const ms = Date.parse(value)
     if (!Number.isNaN(ms)) return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
   }

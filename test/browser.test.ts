@@ -1,15 +1,17 @@
 // The portal in a real browser (system Chromium, loopback socket): filters, search and the advisory,
-// CVE and package pages work by mouse and keyboard, at desktop and phone width, with no CSP or load error.
+// CVE and package pages work by mouse and keyboard, at desktop and phone width, with no CSP or load error;
+// advisories full of XSS payloads stay text, with the CSP and without it.
 import t from 'tap'
 import { mkdirSync, statSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import type { Page } from 'playwright-core'
-import { loadJsonConfig } from '../ingest/config.js'
+import type { Dialog, Page } from 'playwright-core'
+import { loadJsonConfig, type RepoSpec } from '../ingest/config.js'
 import { runIngest } from '../ingest/run.js'
 import { buildApp } from '../server/app.js'
 import { launchChromium, navigation, watchedContext } from './helpers/browser.js'
 import { projectDir, tempDir } from './helpers/paths.js'
+import { writeRepo } from './helpers/repo-builder.js'
 
 const screenshotDir = join(projectDir, 'test-output', 'screenshots')
 const advisoryPath = '/amzn2/ALAS2-2018-939'
@@ -18,8 +20,39 @@ const cvePath = '/cve/CVE-2017-5715'
 const texts = async (page: Page, selector: string): Promise<string[]> =>
   (await page.locator(selector).allInnerTexts()).map((s) => s.trim())
 
-const dbPath = join(tempDir(t), 'db.sqlite')
-await runIngest({ dbPath, repos: loadJsonConfig(join(projectDir, 'ingest', 'demo', 'config.json')) })
+// A hostile product beside the demo data: every field a page shows is a payload that would set window.__xss
+// or open a dialog if it ever ran. Its severities (Critical, Low) and words keep the demo counts below.
+const hostile = { product: 'xss', name: 'XSS <i>Linux</i>', id: 'XSS-2024:0001', oddId: 'X-1"><script>alert(7)</script>', title: '<script>alert(1)</script>', pkg: '<b>pkg</b>', cve: 'CVE-2024-99999' }
+const hostileXml = `<?xml version="1.0" encoding="UTF-8"?>
+<updates>
+  <update status="final" type="security" version="1">
+    <id>${hostile.id}</id>
+    <title>&lt;script&gt;alert(1)&lt;/script&gt;</title>
+    <issued date="2024-03-05 06:07:08"/>
+    <severity>Critical</severity>
+    <description>&lt;img src=x onerror="window.__xss=1"&gt; "&gt;&lt;svg onload="window.__xss=2"&gt; &lt;img src=x onerror=alert(2)&gt; &lt;/p&gt;&lt;script&gt;window.__xss=3&lt;/script&gt;</description>
+    <references>
+      <reference href="javascript:window.__xss=4" id="J4" type="vendor" title="j4"/>
+      <reference href="JaVaScRiPt:alert(5)" type="vendor"/>
+      <reference href=" javascript:alert(6)" type="vendor"/>
+      <reference href="https://www.cve.org/CVERecord?id=${hostile.cve}" id="${hostile.cve}" type="cve"/>
+    </references>
+    <pkglist><collection short="x"><package name="&lt;b&gt;pkg&lt;/b&gt;" version="1.0" release="1" arch="x86_64"/></collection></pkglist>
+  </update>
+  <update status="final" type="security" version="1">
+    <id>X-1"&gt;&lt;script&gt;alert(7)&lt;/script&gt;</id>
+    <title>&lt;img src=x onerror="window.__xss=5"&gt;</title>
+    <issued date="2024-03-01"/>
+    <severity>Low</severity>
+    <pkglist><collection short="x"><package name="&lt;b&gt;pkg&lt;/b&gt;" version="0.9" release="1" arch="x86_64"/></collection></pkglist>
+  </update>
+</updates>`
+
+const dir = tempDir(t)
+const dbPath = join(dir, 'db.sqlite')
+writeRepo(join(dir, 'xss'), hostileXml)
+const hostileRepo: RepoSpec = { productId: hostile.product, productName: hostile.name, url: join(dir, 'xss'), kind: 'baseurl', baseurls: [join(dir, 'xss')], name: 'xss', allowedHosts: [] }
+await runIngest({ dbPath, repos: [...loadJsonConfig(join(projectDir, 'ingest', 'demo', 'config.json')), hostileRepo] })
 const app = await buildApp({ dbPath })
 t.teardown(async () => { await app.close() })
 await app.listen({ host: '127.0.0.1', port: 0 })
@@ -39,8 +72,9 @@ t.test('the home page is styled and lists every advisory', async (t) => {
   // The stylesheet came through the CSP: the header has its accent colour.
   const headerBackground = await page.locator('header.site').evaluate((el) => getComputedStyle(el).backgroundColor)
   t.not(headerBackground, 'rgba(0, 0, 0, 0)', 'header.site has a background')
-  t.equal(await page.locator('p.count').innerText(), 'Showing 1–29 of 29 advisories.')
-  t.equal(await page.locator('table.advisories tbody tr').count(), 29)
+  // 29 demo advisories and the 2 hostile ones.
+  t.equal(await page.locator('p.count').innerText(), 'Showing 1–31 of 31 advisories.')
+  t.equal(await page.locator('table.advisories tbody tr').count(), 31)
 })
 
 t.test('the severity filter narrows the list', async (t) => {
@@ -133,6 +167,51 @@ t.test('screenshots at desktop and phone width, light and dark', async (t) => {
   const darkPage = await dark.newPage()
   await shoot(darkPage, 'dark-advisory', advisoryPath)
   t.equal(await darkPage.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches), true, 'dark mode is on')
+})
+
+t.test('stored XSS stays inert', async (t) => {
+  const enc = encodeURIComponent
+  const advisoryUrl = `/${hostile.product}/${enc(hostile.id)}`
+  const oddUrl = `/${hostile.product}/${enc(hostile.oddId)}`
+  const visits = [advisoryUrl, oddUrl, `/?product=${hostile.product}`, `/${hostile.product}`, `/cve/${hostile.cve}`, `/packages/${enc(hostile.pkg)}`]
+  // With the CSP (what users get) and without it: the escaping alone must keep every payload text.
+  const noCsp = await watchedContext(browser, problems, { baseURL: base, viewport: { width: 1280, height: 900 }, bypassCSP: true })
+  t.teardown(async () => { await noCsp.close() })
+  for (const [label, p] of [['with CSP', page], ['CSP bypassed', await noCsp.newPage()]] as const) {
+    const dialogs: string[] = []
+    const onDialog = (dialog: Dialog): void => { dialogs.push(`${dialog.type()}: ${dialog.message()}`); dialog.dismiss().catch(() => {}) }
+    p.on('dialog', onDialog)
+    for (const url of visits) {
+      const what = `${label} ${url}`
+      t.equal((await p.goto(url))?.status(), 200, `${what}: 200`)
+      await p.waitForLoadState('networkidle')
+      t.equal(await p.evaluate(() => typeof (window as unknown as { __xss?: unknown }).__xss), 'undefined', `${what}: window.__xss is not set`)
+      const dom = await p.evaluate(() => ({
+        scripts: document.scripts.length,
+        payloadElements: document.querySelectorAll('main img, main svg, main b, main i, main iframe').length,
+        handlers: [...document.querySelectorAll('*')].flatMap((el) => el.getAttributeNames().filter((n) => n.startsWith('on'))),
+        links: [...document.links].map((a) => a.protocol).filter((protocol) => protocol !== 'http:' && protocol !== 'https:')
+      }))
+      t.strictSame(dom, { scripts: 0, payloadElements: 0, handlers: [], links: [] }, `${what}: no script, payload element, handler or script link in the DOM`)
+    }
+    t.strictSame(dialogs, [], `${label}: no dialog opened`)
+    p.off('dialog', onDialog)
+
+    await p.goto(advisoryUrl)
+    t.ok(await p.locator('p.lead').getByText(hostile.title, { exact: true }).isVisible(), `${label}: the title is visible as text`)
+    t.equal(await p.title(), `${hostile.id}: ${hostile.title} · Lambda Linux Security Center`, `${label}: and in the window title`)
+    t.same(await texts(p, 'h1'), [`${hostile.name} Security Advisory: ${hostile.id}`], `${label}: the product name is text in the h1`)
+    t.ok(await p.getByText('<img src=x onerror="window.__xss=1">', { exact: false }).isVisible(), `${label}: the description's markup is visible as text`)
+    t.ok(await p.locator('ul.references').getByText('JaVaScRiPt:alert(5)').isVisible(), `${label}: an unsafe reference is text, not a link`)
+    await p.goto(oddUrl)
+    t.same(await texts(p, 'h1'), [`${hostile.name} Security Advisory: ${hostile.oddId}`], `${label}: the hostile id is text in the h1`)
+    await p.goto(`/packages/${enc(hostile.pkg)}`)
+    t.same(await texts(p, 'h1'), [`Package ${hostile.pkg}`], `${label}: the package name is text in the h1`)
+    await p.goto(`/?product=${hostile.product}`)
+    t.same(await texts(p, 'table.advisories tbody th a'), [hostile.id, hostile.oddId], `${label}: the list shows both ids as text`)
+    await navigation(p, () => p.locator('table.advisories tbody th a', { hasText: hostile.oddId }).click())
+    t.equal(new URL(p.url()).pathname, oddUrl, `${label}: the hostile id's link leads to its page`)
+  }
 })
 
 t.test('no page logged an error, failed a request or left loopback', async (t) => {

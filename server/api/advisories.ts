@@ -27,6 +27,7 @@ export function registerAdvisoryApi (app: FastifyInstance, portal: Portal): void
     }
   }, async (request, reply) => {
     const query = request.query as RawQuery
+    for (const key of ['page', 'per_page']) if (query[key] !== undefined) throw new FilterError(`${key}: the API pages with limit (1 to ${apiLimit.max}) and cursor, not ${key}`)
     const after = decodeCursor(query.cursor)
     const sort = typeof query.sort === 'string' ? query.sort : 'issued'
     if (sort !== 'issued' && sort !== 'updated') throw new FilterError('sort: the API sorts by issued or updated')

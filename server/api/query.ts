@@ -34,7 +34,7 @@ async function queryRoute (app: FastifyInstance, portal: Portal, limits: QueryLi
   app.removeAllContentTypeParsers()
   app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string', bodyLimit }, (request, body, done) => {
     const text = body as string
-    const json = (request.headers['content-type'] ?? '').startsWith('application/json')
+    const json = (request.headers['content-type'] ?? '').trim().toLowerCase().startsWith('application/json')
     cacheKeys.set(request, createHash('sha256').update(`${json ? 'json' : 'text'}\n${String((request.query as { product?: string }).product)}\n`).update(text).digest('hex'))
     if (!json) { done(null, text); return }
     try {
