@@ -264,6 +264,7 @@ async function parseInto (path: string, compression: Compression, entry: Updatei
   decompressor?.on('error', () => { failedIn ??= compression })
 
   const parser = new UpdateinfoParser({
+    maxTextRun: ctx.limits.maxTextRun,
     onUpdate: (raw) => {
       const normalized = normalizeUpdate(raw)
       if (normalized === null) {
@@ -304,7 +305,13 @@ async function parseInto (path: string, compression: Compression, entry: Updatei
     )
   } catch (err) {
     if (parseError !== null) throw parseError
-    if (failedIn !== null) throw new IngestError(`${failedIn} data is corrupt or truncated: ${(err as Error).message}`)
+    if (failedIn !== null) {
+      // zlib reads on past the end of a gzip member for another one: junk there fails its header check.
+      if (failedIn === 'gzip' && openSize > 0 && /incorrect header check/.test((err as Error).message)) {
+        throw new IngestError(`gzip data is followed by trailing data that is not gzip (${(err as Error).message}); the file is refused`)
+      }
+      throw new IngestError(`${failedIn} data is corrupt or truncated: ${(err as Error).message}`)
+    }
     throw err
   }
   ctx.onProgress?.({ phase: 'parse', repo: spec, bytes: total, total, advisories: parser.updates })

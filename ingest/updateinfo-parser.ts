@@ -80,6 +80,8 @@ function attr (tag: SaxesTagPlain, name: string): string | undefined {
 
 export interface ParserHandlers {
   onUpdate: (update: RawUpdate) => void
+  /** Longest text a field (or a CDATA section, comment or text node saxes buffers) may hold. */
+  maxTextRun?: number
 }
 
 export class UpdateinfoParser {
@@ -104,12 +106,29 @@ export class UpdateinfoParser {
     })
     this.sax.on('opentag', (tag) => this.open(tag as SaxesTagPlain))
     this.sax.on('closetag', () => this.close())
-    this.sax.on('text', (text) => { if (this.capture !== null) this.text += text })
-    this.sax.on('cdata', (text) => { if (this.capture !== null) this.text += text })
+    this.sax.on('text', (text) => { if (this.capture !== null) this.append(text) })
+    this.sax.on('cdata', (text) => { if (this.capture !== null) this.append(text) })
   }
+
+  private get maxTextRun (): number { return this.handlers.maxTextRun ?? Number.POSITIVE_INFINITY }
 
   write (chunk: string): void {
     this.sax.write(chunk)
+    // saxes keeps a text node, CDATA section or comment whole until it ends: refuse one that grows past
+    // the limit now, before memory does (saxes keeps it in its `text` field).
+    const pending = (this.sax as unknown as { text?: unknown }).text
+    if (typeof pending === 'string' && pending.length > this.maxTextRun) {
+      throw new UpdateinfoSyntaxError(`a text node, CDATA section or comment is longer than ${this.maxTextRun} characters (line ${this.sax.line})`)
+    }
+  }
+
+  /** A field's text, joined across any markup inside it, is bounded as one text run. */
+  private append (text: string): void {
+    this.text += text
+    if (this.text.length > this.maxTextRun) {
+      const where = this.update?.id === undefined ? '' : ` of ${this.update.id}`
+      throw new UpdateinfoSyntaxError(`the text of <${this.stack[this.captureDepth - 1] ?? 'field'}>${where} is longer than ${this.maxTextRun} characters (line ${this.sax.line})`)
+    }
   }
 
   end (): void {
