@@ -1,6 +1,6 @@
 // Entry point of the ingest worker: `npm run ingest -- ...`. Progress on a terminal, log lines
 // otherwise, `--json` for machines; `--watch` keeps it running as a worker.
-import cliProgress from 'cli-progress'
+import type cliProgress from 'cli-progress'
 import { parseCliArgs, usage, UsageError, type CliOptions } from './args.js'
 import { ConfigError } from './config.js'
 import type { Logger, RepoResult } from './ingest-repo.js'
@@ -18,6 +18,8 @@ async function runOnce (options: CliOptions, signal: AbortSignal): Promise<RunSu
   const interactive = process.stderr.isTTY && !options.json
   const log = options.json ? silentLogger : stderrLogger
   let bar: cliProgress.SingleBar | null = null
+  // The progress bar's library is loaded only for a terminal: scripts and --json never pay for it.
+  const progress = interactive ? (await import('cli-progress')).default : null
   const summary = await runIngest({
     dbPath: options.dbPath,
     repos: options.repos,
@@ -30,12 +32,12 @@ async function runOnce (options: CliOptions, signal: AbortSignal): Promise<RunSu
     limits: options.maxDecompressedBytes !== undefined ? { maxDecompressedBytes: options.maxDecompressedBytes } : {},
     log: interactive ? { info: () => {}, warn: (m) => { bar?.stop(); bar = null; stderrLogger.warn(m) } } : log,
     onRepoStart: (repo) => {
-      if (interactive) {
-        bar = new cliProgress.SingleBar({
+      if (progress !== null) {
+        bar = new progress.SingleBar({
           format: `${repo.productId} ${repo.name ?? repo.url} [{bar}] {percentage}% | {value}/{total} kB | {advisories} advisories`,
           stream: process.stderr,
           hideCursor: true
-        }, cliProgress.Presets.shades_classic)
+        }, progress.Presets.shades_classic)
         bar.start(1, 0, { advisories: 0 })
       } else {
         log.info(`${repo.productId}: ingesting ${repo.url}`)

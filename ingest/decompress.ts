@@ -2,9 +2,11 @@
 import { Duplex, Transform, type TransformCallback } from 'node:stream'
 import { TransformStream } from 'node:stream/web'
 import { createGunzip } from 'node:zlib'
-import { Decompress as ZstdDecompress } from 'fzstd'
-import unbzip2 from 'unbzip2-stream'
-import xzDecompress from 'xz-decompress'
+// The decompressors beside gzip are loaded when a file needs them: most runs never do, and an unchanged
+// re-run should not pay for loading them.
+type Fzstd = typeof import('fzstd')
+type Unbzip2 = typeof import('unbzip2-stream').default
+type XzDecompress = typeof import('xz-decompress').default
 
 export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'zchunk' | 'none'
 
@@ -35,7 +37,12 @@ export function compressionFromName (href: string): Compression | null {
 
 // fzstd decodes as bytes are pushed; a Transform gives it backpressure and error propagation.
 class ZstdTransform extends Transform {
-  private readonly zstd = new ZstdDecompress((chunk) => { this.push(Buffer.from(chunk)) })
+  private readonly zstd
+  constructor (fzstd: Fzstd) {
+    super()
+    this.zstd = new fzstd.Decompress((chunk) => { this.push(Buffer.from(chunk)) })
+  }
+
   override _transform (chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     try { this.zstd.push(chunk); done() } catch (err) { done(err as Error) }
   }
@@ -47,10 +54,11 @@ class ZstdTransform extends Transform {
 
 // unbzip2-stream is a classic `through` stream; this adapts it to a streams3 Transform.
 class Bzip2Transform extends Transform {
-  private readonly inner = unbzip2()
+  private readonly inner
   private failed: Error | null = null
-  constructor () {
+  constructor (unbzip2: Unbzip2) {
     super()
+    this.inner = unbzip2()
     this.inner.on('data', (data: Buffer) => { this.push(data) })
     this.inner.on('error', (err: Error) => { this.failed ??= err })
   }
@@ -66,20 +74,20 @@ class Bzip2Transform extends Transform {
   }
 }
 
-function xzStage (): Duplex {
+function xzStage (xzDecompress: XzDecompress): Duplex {
   const input = new TransformStream<Uint8Array, Uint8Array>()
   const output = new xzDecompress.XzReadableStream(input.readable as unknown as ReadableStream<Uint8Array>)
   return Duplex.fromWeb({ writable: input.writable, readable: output as unknown as import('node:stream/web').ReadableStream })
 }
 
 /** A stream stage that decompresses `compression`, or null for plain data. */
-export function createDecompressor (compression: Compression): Duplex | null {
+export async function createDecompressor (compression: Compression): Promise<Duplex | null> {
   switch (compression) {
     case 'none': return null
     case 'gzip': return createGunzip()
-    case 'bzip2': return new Bzip2Transform()
-    case 'zstd': return new ZstdTransform()
-    case 'xz': return xzStage()
+    case 'bzip2': return new Bzip2Transform((await import('unbzip2-stream')).default)
+    case 'zstd': return new ZstdTransform(await import('fzstd'))
+    case 'xz': return xzStage((await import('xz-decompress')).default)
     case 'zchunk':
       throw new UnsupportedCompressionError(zchunkUnsupported)
   }

@@ -14,7 +14,6 @@ import { compressionFromName, createDecompressor, detectCompression, Unsupported
 import { download, FetchError, toLocation, type FetchOptions, type Location } from './fetcher.js'
 import { normalizeUpdate } from './normalize.js'
 import { parseRepomd, type UpdateinfoEntry } from './repomd.js'
-import { UpdateinfoParser } from './updateinfo-parser.js'
 import { decodeXmlText } from './xml-text.js'
 
 export interface IngestLimits {
@@ -259,10 +258,12 @@ async function parseInto (path: string, compression: Compression, entry: Updatei
   const counter = new Transform({
     transform (chunk: Buffer, _enc, done) { compressedRead += chunk.length; done(null, chunk) }
   })
-  const decompressor = createDecompressor(compression)
+  const decompressor = await createDecompressor(compression)
   let failedIn: string | null = null
   decompressor?.on('error', () => { failedIn ??= compression })
 
+  // Loaded here, not at start: an unchanged repo (the common case) never parses, so never pays for it.
+  const { UpdateinfoParser } = await import('./updateinfo-parser.js')
   const parser = new UpdateinfoParser({
     maxTextRun: ctx.limits.maxTextRun,
     onUpdate: (raw) => {

@@ -151,7 +151,8 @@ async function main (): Promise<void> {
   const { child, base } = await startServer(dbPath)
   const sample = (await (await fetch(`${base}/api/v1/advisories?limit=1`)).json()) as { items: Array<{ id: string, cves: string[], source_packages: string[] }> }
   const one = sample.items[0]!
-  const installed = Array.from({ length: 1000 }, (_, i) => `${['openssl', 'curl', 'kernel', 'glibc', 'nginx'][i % 5]!}${i % 97 === 0 ? '' : String(i % 97)}-1.0.${i % 50}-1.amzn2.${['x86_64', 'aarch64', 'noarch'][i % 3]!}`)
+  // A server's package list: names the advisories use, one in twenty behind its fixes, the rest current.
+  const installed = Array.from({ length: 1000 }, (_, i) => `${['openssl', 'curl', 'kernel', 'glibc', 'nginx'][i % 5]!}${i % 97 === 0 ? '' : String(i % 97)}-${i % 20 === 0 ? '1.0.0' : '99.0.0'}-1.amzn2.${['x86_64', 'aarch64', 'noarch'][i % 3]!}`)
   const targets: Target[] = [
     { name: 'home page', path: '/' },
     { name: 'advisory page', path: `/bench/${encodeURIComponent(one.id)}` },
