@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import { Type } from 'typebox'
 import { FilterError } from '../advisory-filter.js'
 import { nevra } from '../format.js'
-import { BodyCache, sendEntry } from '../http-cache.js'
+import { BodyCache, sendEntry, type Entry } from '../http-cache.js'
 import type { Portal } from '../portal.js'
 import { AdvisoryMatcher } from '../rpm/advisory-matcher.js'
 import { formatInstalled, parsePackageObject, parseRpmLine, type InstalledPackage } from '../rpm/installed.js'
@@ -23,6 +23,9 @@ const answerType = 'application/json; charset=utf-8'
 
 /** The request's identity for the answer cache, computed from the raw body while it is parsed. */
 const cacheKeys = new WeakMap<FastifyRequest, string>()
+const alreadyAnswered = Object.freeze({ alreadyAnswered: true })
+/** The kept answer found while parsing, so preValidation sends exactly that one. */
+const keptAnswers = new WeakMap<FastifyRequest, Entry>()
 
 export async function registerQueryApi (app: FastifyInstance, portal: Portal, limits: QueryLimits): Promise<void> {
   await app.register(async (scope) => queryRoute(scope, portal, limits))
@@ -30,12 +33,20 @@ export async function registerQueryApi (app: FastifyInstance, portal: Portal, li
 
 async function queryRoute (app: FastifyInstance, portal: Portal, limits: QueryLimits): Promise<void> {
   const answers = new BodyCache(200, 64 * 1024 * 1024)
+  const answerKey = (request: FastifyRequest): string | null => {
+    const key = cacheKeys.get(request)
+    return key === undefined ? null : `${portal.stamp().generation} ${portal.baseUrl(request)} ${key}`
+  }
   // Only JSON and plain text (anything else is 415), read as text so the raw body can key the cache.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string', bodyLimit }, (request, body, done) => {
     const text = body as string
     const json = (request.headers['content-type'] ?? '').trim().toLowerCase().startsWith('application/json')
-    cacheKeys.set(request, createHash('sha256').update(`${json ? 'json' : 'text'}\n${String((request.query as { product?: string }).product)}\n`).update(text).digest('hex'))
+    const key = createHash('sha256').update(`${json ? 'json' : 'text'}\n${String((request.query as { product?: string }).product)}\n`).update(text).digest('hex')
+    cacheKeys.set(request, key)
+    // A body answered before is not parsed again: preValidation sends the kept answer.
+    const kept = answers.get(answerKey(request)!)
+    if (kept !== undefined) { keptAnswers.set(request, kept); done(null, alreadyAnswered); return }
     if (!json) { done(null, text); return }
     try {
       done(null, JSON.parse(text))
@@ -54,16 +65,10 @@ async function queryRoute (app: FastifyInstance, portal: Portal, limits: QueryLi
     return matcher
   }
 
-  const answerKey = (request: FastifyRequest): string | null => {
-    const key = cacheKeys.get(request)
-    return key === undefined ? null : `${portal.stamp().generation} ${portal.baseUrl(request)} ${key}`
-  }
-
   app.post('/api/v1/query', {
     bodyLimit,
     preValidation: async (request, reply) => {
-      const key = answerKey(request)
-      const cached = key === null ? undefined : answers.get(key)
+      const cached = keptAnswers.get(request)
       if (cached !== undefined) {
         reply.header('cache-control', 'no-store')
         return sendEntry(answers, request, reply, cached, answerType)
