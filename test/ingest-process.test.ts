@@ -2,14 +2,13 @@
 // lock, SIGKILL at several moments of a large ingest (the database is always before or after the
 // repo's transaction, never in between) and SIGTERM (the current repo commits, the rest is interrupted).
 import t from 'tap'
-import Database from 'better-sqlite3'
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RepoSpec } from '../ingest/config.js'
 import { acquireIngestLock } from '../ingest/lock.js'
 import { runIngest } from '../ingest/run.js'
 import { runCli, spawnCli, waitUntil, type CliResult } from './helpers/cli.js'
-import { readRows } from './helpers/db.js'
+import { dbState, readRows, type DbState } from './helpers/db.js'
 import { startServer, type TestServer } from './helpers/http-server.js'
 import { fixturesDir, tempDir } from './helpers/paths.js'
 import { writeRepo } from './helpers/repo-builder.js'
@@ -163,24 +162,6 @@ function generated (count: number, titlePrefix: string): string {
   return parts.join('')
 }
 
-interface DbState { integrity: string, advisories: number, packages: number, cves: number, generation: string, withdrawn: number }
-
-function inspect (dbPath: string): DbState {
-  // Opened read-write, as the next ingest would: a killed writer's WAL is recovered here.
-  const db = new Database(dbPath)
-  try {
-    const one = (sql: string): unknown => db.prepare(sql).pluck().get()
-    return {
-      integrity: db.pragma('integrity_check', { simple: true }) as string,
-      advisories: one('SELECT count(*) FROM advisory') as number,
-      packages: one('SELECT count(*) FROM advisory_package') as number,
-      cves: one('SELECT count(*) FROM advisory_cve') as number,
-      generation: one("SELECT value FROM meta WHERE key = 'data_generation'") as string,
-      withdrawn: one('SELECT count(*) FROM advisory WHERE withdrawn = 1') as number
-    }
-  } finally { db.close() }
-}
-
 const fileSize = (path: string): number => { try { return statSync(path).size } catch { return 0 } }
 
 t.test('SIGKILL at any moment leaves the database before or after the repo, never in between', async (t) => {
@@ -197,9 +178,9 @@ t.test('SIGKILL at any moment leaves the database before or after the repo, neve
   const first = await runIngest({ dbPath: beforeDb, repos: [spec] })
   t.equal(first.repos[0]?.status, 'ok')
   t.equal(existsSync(`${beforeDb}-wal`), false, 'the before database is a single file to copy')
-  const before: DbState = { integrity: 'ok', advisories: smallCount, packages: smallCount * 3, cves: smallCount, generation: '1', withdrawn: 0 }
-  const after: DbState = { integrity: 'ok', advisories: largeCount, packages: largeCount * 3, cves: largeCount, generation: '2', withdrawn: 0 }
-  t.same(inspect(beforeDb), before)
+  const before: DbState = { integrity: 'ok', advisories: smallCount, packages: smallCount * 3, cves: smallCount, search: smallCount, generation: '1', withdrawn: 0 }
+  const after: DbState = { integrity: 'ok', advisories: largeCount, packages: largeCount * 3, cves: largeCount, search: largeCount, generation: '2', withdrawn: 0 }
+  t.same(dbState(beforeDb), before)
 
   writeRepo(repoDir, generated(largeCount, 'Important'))
   const updateinfo = '/big/repodata/updateinfo.xml.gz'
@@ -234,7 +215,7 @@ t.test('SIGKILL at any moment leaves the database before or after the repo, neve
     proc.child.kill('SIGKILL')
     const res = await proc.done
     t.equal(res.signal, 'SIGKILL', `${plan.name}: killed (after ${elapsed} ms) before it finished`)
-    const state = inspect(db)
+    const state = dbState(db)
     t.equal(state.integrity, 'ok', `${plan.name}: integrity_check`)
     const which = state.advisories === before.advisories ? 'before' : state.advisories === after.advisories ? 'after' : 'in between'
     states.push(`${plan.name}: ${which}`)
@@ -250,7 +231,7 @@ t.test('SIGKILL at any moment leaves the database before or after the repo, neve
   t.same(JSON.parse(res.stdout), {
     repos: [{ product: 'gen', url, status: 'ok', added: largeCount - smallCount, changed: smallCount, unchanged: 0, withdrawn: 0, skipped: 0, error: null }]
   })
-  t.same(inspect(midWriteDb), after)
+  t.same(dbState(midWriteDb), after)
 })
 
 t.test('SIGTERM: the current repo commits, the next is interrupted, exit 143', async (t) => {
@@ -302,7 +283,7 @@ t.test('a second SIGTERM stops at once; nothing of the repo in progress is writt
   const res = await proc.done
   t.equal(res.code, 143)
   t.equal(res.stdout, '')
-  const state = inspect(dbPath)
+  const state = dbState(dbPath)
   t.equal(state.integrity, 'ok')
   t.equal(state.advisories, 0)
 })
