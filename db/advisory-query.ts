@@ -132,8 +132,7 @@ export class AdvisoryQuery {
 
   /** The fixed packages of each advisory, only those named `name` (binary or source name) when given. */
   packagesOf (pks: number[], name: string | null): Map<number, PackageRow[]> {
-    const map = new Map<number, PackageRow[]>()
-    if (pks.length === 0) return map
+    if (pks.length === 0) return new Map()
     const marks = pks.map(() => '?').join(',')
     const byName = name === null ? '' : 'AND (name = ? OR src_name = ?)'
     const rows = this.prepare(`SELECT DISTINCT advisory_pk AS pk, name, epoch, version, release, arch, src, src_name
@@ -148,13 +147,9 @@ export class AdvisoryQuery {
         src: string | null,
         src_name: string | null
       }>
-    for (const r of rows) {
-      const pkg: PackageRow = { name: r.name, epoch: r.epoch, version: r.version, release: r.release, arch: r.arch, src: r.src, srcName: r.src_name, filename: null, collection: null, rebootSuggested: false }
-      const list = map.get(r.pk)
-      if (list === undefined) map.set(r.pk, [pkg])
-      else list.push(pkg)
-    }
-    return map
+    return groupBy(rows, (r): PackageRow => ({
+      name: r.name, epoch: r.epoch, version: r.version, release: r.release, arch: r.arch, src: r.src, srcName: r.src_name, filename: null, collection: null, rebootSuggested: false
+    }))
   }
 
   /** Every fixed package of a product's active advisories: what POST /api/v1/query matches against. */
@@ -178,14 +173,9 @@ export class AdvisoryQuery {
     const marks = pks.map(() => '?').join(',')
     const packageRows = this.prepare(`SELECT DISTINCT advisory_pk AS pk, name, arch, src_name AS srcName FROM advisory_package
       WHERE advisory_pk IN (${marks})`).all(...pks) as Array<{ pk: number, name: string, arch: string, srcName: string | null }>
-    const byAdvisory = new Map<number, typeof packageRows>()
-    for (const row of packageRows) {
-      const list = byAdvisory.get(row.pk)
-      if (list === undefined) byAdvisory.set(row.pk, [row])
-      else list.push(row)
-    }
+    const byAdvisory = groupBy(packageRows, (row) => row)
     const cves = groupBy(this.prepare(`SELECT DISTINCT advisory_pk AS pk, cve AS v FROM advisory_cve
-      WHERE advisory_pk IN (${marks}) ORDER BY 2`).all(...pks) as Array<{ pk: number, v: string }>)
+      WHERE advisory_pk IN (${marks}) ORDER BY 2`).all(...pks) as Array<{ pk: number, v: string }>, (row) => row.v)
     return rows.map((r) => ({
       pk: r.pk,
       product: r.product_id,
@@ -216,12 +206,13 @@ export class AdvisoryQuery {
   }
 }
 
-function groupBy (rows: Array<{ pk: number, v: string }>): Map<number, string[]> {
-  const map = new Map<number, string[]>()
+/** Rows of a batch query grouped by advisory, each turned into what the caller keeps. */
+function groupBy<R extends { pk: number }, V> (rows: R[], value: (row: R) => V): Map<number, V[]> {
+  const map = new Map<number, V[]>()
   for (const row of rows) {
     const list = map.get(row.pk)
-    if (list === undefined) map.set(row.pk, [row.v])
-    else list.push(row.v)
+    if (list === undefined) map.set(row.pk, [value(row)])
+    else list.push(value(row))
   }
   return map
 }

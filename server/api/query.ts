@@ -6,14 +6,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { createHash } from 'node:crypto'
 import { Type } from 'typebox'
 import { FilterError } from '../advisory-filter.js'
-import { nevra } from '../format.js'
+import { nevra, urls } from '../format.js'
 import { BodyCache, sendEntry, type Entry } from '../http-cache.js'
 import type { Portal } from '../portal.js'
 import { AdvisoryMatcher } from '../rpm/advisory-matcher.js'
 import { formatInstalled, parsePackageObject, parseRpmLine, type InstalledPackage } from '../rpm/installed.js'
 import { apiUrls } from './present.js'
 import { ErrorBody, QueryBody, QueryResult, type QueryBodyType } from './schemas.js'
-import { urls } from '../format.js'
 
 export interface QueryLimits { maxPackages: number, rateLimit: { max: number, windowMs: number } }
 export const defaultQueryLimits: QueryLimits = { maxPackages: 50_000, rateLimit: { max: 120, windowMs: 60_000 } }
