@@ -153,10 +153,18 @@ export class AdvisoryQuery {
   }
 
   /** Every fixed package of a product's active advisories: what POST /api/v1/query matches against. */
-  fixedPackagesOf (product: string): FixedPackageRow[] {
-    return this.prepare(`SELECT DISTINCT a.id AS advisoryId, a.severity, a.type, p.name, p.epoch, p.version, p.release, p.arch
+  /**
+   * The fixed packages of up to `advisories` advisories with a pk above `afterPk` (-1: all), and the last
+   * pk read: the query index is read in slices so that no single read holds the event loop for long.
+   */
+  fixedPackagesPage (product: string, afterPk: number, advisories: number): { rows: FixedPackageRow[], lastPk: number | null } {
+    const lastPk = (this.prepare(`SELECT max(pk) AS pk FROM (SELECT pk FROM advisory WHERE product_id = ? AND withdrawn = 0 AND pk > ?
+      ORDER BY pk LIMIT ?)`).get(product, afterPk, advisories) as { pk: number | null }).pk
+    if (lastPk === null) return { rows: [], lastPk }
+    const rows = this.prepare(`SELECT DISTINCT a.id AS advisoryId, a.severity, a.type, p.name, p.epoch, p.version, p.release, p.arch
       FROM advisory a JOIN advisory_package p ON p.advisory_pk = a.pk
-      WHERE a.product_id = ? AND a.withdrawn = 0 AND p.arch NOT IN ('src', 'nosrc')`).all(product) as FixedPackageRow[]
+      WHERE a.product_id = ? AND a.withdrawn = 0 AND a.pk > ? AND a.pk <= ? AND p.arch NOT IN ('src', 'nosrc')`).all(product, afterPk, lastPk) as FixedPackageRow[]
+    return { rows, lastPk }
   }
 
   /** Descriptions (or else summaries) of a page of advisories, for feed items. */

@@ -9,6 +9,16 @@ export class FilterError extends Error {
 
 export type RawQuery = Record<string, string | string[] | undefined>
 
+/** The parameters of a list page (feeds take `limit` instead of `page` and `per_page`). */
+export const listParams = ['product', 'severity', 'type', 'package', 'cve', 'q', 'issued_after', 'issued_before', 'updated_after', 'withdrawn', 'sort', 'order', 'page', 'per_page']
+
+/** A 400 naming the first parameter that is not one of `allowed`. */
+export function refuseUnknown (query: RawQuery, allowed: readonly string[]): void {
+  for (const key of Object.keys(query)) {
+    if (!allowed.includes(key)) throw new FilterError(`${key}: unknown parameter "${key}"; this URL takes ${allowed.join(', ')}`)
+  }
+}
+
 export interface ListRequest {
   filter: AdvisoryFilter
   page: number

@@ -1,7 +1,6 @@
 // Builds the Fastify application over a read-only database; never listens (server/main.ts does).
 import fastifyCompress from '@fastify/compress'
 import fastifyCors from '@fastify/cors'
-import fastifyHelmet from '@fastify/helmet'
 import fastifyRateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -14,8 +13,9 @@ import { registerAdvisoryApi } from './api/advisories.js'
 import { registerLookupApi } from './api/lookups.js'
 import { registerApiDocs, registerOpenApi } from './api/openapi.js'
 import { registerOsvExport } from './api/osv-export.js'
+import { registerStrictParams, schemaErrorFormatter } from './api/strict-params.js'
 import { defaultQueryLimits, registerQueryApi, type QueryLimits } from './api/query.js'
-import { registerErrorPages } from './errors.js'
+import { registerErrorPages, sendError } from './errors.js'
 import { registerFeeds } from './routes/feeds.js'
 import { Portal } from './portal.js'
 import { registerAdvisoryList } from './routes/advisory-list.js'
@@ -24,6 +24,14 @@ import { registerCvePage } from './routes/cve-page.js'
 import { registerHealth } from './routes/health.js'
 import { registerPackagePage } from './routes/package-page.js'
 import { registerProductsPage } from './routes/products-page.js'
+import { clientErrorHandler, registerSecurityHeaders, securityHeaders } from './security-headers.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The database's stores, views and body cache that the routes share. */
+    portal: Portal
+  }
+}
 
 export interface AppOptions {
   dbPath: string
@@ -59,32 +67,32 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     requestTimeout,
     connectionTimeout: requestTimeout * 2,
     // Node checks those timeouts on this interval (30 s by default): check often enough to honour them.
-    http: { headersTimeout: Math.min(requestTimeout, 60_000), connectionsCheckingInterval: Math.min(1000, requestTimeout / 2) }
+    http: { headersTimeout: Math.min(requestTimeout, 60_000), connectionsCheckingInterval: Math.min(1000, requestTimeout / 2) },
+    // A URL that cannot be decoded (`%ZZ`, overlong UTF-8, lone surrogates) never reaches the hooks: answer
+    // it like any other 400, security headers included. The same for what Node's parser refuses (431, 400).
+    frameworkErrors: (error, request, reply) => {
+      reply.headers(securityHeaders)
+      return sendError(portal, request, reply, { status: 400, heading: 'Bad request', message: 'the URL is not valid: it holds a broken percent-encoding or bytes that are not UTF-8' + (error.code === 'FST_ERR_BAD_URL' ? '' : ` (${error.message})`) })
+    },
+    clientErrorHandler,
+    // A parameter the schema does not know is an error, not something to drop silently.
+    ajv: { customOptions: { removeAdditional: false } },
+    schemaErrorFormatter
   })
   app.addHook('onClose', () => { db.close() })
-
-  // A strict policy: no inline script or style anywhere, nothing loaded from elsewhere.
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'none'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        formAction: ["'self'"],
-        baseUri: ["'none'"],
-        frameAncestors: ["'none'"]
-      }
-    },
-    // The portal is often reached over plain HTTP on an internal network: HSTS is for the proxy in front.
-    strictTransportSecurity: false,
-    // As the CSP says (frame-ancestors 'none'), for browsers that only know X-Frame-Options.
-    frameguard: { action: 'deny' }
-  })
+  app.decorate('portal', portal)
+  registerSecurityHeaders(app)
+  registerStrictParams(app)
   await app.register(fastifyCompress, { threshold: 1024, encodings: ['br', 'gzip'] })
   await app.register(fastifyStatic, { root: join(projectRoot, 'public'), prefix: '/static/', maxAge: '1d' })
-  // Any site may read the data with GET; nothing may POST from a browser on another origin.
-  await app.register(fastifyCors, { origin: '*', methods: ['GET', 'HEAD'] })
+  // Any site may read the data with GET; nothing else is open to other origins (a text/plain POST needs no
+  // preflight, so the query answer must not carry the header either).
+  await app.register(fastifyCors, {
+    delegator: (request, callback) => {
+      const method = request.method === 'OPTIONS' ? request.headers['access-control-request-method'] : request.method
+      callback(null, method === 'GET' || method === 'HEAD' ? { origin: '*', methods: ['GET', 'HEAD'] } : { origin: false })
+    }
+  })
   await app.register(fastifyRateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) => ({ statusCode: 429, message: `rate limit: at most ${context.max} queries per ${context.after}; retry after ${Math.ceil(context.ttl / 1000)} s` })

@@ -26,9 +26,9 @@ function kind (request: FastifyRequest): 'json' | 'text' | 'html' {
   return 'html'
 }
 
-interface ErrorAnswer { status: number, heading: string, message: string, searchText?: string | null, offerSearch?: boolean, extra?: Record<string, unknown> }
+export interface ErrorAnswer { status: number, heading: string, message: string, searchText?: string | null, offerSearch?: boolean, extra?: Record<string, unknown> }
 
-function sendError (portal: Portal, request: FastifyRequest, reply: FastifyReply, answer: ErrorAnswer): FastifyReply {
+export function sendError (portal: Portal, request: FastifyRequest, reply: FastifyReply, answer: ErrorAnswer): FastifyReply {
   for (const h of cacheHeaders) reply.removeHeader(h)
   reply.code(answer.status).header('cache-control', 'no-store')
   const statusText = STATUS_CODES[answer.status] ?? 'Error'

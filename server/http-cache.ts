@@ -54,6 +54,9 @@ export class BodyCache {
 
   constructor (private readonly maxEntries = 2000, private readonly maxBytes = 128 * 1024 * 1024) {}
 
+  /** How many bodies are kept. */
+  get size (): number { return this.entries.size }
+
   get (key: string): Entry | undefined {
     const entry = this.entries.get(key)
     if (entry !== undefined) { this.entries.delete(key); this.entries.set(key, entry) }
@@ -88,12 +91,17 @@ export class BodyCache {
 const entrySize = (e: Entry): number => e.body.length + (e.gzip?.length ?? 0) + (e.br?.length ?? 0)
 
 export interface CachedSend {
+  /** The version of the data as last seen: answers 304 and finds a body rendered before. */
   version: Version
   contentType: string
   maxAge: number
-  render: () => string
-  /** What besides the version and the URL the body depends on (for feeds: the base URL of their links). */
-  vary?: string
+  /** Renders inside one read snapshot and returns the version of that snapshot with the body. */
+  render: () => { version: Version, body: string }
+  /**
+   * What identifies the body besides the version: the canonical path and parameters (never the raw URL, so
+   * junk parameters cannot fill the cache) and, for feeds and the API, the base URL of their links.
+   */
+  key: string
 }
 
 /** br or gzip when the client accepts it (q > 0), else identity. */
@@ -119,18 +127,24 @@ const compressible = 1024
  * compressed as the client prefers (kept per entry, so nothing is compressed twice).
  */
 export function sendVersioned (cache: BodyCache, request: FastifyRequest, reply: FastifyReply, options: CachedSend): FastifyReply {
-  const { version } = options
+  let { version } = options
+  if (isFresh(request, version)) return sendHeaders(reply, version, options.maxAge).code(304).send()
+  let entry = cache.get(`${version.etag} ${options.key}`)
+  if (entry === undefined) {
+    // The body and the validators sent with it come from the same snapshot, even if an ingest committed
+    // since the version above was read.
+    const rendered = options.render()
+    version = rendered.version
+    entry = { body: Buffer.from(rendered.body) }
+    cache.set(`${version.etag} ${options.key}`, entry)
+  }
+  return sendEntry(cache, request, sendHeaders(reply, version, options.maxAge), entry, options.contentType)
+}
+
+function sendHeaders (reply: FastifyReply, version: Version, maxAge: number): FastifyReply {
   reply.header('etag', version.etag)
   reply.header('last-modified', version.lastModifiedText ?? version.lastModified.toUTCString())
-  reply.header('cache-control', `public, max-age=${options.maxAge}`)
-  if (isFresh(request, version)) return reply.code(304).send()
-  const key = `${version.etag} ${options.vary ?? ''} ${request.url}`
-  let entry = cache.get(key)
-  if (entry === undefined) {
-    entry = { body: Buffer.from(options.render()) }
-    cache.set(key, entry)
-  }
-  return sendEntry(cache, request, reply, entry, options.contentType)
+  return reply.header('cache-control', `public, max-age=${maxAge}`)
 }
 
 /** Sends a cached entry in the encoding the client prefers, compressing it the first time it is asked for. */

@@ -25,12 +25,17 @@ export class Portal {
   private vocabularyCache: { generation: number, value: Vocabulary } | null = null
 
   private readonly version: DataVersion
+  /** The stamp of the snapshot being read, while one is. */
+  private active: DataStamp | null = null
+  private readonly readTransaction: <T>(read: () => T) => T
 
   constructor (readonly db: Db, dbPath: string, readonly publicUrl: string | null = null) {
     this.query = new AdvisoryQuery(db)
     this.reader = new AdvisoryReader(db)
     this.summary = new SummaryStore(db)
     this.version = new DataVersion(dbPath, this.summary)
+    // BEGIN takes the snapshot at the first read inside it; COMMIT (or ROLLBACK on a throw) ends it.
+    this.readTransaction = <T>(read: () => T): T => db.transaction(read)()
     this.views = createViews()
     const css = readFileSync(join(projectRoot, 'public', 'style.css'))
     const cssHash = createHash('sha256').update(css).digest('hex').slice(0, 12)
@@ -54,14 +59,30 @@ export class Portal {
     }
   }
 
-  /** The data's version stamps; read from the database only when an ingest has written since. */
+  /** The data's version stamps: those of the snapshot being rendered, else read again only after an ingest wrote. */
   stamp (): DataStamp {
-    return this.version.current()
+    return this.active ?? this.version.current()
+  }
+
+  /**
+   * Runs `read` inside one read transaction, with the stamp read in it: everything it reads, and the version
+   * (ETag) derived from the stamp, come from one snapshot even while an ingest commits.
+   */
+  snapshot<T> (read: (stamp: DataStamp) => T): T {
+    if (this.active !== null) return read(this.active)
+    return this.readTransaction(() => {
+      this.active = this.summary.stamp()
+      try { return read(this.active) } finally { this.active = null }
+    })
   }
 
   vocabulary (): Vocabulary {
     const generation = this.stamp().generation
-    if (this.vocabularyCache?.generation !== generation) this.vocabularyCache = { generation, value: this.summary.vocabulary() }
+    if (this.vocabularyCache?.generation !== generation) {
+      const value = this.snapshot((stamp) => ({ generation: stamp.generation, value: this.summary.vocabulary() }))
+      if (value.generation !== generation) return value.value
+      this.vocabularyCache = value
+    }
     return this.vocabularyCache.value
   }
 
@@ -69,24 +90,45 @@ export class Portal {
     return this.views.render(name, { fmt: format, cssHref: this.cssHref, feeds: [], ...data })
   }
 
-  /** An HTML page that depends only on the data (scope data) or also on ingest state (scope state). */
-  sendPage (request: FastifyRequest, reply: FastifyReply, scope: 'data' | 'state', render: () => string): FastifyReply {
-    const version = versionOf(this.stamp(), this.appVersion, scope)
-    return sendVersioned(this.cache, request, reply, { version, contentType: 'text/html; charset=utf-8', maxAge: 60, render })
+  /**
+   * An HTML page that depends only on the data (scope data) or also on ingest state (scope state). `canonical`
+   * is the path and normalised parameters the page depends on (default: the path alone, parameters ignored).
+   */
+  sendPage (request: FastifyRequest, reply: FastifyReply, scope: 'data' | 'state', render: () => string, canonical = pathOf(request)): FastifyReply {
+    return this.send(request, reply, { scope, contentType: 'text/html; charset=utf-8', maxAge: 60, key: canonical, render: () => render() })
   }
 
   /** An API GET: versioned like the pages, serialized by the route's response schema, keyed by base URL. */
   sendJson (request: FastifyRequest, reply: FastifyReply, scope: 'data' | 'state', build: () => unknown): FastifyReply {
-    const version = versionOf(this.stamp(), this.appVersion, scope)
-    return sendVersioned(this.cache, request, reply, {
-      version, contentType: 'application/json; charset=utf-8', maxAge: 60, vary: this.baseUrl(request), render: () => reply.serialize(build()) as string
-    })
+    // The API refuses parameters it does not know (schemas), so its URL is its identity.
+    return this.send(request, reply, { scope, contentType: 'application/json; charset=utf-8', maxAge: 60, key: `${this.baseUrl(request)} ${request.url}`, render: () => reply.serialize(build()) as string })
   }
 
-  /** A feed: versioned like the pages, and keyed by the base URL its absolute links use. */
-  sendFeed (request: FastifyRequest, reply: FastifyReply, contentType: string, render: (updated: Date) => string): FastifyReply {
-    const stamp = this.stamp()
-    const version = versionOf(stamp, this.appVersion, 'data')
-    return sendVersioned(this.cache, request, reply, { version, contentType, maxAge: 300, vary: this.baseUrl(request), render: () => render(new Date(stamp.changedAt)) })
+  /** A feed: versioned like the pages, keyed by its canonical URL and the base URL its absolute links use. */
+  sendFeed (request: FastifyRequest, reply: FastifyReply, contentType: string, canonical: string, render: (updated: Date) => string): FastifyReply {
+    return this.send(request, reply, { scope: 'data', contentType, maxAge: 300, key: `${this.baseUrl(request)} ${canonical}`, render: (stamp) => render(new Date(stamp.changedAt)) })
   }
+
+  private send (request: FastifyRequest, reply: FastifyReply, options: { scope: 'data' | 'state', contentType: string, maxAge: number, key: string, render: (stamp: DataStamp) => string }): FastifyReply {
+    const { scope } = options
+    return sendVersioned(this.cache, request, reply, {
+      version: versionOf(this.stamp(), this.appVersion, scope),
+      contentType: options.contentType,
+      maxAge: options.maxAge,
+      key: options.key,
+      render: () => this.snapshot((stamp) => ({ version: versionOf(stamp, this.appVersion, scope), body: options.render(stamp) }))
+    })
+  }
+}
+
+/** The request's path without its query string. */
+export function pathOf (request: FastifyRequest): string {
+  const q = request.url.indexOf('?')
+  return q === -1 ? request.url : request.url.slice(0, q)
+}
+
+/** The path and the normalised parameters a page depends on: its identity in the body cache. */
+export function canonicalOf (request: FastifyRequest, params: URLSearchParams): string {
+  const query = params.toString()
+  return query === '' ? pathOf(request) : `${pathOf(request)}?${query}`
 }

@@ -10,6 +10,7 @@ import { runIngest } from '../ingest/run.js'
 import { latestVersion, migrate } from '../db/migrate.js'
 import { openDatabase } from '../db/open.js'
 import { buildApp, type AppOptions } from '../server/app.js'
+import { defaultQueryLimits } from '../server/api/query.js'
 import { readRows } from './helpers/db.js'
 import { projectDir, tempDir } from './helpers/paths.js'
 import { writeRepo } from './helpers/repo-builder.js'
@@ -563,8 +564,9 @@ t.test('JSON API', async (t) => {
     t.equal(res.statusCode, 200)
     const body = res.json() as { checked: number, affected: number, results: Array<{ installed: string }>, unparsed: unknown[] }
     t.equal(body.checked, 10_000)
-    t.equal(body.affected, 10)
-    t.strictSame(body.results.map((r) => r.installed), Array(10).fill('tool-1.0-1.x86_64'))
+    // The ten identical tool lines are one installed package, answered once (issue 11).
+    t.equal(body.affected, 1)
+    t.strictSame(body.results.map((r) => r.installed), ['tool-1.0-1.x86_64'])
     t.strictSame(body.unparsed, [])
   })
 
@@ -585,7 +587,7 @@ t.test('JSON API', async (t) => {
   })
 
   t.test('POST /api/v1/query is rate limited per client; GETs are not', async (t) => {
-    const limited = await makeApp(t, { dbPath, queryLimits: { maxPackages: 50_000, rateLimit: { max: 2, windowMs: 60_000 } } }, ctx.seen)
+    const limited = await makeApp(t, { dbPath, queryLimits: { ...defaultQueryLimits, rateLimit: { max: 2, windowMs: 60_000 } } }, ctx.seen)
     for (let i = 1; i <= 2; i++) t.equal((await postText(limited, 'tool-1.0-1.x86_64')).statusCode, 200, `query ${i}`)
     const third = await postText(limited, 'tool-1.0-1.x86_64')
     isError(t, third, 429, /^rate limit: at most 2 queries per .+; retry after \d+ s$/, 'the third query')

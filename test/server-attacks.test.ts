@@ -13,6 +13,7 @@ import type { RepoSpec } from '../ingest/config.js'
 import { loadJsonConfig } from '../ingest/config.js'
 import { runIngest } from '../ingest/run.js'
 import { buildApp } from '../server/app.js'
+import { defaultQueryLimits } from '../server/api/query.js'
 import { readServerConfig } from '../server/config.js'
 import { readRows, snapshot } from './helpers/db.js'
 import { projectDir, tempDir } from './helpers/paths.js'
@@ -396,7 +397,7 @@ t.test('4. POST /api/v1/query: oversized, deeply nested, too many entries, wrong
   })
 
   t.test('the rate limit answers 429 with Retry-After, per client, and X-Forwarded-For does not reset it', async (t) => {
-    const limited = await buildApp({ dbPath, queryLimits: { maxPackages: 50_000, rateLimit: { max: 3, windowMs: 60_000 } } })
+    const limited = await buildApp({ dbPath, queryLimits: { ...defaultQueryLimits, rateLimit: { max: 3, windowMs: 60_000 } } })
     t.teardown(async () => { await limited.close() })
     const query = (n: number, headers: Record<string, string> = {}, remoteAddress?: string): Promise<Res> =>
       post(`kernel-4.9.0-${n}.amzn2.x86_64`, { 'content-type': 'text/plain', ...headers }, '/api/v1/query?product=amzn2', limited, remoteAddress)

@@ -29,7 +29,7 @@ export function registerApiDocs (app: FastifyInstance, portal: Portal): void {
   const started = new Date(Math.floor(Date.now() / 1000) * 1000)
   app.get('/openapi.json', { schema: { summary: 'This OpenAPI description', tags: ['health'] } }, async (request, reply) => {
     const version = { etag: `W/"${portal.appVersion}-openapi"`, lastModified: started }
-    return sendVersioned(portal.cache, request, reply, { version, contentType: 'application/json; charset=utf-8', maxAge: 300, render: () => JSON.stringify(app.swagger()) })
+    return sendVersioned(portal.cache, request, reply, { version, contentType: 'application/json; charset=utf-8', maxAge: 300, key: '/openapi.json', render: () => ({ version, body: JSON.stringify(app.swagger()) }) })
   })
 
   app.get('/docs/api', { schema: { summary: 'API documentation for people', tags: ['pages'] } }, async (request, reply) => portal.sendPage(request, reply, 'data', () => {

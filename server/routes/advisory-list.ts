@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { parseListQuery, type RawQuery } from '../advisory-filter.js'
 import { NotFoundError } from '../errors.js'
 import { paginate } from '../pagination.js'
-import type { Portal } from '../portal.js'
+import { canonicalOf, type Portal } from '../portal.js'
 import { feedLinks } from '../feed-links.js'
 import { urls } from '../format.js'
 
@@ -60,7 +60,7 @@ function listPage (portal: Portal, request: FastifyRequest, reply: FastifyReply,
       feeds: feedLinks.list(list.params, product?.id ?? null),
       pagination: paginate(total, list.page, list.perPage, path, list.params)
     })
-  })
+  }, canonicalOf(request, list.params))
 }
 
 function rank (severity: string): number {

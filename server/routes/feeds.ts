@@ -3,7 +3,7 @@
 // and `/feeds`, the page that lists them.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AdvisoryFilter } from '../../db/advisory-query.js'
-import { FilterError, parseListQuery, type RawQuery } from '../advisory-filter.js'
+import { FilterError, listParams, parseListQuery, refuseUnknown, type RawQuery } from '../advisory-filter.js'
 import { NotFoundError } from '../errors.js'
 import { feedFormats, type FeedFormat } from '../feed-links.js'
 import { renderFeed } from '../feed-render.js'
@@ -11,6 +11,9 @@ import { severityLabel, typeLabel, urls } from '../format.js'
 import type { Portal } from '../portal.js'
 
 export const feedLimit = { default: 100, max: 1000 }
+
+// A feed refuses a parameter it does not know (a typo would silently subscribe to everything).
+const feedParams = [...listParams.filter((p) => p !== 'page' && p !== 'per_page'), 'limit']
 
 interface Scope { path: string, title: string, fixed: Partial<AdvisoryFilter>, pagePath: string }
 
@@ -55,6 +58,7 @@ function splitFile (file: string): { name: string, format: FeedFormat } {
 function sendFeed (portal: Portal, request: FastifyRequest, reply: FastifyReply, format: FeedFormat, scope: Scope): FastifyReply {
   const query = request.query as RawQuery
   for (const key of ['page', 'per_page']) if (query[key] !== undefined) throw new FilterError(`${key}: feeds take limit (1 to ${feedLimit.max}), not ${key}`)
+  refuseUnknown(query, feedParams)
   for (const key of Object.keys(scope.fixed)) {
     const param = key === 'products' ? 'product' : key
     if (query[param] !== undefined) throw new FilterError(`${param}: this feed's URL already sets it; use /feeds/advisories.${format}?${param}=... instead`)
@@ -63,7 +67,10 @@ function sendFeed (portal: Portal, request: FastifyRequest, reply: FastifyReply,
   // Feeds are always newest first: a reader shows the latest items, whatever the page's sort.
   const filter: AdvisoryFilter = { ...list.filter, ...scope.fixed, sort: 'issued', order: 'desc' }
   const contentType = `${feedFormats.find((f) => f.ext === format)!.type}; charset=utf-8`
-  return portal.sendFeed(request, reply, contentType, (updated) => {
+  // One body per feed and filter, whatever order or spelling the parameters came in.
+  const listQuery = list.params.toString()
+  const canonical = `${scope.path}.${format}${listQuery === '' ? '' : `?${listQuery}`}`
+  return portal.sendFeed(request, reply, contentType, canonical, (updated) => {
     const base = portal.baseUrl(request)
     const { items } = portal.query.list(filter, list.perPage, 0)
     const pks = items.map((a) => a.pk)
@@ -76,7 +83,7 @@ function sendFeed (portal: Portal, request: FastifyRequest, reply: FastifyReply,
       title: `Lambda Linux Security Center: ${scope.title}${describe(filter, scope.fixed)}`,
       description: `${scope.title}${describe(filter, scope.fixed)}, newest first (up to ${list.perPage}).`,
       pageUrl: `${base}${scope.pagePath}${qs === '' ? '' : `?${qs}`}`,
-      selfUrl: `${base}${request.url}`,
+      selfUrl: `${base}${canonical}`,
       updated,
       baseUrl: base
     }, items.map((advisory) => ({ advisory, description: descriptions.get(advisory.pk) ?? null, packages: packages.get(advisory.pk) ?? [] })))

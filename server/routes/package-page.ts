@@ -5,7 +5,7 @@ import { emptyFilter } from '../../db/advisory-query.js'
 import { parseListQuery, type RawQuery } from '../advisory-filter.js'
 import { NotFoundError } from '../errors.js'
 import { paginate } from '../pagination.js'
-import type { Portal } from '../portal.js'
+import { canonicalOf, type Portal } from '../portal.js'
 import { feedLinks } from '../feed-links.js'
 import { urls } from '../format.js'
 import { pageOnly } from './cve-page.js'
@@ -31,6 +31,6 @@ export function registerPackagePage (app: FastifyInstance, portal: Portal): void
         feeds: feedLinks.package(name),
         pagination: paginate(total, list.page, list.perPage, urls.package(name), list.params)
       })
-    })
+    }, canonicalOf(request, list.params))
   })
 }

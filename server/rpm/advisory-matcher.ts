@@ -9,13 +9,23 @@ export interface Applicable { fixed: FixedPackageRow, evr: Evr }
 export class AdvisoryMatcher {
   private readonly byName = new Map<string, Applicable[]>()
 
-  constructor (rows: FixedPackageRow[]) {
+  constructor (rows: FixedPackageRow[] = []) {
+    this.add(rows)
+  }
+
+  /** Adds fixed packages to the index (it is built in slices). */
+  add (rows: FixedPackageRow[]): void {
     for (const fixed of rows) {
       const entry = { fixed, evr: { epoch: fixed.epoch, version: fixed.version, release: fixed.release } }
       const list = this.byName.get(fixed.name)
       if (list === undefined) this.byName.set(fixed.name, [entry])
       else list.push(entry)
     }
+  }
+
+  /** How many fixed packages an installed package of this name is compared with: the cost of matching it. */
+  candidateCount (name: string): number {
+    return this.byName.get(name)?.length ?? 0
   }
 
   /** Applicable fixes for one installed package, the newest fix first, one per advisory. */

@@ -3,10 +3,11 @@
 // very bytes the measured route answered, so the baseline has the same size and the same content (the
 // load generator's own cost depends on the content: a body of "x" parses several times faster).
 import { buildApp } from '../../server/app.js'
+import { defaultQueryLimits } from '../../server/api/query.js'
 
 const [dbPath, portText] = process.argv.slice(2)
 if (dbPath === undefined) throw new Error('usage: bench-server.ts DB [PORT]')
-const app = await buildApp({ dbPath, queryLimits: { maxPackages: 50_000, rateLimit: { max: 1_000_000_000, windowMs: 60_000 } } })
+const app = await buildApp({ dbPath, queryLimits: { ...defaultQueryLimits, rateLimit: { max: 1_000_000_000, windowMs: 60_000 } } })
 const constants = new Map<string, string>()
 app.put('/__bench/constant/:key', { bodyLimit: 64 * 1024 * 1024 }, async (request, reply) => {
   constants.set((request.params as { key: string }).key, request.body as string)
