@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Readable } from 'node:stream'
 import { Type } from 'typebox'
-import { emptyFilter } from '../../db/advisory-query.js'
+import { emptyFilter, type Position } from '../../db/advisory-query.js'
 import { FilterError } from '../advisory-filter.js'
 import { isFresh, versionOf } from '../http-cache.js'
 import type { Portal } from '../portal.js'
@@ -24,24 +24,32 @@ export function registerOsvExport (app: FastifyInstance, portal: Portal): void {
     const { product } = request.query as { product?: string }
     const known = portal.vocabulary().products.map((p) => p.id)
     if (product !== undefined && !known.includes(product)) throw new FilterError(`product: unknown product "${product}"; known products: ${known.join(', ')}`)
-    const version = versionOf(portal.stamp(), portal.appVersion, 'data')
+    const stamp = portal.stamp()
+    const { generation } = stamp
+    const version = versionOf(stamp, portal.appVersion, 'data')
     reply.header('etag', version.etag).header('last-modified', version.lastModified.toUTCString()).header('cache-control', 'public, max-age=300')
     if (isFresh(request, version)) return reply.code(304).send()
     const base = portal.baseUrl(request)
     const filter = { ...emptyFilter, products: product === undefined ? [] : [product] }
     async function * records (): AsyncGenerator<string> {
-      // Keyset paging: an ingest running meanwhile cannot make the export skip or repeat a record.
-      let after = null
+      // Keyset paging: an ingest running meanwhile cannot make the export skip or repeat a record. Each batch
+      // is read in one snapshot; if an ingest has changed the data since the headers went out, the transfer
+      // is cut off (no final chunk) rather than finished as a mix of two states under one ETag.
+      let after: Position | null = null
       for (;;) {
-        const { items, positions } = portal.query.listAfter(filter, batch, after)
-        if (items.length === 0) return
-        let chunk = ''
-        for (const a of items) {
-          const detail = portal.reader.get(a.product, a.id)
-          if (detail !== null) chunk += `${JSON.stringify(toOsv(base, detail))}\n`
-        }
+        const chunk = portal.snapshot((stamp) => {
+          if (stamp.generation !== generation) throw new Error(`the data changed during the OSV export (generation ${generation} -> ${stamp.generation}); the transfer was cut off, retry`)
+          const { items, positions } = portal.query.listAfter(filter, batch, after)
+          after = positions.at(-1) ?? null
+          let text = ''
+          for (const a of items) {
+            const detail = portal.reader.get(a.product, a.id)
+            if (detail !== null) text += `${JSON.stringify(toOsv(base, detail))}\n`
+          }
+          return items.length === 0 ? null : text
+        })
+        if (chunk === null) return
         yield chunk
-        after = positions.at(-1) ?? null
       }
     }
     return reply.type('application/x-ndjson; charset=utf-8').send(Readable.from(records()))

@@ -8,7 +8,7 @@ import type { Portal } from '../portal.js'
 export function registerHealth (app: FastifyInstance, portal: Portal): void {
   app.get('/healthz', { schema: { summary: 'The process is up', tags: ['health'], response: { 200: Health } } }, async (_request, reply) => {
     reply.header('cache-control', 'no-store')
-    return { status: 'ok', advisories: portal.summary.advisoryCount(), data_generation: portal.summary.stamp().generation }
+    return portal.snapshot((stamp) => ({ status: 'ok', advisories: portal.summary.advisoryCount(), data_generation: stamp.generation }))
   })
 
   app.get('/readyz', { schema: { summary: 'Ready to serve: schema current, data ingested', tags: ['health'], response: { 200: Ready, 503: Ready } } }, async (_request, reply) => {
