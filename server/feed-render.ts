@@ -5,6 +5,7 @@ import type { AdvisorySummary } from '../db/advisory-query.js'
 import type { PackageRow } from '../db/advisory-read.js'
 import type { FeedFormat } from './feed-links.js'
 import { byArch, nevra, paragraphs, severityLabel, typeLabel, urls } from './format.js'
+import { yumUpdateCommand } from './shell.js'
 
 export interface FeedChannel {
   title: string
@@ -30,10 +31,12 @@ export function itemTitle (a: AdvisorySummary): string {
 }
 
 export function renderFeed (format: FeedFormat, channel: FeedChannel, entries: FeedEntry[]): string {
+  // JSON.stringify escapes everything; only the XML formats need their text made fit for the feed package.
+  const text = format === 'json' ? (s: string): string => s : xmlText
   const feed = new Feed({
-    title: channel.title,
-    description: channel.description,
-    id: channel.selfUrl,
+    title: text(channel.title),
+    description: text(channel.description),
+    id: text(channel.selfUrl),
     link: channel.pageUrl,
     language: 'en',
     ttl: 30,
@@ -43,9 +46,9 @@ export function renderFeed (format: FeedFormat, channel: FeedChannel, entries: F
     favicon: `${channel.baseUrl}/static/favicon.svg`,
     feedLinks: { [format]: channel.selfUrl }
   })
-  for (const entry of entries) feed.addItem(item(format, channel.baseUrl, entry, channel.updated))
-  if (format === 'rss') return xmlChars(feed.rss2())
-  if (format === 'atom') return xmlChars(feed.atom1())
+  for (const entry of entries) feed.addItem(item(format, text, channel.baseUrl, entry, channel.updated))
+  if (format === 'rss') return xmlRestore(feed.rss2())
+  if (format === 'atom') return xmlRestore(feed.atom1())
   return jsonFeed11(feed.json1(), channel)
 }
 
@@ -58,25 +61,39 @@ export function xmlChars (xml: string): string {
   return xml.replace(/[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu, '')
 }
 
-function item (format: FeedFormat, baseUrl: string, entry: FeedEntry, fallbackDate: Date): Item {
+// The feed package writes text and attribute values through xml-js, which escapes `<` in text but not in
+// attributes (an Atom category's term and label), and turns a literal "&amp;" back into "&". So plain text is
+// handed over with `&` and `<` as U+FFFE and U+FFFF, two characters XML forbids (xmlChars has already taken
+// them out of the data), and the finished document gets them back as entities, right in text and attributes.
+const ampMark = '\ufffe'
+const ltMark = '\uffff'
+
+/** Plain text (not markup) for an XML feed element or attribute that the feed package writes. */
+function xmlText (text: string): string {
+  return xmlChars(text).replace(/&/g, ampMark).replace(/</g, ltMark)
+}
+
+function xmlRestore (xml: string): string {
+  return xmlChars(xml.replace(/\ufffe/g, '&amp;').replace(/\uffff/g, '&lt;'))
+}
+
+function item (format: FeedFormat, text: (s: string) => string, baseUrl: string, entry: FeedEntry, fallbackDate: Date): Item {
   const a = entry.advisory
   const link = `${baseUrl}${urls.advisory(a.product, a.id)}`
-  const title = itemTitle(a)
+  // The feed package puts RSS and Atom titles in CDATA, which an HTML reader parses: escape them so every
+  // reader shows the characters. JSON Feed titles are plain text by the spec and stay exact.
+  const title = format === 'json' ? itemTitle(a) : escapeHtml(xmlChars(itemTitle(a)))
   const issued = a.issued === null ? null : new Date(a.issued)
   const updated = a.updated === null ? issued : new Date(a.updated)
-  const content = contentHtml(baseUrl, entry)
-  const categories = [
-    { name: a.severity ?? 'none', term: a.severity ?? 'none', domain: 'severity' },
-    { name: a.type ?? 'unspecified', term: a.type ?? 'unspecified', domain: 'type' },
-    { name: a.product, term: a.product, domain: 'product' }
-  ]
+  const content = format === 'json' ? contentHtml(baseUrl, entry) : xmlChars(contentHtml(baseUrl, entry))
+  const category = (value: string, domain: string): { name: string, term: string, domain: string } => ({ name: text(value), term: text(value), domain })
+  const categories = [category(a.severity ?? 'none', 'severity'), category(a.type ?? 'unspecified', 'type'), category(a.product, 'product')]
   if (format === 'rss') {
     // No id or guid: the feed package then writes <guid isPermaLink="true"> from the link.
     return { title, link, date: updated ?? fallbackDate, published: issued ?? undefined, description: content, category: categories }
   }
   return {
-    // Atom's title is type="html": the text is escaped so a hostile title stays text.
-    title: format === 'atom' ? escapeHtml(title) : title,
+    title,
     id: link,
     link,
     date: updated ?? fallbackDate,
@@ -104,7 +121,7 @@ function contentHtml (baseUrl: string, entry: FeedEntry): string {
   const summary = summaryText(entry)
   if (summary !== '' && summary !== a.title) parts.push(`<p>${escapeHtml(summary)}</p>`)
   if (a.sourcePackages.length > 0) {
-    parts.push(`<p><strong>Fix:</strong> <code>yum update ${escapeHtml(a.sourcePackages.join(' '))}</code>${a.rebootSuggested ? ' (a reboot is suggested)' : ''}</p>`)
+    parts.push(`<p><strong>Fix:</strong> <code>${escapeHtml(yumUpdateCommand(a.sourcePackages))}</code>${a.rebootSuggested ? ' (a reboot is suggested)' : ''}</p>`)
   }
   for (const group of byArch(entry.packages)) {
     parts.push(`<p><strong>${escapeHtml(group.arch)}:</strong></p><ul>${group.packages.map((p) => `<li><code>${escapeHtml(nevra(p))}</code></li>`).join('')}</ul>`)

@@ -1,6 +1,7 @@
 // How advisory data is spelled for people: dates in UTC, NEVRA, severity and type labels, and the portal's URLs.
 import type { PackageRow } from '../db/advisory-read.js'
 import { affectedSources } from '../db/source-name.js'
+import { yumAdvisoryCommand, yumUpdateCommand } from './shell.js'
 
 const enc = encodeURIComponent
 
@@ -97,5 +98,5 @@ export function sourcePackages (packages: PackageRow[]): string[] {
   return affectedSources(packages)
 }
 
-export const format = { urls, dateTime, date, nevra, evr, severityLabel, severityClass, typeLabel, advisoryKind, paragraphs, safeHref, byArch, sourcePackages }
+export const format = { urls, dateTime, date, nevra, evr, severityLabel, severityClass, typeLabel, advisoryKind, paragraphs, safeHref, byArch, sourcePackages, yumUpdateCommand, yumAdvisoryCommand }
 export type Format = typeof format
