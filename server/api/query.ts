@@ -25,7 +25,7 @@ export interface QueryLimits {
 
 // Far above a real server (3,000 packages meet a few thousand fixes; a kernel with 300 advisories on two
 // arches costs 600 comparisons per installed kernel), far below what would hold the process for seconds.
-export const defaultQueryLimits: QueryLimits = { maxPackages: 50_000, maxComparisons: 2_000_000, maxResults: 100_000, rateLimit: { max: 120, windowMs: 60_000 } }
+export const defaultQueryLimits: QueryLimits = { maxPackages: 50_000, maxComparisons: 2_000_000, maxResults: 50_000, rateLimit: { max: 120, windowMs: 60_000 } }
 
 const bodyLimit = 8 * 1024 * 1024
 const answerType = 'application/json; charset=utf-8'
