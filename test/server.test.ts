@@ -3,6 +3,7 @@
 import t from 'tap'
 import Database from 'better-sqlite3'
 import { join } from 'node:path'
+import { latestVersion } from '../db/migrate.js'
 import { loadJsonConfig } from '../ingest/config.js'
 import { runIngest } from '../ingest/run.js'
 import { buildApp } from '../server/app.js'
@@ -55,5 +56,5 @@ t.test('a missing database or a schema from the future is refused with a clear m
   await t.rejects(buildApp({ dbPath }), /schema version 999 is newer than this program knows/)
   const oldPath = join(dir, 'old.sqlite')
   new Database(oldPath).close()
-  await t.rejects(buildApp({ dbPath: oldPath }), /schema version 0 is older than 2; run "npm run ingest" or "npm run migrate"/)
+  await t.rejects(buildApp({ dbPath: oldPath }), new RegExp(`schema version 0 is older than ${latestVersion()}; run "npm run ingest" or "npm run migrate"`))
 })
