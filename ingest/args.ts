@@ -17,12 +17,16 @@ Sources (at least one):
 Options:
   --db PATH                  SQLite database (default: $DB_PATH or ${defaultDbPath})
   --releasever V, --basearch A  values for $releasever / $basearch (repeat --basearch for several arches)
-  --allow-host HOST          a host repomd locations may point to besides the repo's own; repeatable
+  --allow-host HOST          a host (or host:port) repomd locations and redirects may lead to besides
+                             the repo's own; repeatable
   --json                     print only the summary, as JSON on stdout
   --watch [--interval 15m]   keep running, re-checking every repo on schedule (with jitter)
   --wait                     wait for another running ingest instead of refusing
   --max-decompressed-size N  refuse an updateinfo larger than N decompressed (default 1G)
-  --timeout SECONDS          HTTP timeout (default 30); --retries N (default 3)
+  --allow-withdraw           accept a run that drops more than 10 % (and at least 5) of a repo's
+                             advisories, or an older repomd.xml (refused by default as a stale mirror)
+  --timeout SECONDS          HTTP timeout without progress (default 30); --retries N (default 3)
+  --download-deadline SECONDS  the longest one download may take, retries included (default 600)
   -h, --help                 this text`
 
 export interface CliOptions {
@@ -34,8 +38,10 @@ export interface CliOptions {
   wait: boolean
   maxDecompressedBytes: number | undefined
   timeoutMs: number | undefined
+  downloadDeadlineMs: number | undefined
   retries: number | undefined
   help: boolean
+  allowWithdraw: boolean
 }
 
 export function parseSize (text: string, flag: string): number {
@@ -57,6 +63,12 @@ export function parseDuration (text: string, flag: string): number {
 function positiveInt (text: string, flag: string): number {
   if (!/^\d+$/.test(text)) throw new UsageError(`${flag}: "${text}" is not a whole number`)
   return Number(text)
+}
+
+function atLeastOne (text: string, flag: string): number {
+  const n = positiveInt(text, flag)
+  if (n < 1) throw new UsageError(`${flag}: must be at least 1`)
+  return n
 }
 
 export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
@@ -82,7 +94,9 @@ export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv = process.e
         interval: { type: 'string' },
         wait: { type: 'boolean' },
         'max-decompressed-size': { type: 'string' },
+        'allow-withdraw': { type: 'boolean' },
         timeout: { type: 'string' },
+        'download-deadline': { type: 'string' },
         retries: { type: 'string' },
         help: { type: 'boolean', short: 'h' }
       }
@@ -100,8 +114,10 @@ export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv = process.e
     wait: values.wait ?? false,
     maxDecompressedBytes: values['max-decompressed-size'] === undefined ? undefined : parseSize(values['max-decompressed-size'], '--max-decompressed-size'),
     timeoutMs: values.timeout === undefined ? undefined : positiveInt(values.timeout, '--timeout') * 1000,
+    downloadDeadlineMs: values['download-deadline'] === undefined ? undefined : atLeastOne(values['download-deadline'], '--download-deadline') * 1000,
     retries: values.retries === undefined ? undefined : positiveInt(values.retries, '--retries'),
-    help: values.help ?? false
+    help: values.help ?? false,
+    allowWithdraw: values['allow-withdraw'] ?? false
   }
   if (options.help) return options
   if (values.interval !== undefined && !options.watch) throw new UsageError('--interval only makes sense with --watch')

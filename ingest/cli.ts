@@ -1,17 +1,20 @@
 // Entry point of the ingest worker: `npm run ingest -- ...`. Progress on a terminal, log lines
 // otherwise, `--json` for machines; `--watch` keeps it running as a worker.
 import type cliProgress from 'cli-progress'
+import { dirname, resolve } from 'node:path'
 import { parseCliArgs, usage, UsageError, type CliOptions } from './args.js'
 import { ConfigError } from './config.js'
+import { redactCredentials } from './fetcher.js'
 import type { Logger, RepoResult } from './ingest-repo.js'
 import { LockError } from './lock.js'
 import { RepoFileError } from './repo-file.js'
-import { formatSummary, jsonSummary } from './report.js'
+import { failedRunSummary, formatSummary, jsonSummary } from './report.js'
 import { runIngest, silentLogger, type RunSummary } from './run.js'
+import { storageProblem } from './storage-error.js'
 
 const stderrLogger: Logger = {
-  info: (m) => { process.stderr.write(`${m}\n`) },
-  warn: (m) => { process.stderr.write(`warning: ${m}\n`) }
+  info: (m) => { process.stderr.write(`${redactCredentials(m)}\n`) },
+  warn: (m) => { process.stderr.write(`warning: ${redactCredentials(m)}\n`) }
 }
 
 async function runOnce (options: CliOptions, signal: AbortSignal): Promise<RunSummary> {
@@ -25,8 +28,10 @@ async function runOnce (options: CliOptions, signal: AbortSignal): Promise<RunSu
     repos: options.repos,
     signal,
     lockWaitMs: options.wait || options.watch ? 24 * 3_600_000 : 0,
+    allowWithdraw: options.allowWithdraw,
     fetch: {
       ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+      ...(options.downloadDeadlineMs !== undefined && { deadlineMs: options.downloadDeadlineMs }),
       ...(options.retries !== undefined && { retries: options.retries })
     },
     limits: options.maxDecompressedBytes !== undefined ? { maxDecompressedBytes: options.maxDecompressedBytes } : {},
@@ -66,6 +71,13 @@ async function runOnce (options: CliOptions, signal: AbortSignal): Promise<RunSu
         stderrLogger.warn(result.error ?? 'failed')
       }
     }
+  }).catch((err: unknown) => {
+    // The whole run failed (no lock, the database cannot be opened or written): say why, and with
+    // --json still answer one line of JSON.
+    const problem = storageProblem(err, dirname(resolve(options.dbPath)))
+    if (problem !== null && err instanceof Error) err.message = problem
+    if (options.json) process.stdout.write(`${JSON.stringify(failedRunSummary(options.repos, (err as Error).message))}\n`)
+    throw err
   })
   process.stdout.write(options.json ? `${JSON.stringify(jsonSummary(summary))}\n` : formatSummary(summary))
   return summary
@@ -77,20 +89,21 @@ async function main (): Promise<number> {
     options = parseCliArgs(process.argv.slice(2))
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError || err instanceof RepoFileError) {
-      process.stderr.write(`ingest: ${err.message}\n\n${usage}\n`)
+      process.stderr.write(`ingest: ${redactCredentials(err.message)}\n\n${usage}\n`)
       return 2
     }
     throw err
   }
   if (options.help) { process.stdout.write(`${usage}\n`); return 0 }
 
-  // First signal: finish the current repo's transaction, then stop. Second: stop now (SQLite rolls back).
+  // First signal: abandon a download in progress (that repo fails) or let a repo being written commit,
+  // then stop. Second: stop now (SQLite rolls back).
   const controller = new AbortController()
   let received: NodeJS.Signals | null = null
   const onSignal = (sig: NodeJS.Signals): void => {
     if (received !== null) process.exit(sig === 'SIGINT' ? 130 : 143)
     received = sig
-    process.stderr.write(`ingest: ${sig} received; finishing the current repo, then stopping (send it again to stop at once)\n`)
+    process.stderr.write(`ingest: ${sig} received; finishing the current repo, then stopping (a download in progress is abandoned; send it again to stop at once)\n`)
     controller.abort()
   }
   process.on('SIGINT', onSignal)
@@ -114,7 +127,7 @@ async function main (): Promise<number> {
     return 0
   } catch (err) {
     if (err instanceof LockError) { process.stderr.write(`ingest: ${err.message}\n`); return 75 }
-    process.stderr.write(`ingest: ${(err as Error).message}\n`)
+    process.stderr.write(`ingest: ${redactCredentials((err as Error).message)}\n`)
     return 1
   }
 }

@@ -2,12 +2,13 @@
 // Variables ($releasever, $basearch, ...) are substituted here; a list value gives one repo per value.
 import { readFileSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
+import { splitCredentials } from './fetcher.js'
 import { parseRepoFile } from './repo-file.js'
 
 export interface RepoSpec {
   productId: string
   productName: string
-  /** Identity of the repo: its (first) baseurl or its mirrorlist URL, variables substituted. */
+  /** Identity of the repo: its (first) baseurl or its mirrorlist URL, variables substituted, without credentials. */
   url: string
   kind: 'baseurl' | 'mirrorlist'
   /** For kind "baseurl": every base URL to try in order (yum allows several). */
@@ -15,6 +16,8 @@ export interface RepoSpec {
   name: string | null
   /** Hosts besides the repo's own that repomd locations (xml:base, absolute hrefs) may point to. */
   allowedHosts: string[]
+  /** "user:password" by host (name:port), taken out of the URLs (withoutCredentials). */
+  credentials?: Record<string, string>
 }
 
 export class ConfigError extends Error { override name = 'ConfigError' }
@@ -155,9 +158,22 @@ export function loadJsonConfig (file: string, overrides: Variables = {}): RepoSp
   return dedupe(specs)
 }
 
+/** The spec with user:password taken out of its URLs into `credentials`: what is stored and shown has none. */
+export function withoutCredentials (spec: RepoSpec): RepoSpec {
+  const credentials = { ...spec.credentials }
+  const strip = (url: string): string => {
+    const split = splitCredentials(url)
+    if (split.host !== null && split.userinfo !== null) credentials[split.host] = split.userinfo
+    return split.url
+  }
+  const url = strip(spec.url)
+  const baseurls = spec.baseurls.map(strip)
+  return Object.keys(credentials).length === 0 ? { ...spec, url, baseurls } : { ...spec, url, baseurls, credentials }
+}
+
 export function dedupe (specs: RepoSpec[]): RepoSpec[] {
   const seen = new Set<string>()
-  return specs.filter((s) => {
+  return specs.map(withoutCredentials).filter((s) => {
     const key = `${s.productId}\n${s.url}`
     if (seen.has(key)) return false
     seen.add(key)

@@ -1,13 +1,18 @@
-// Gets bytes from http(s)://, file:// or a plain path: timeouts, bounded retries with backoff,
-// redirects (same or upgraded scheme only), a size cap, conditional requests, a clear error per status.
+// Gets bytes from http(s)://, file:// or a plain path: timeouts and an overall deadline, bounded retries
+// with backoff, redirects checked hop by hop, a size cap, conditional requests, a clear error per status.
 import { createWriteStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
-import { Readable, Transform } from 'node:stream'
+import { lstat, realpath, stat } from 'node:fs/promises'
+import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import { isAbsolute, relative, sep } from 'node:path'
+import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 export interface FetchOptions {
   timeoutMs: number // no answer, or no body bytes, for this long
+  /** One download (retries included) may not take longer than this, however steadily bytes arrive. */
+  deadlineMs: number
   retries: number // extra attempts after a network error, 5xx or 429
   maxBytes: number
   userAgent: string
@@ -15,10 +20,19 @@ export interface FetchOptions {
   backoffMs: number
   /** Called as body bytes arrive, with the total so far (progress display). */
   onBytes?: (bytes: number) => void
+  /** Hosts (a name, or name:port) a redirect may lead to besides the home host. */
+  allowedHosts?: string[]
+  /** The host (name:port) redirects may stay on; default: the host of the URL first asked. */
+  homeHost?: string
+  /** "user:password" by host (name:port): sent as Authorization: Basic to that host only. */
+  credentials?: Record<string, string>
+  /** Aborts a download in progress (SIGTERM, Ctrl-C). */
+  signal?: AbortSignal
 }
 
 export const defaultFetchOptions: FetchOptions = {
   timeoutMs: 30_000,
+  deadlineMs: 10 * 60_000,
   retries: 3,
   maxBytes: 512 * 1024 * 1024,
   userAgent: 'lambda-linux-security-center-ingest/0.1 (+https://lambda-linux.io)',
@@ -30,26 +44,61 @@ export class FetchError extends Error {
   constructor (message: string, readonly status?: number) { super(message) }
 }
 
+/** The overall deadline passed: not retried. */
+export class DeadlineError extends FetchError {}
+
+/** The run is stopping (a signal): not retried, and no other mirror is tried. */
+export class DownloadInterrupted extends Error { override name = 'DownloadInterrupted' }
+
+/** The download could not be stored locally (disk full, ...): not the mirror's fault, not retried. */
+export class LocalWriteError extends Error { override name = 'LocalWriteError' }
+
 export interface Conditional { etag?: string | null, lastModified?: string | null }
 
-/** A resolved location: a local path, or an http(s) URL. */
-export type Location = { kind: 'file', path: string, url: string } | { kind: 'http', url: string }
+/**
+ * A resolved location: a local path, or an http(s) URL (never with credentials in it). `root`, for a
+ * file, is the local repo the file must stay inside by real path (symbolic links included).
+ */
+export type Location = { kind: 'file', path: string, url: string, root?: string } | { kind: 'http', url: string }
 
-export function toLocation (urlOrPath: string): Location {
-  if (/^https?:\/\//i.test(urlOrPath)) return { kind: 'http', url: new URL(urlOrPath).href }
-  if (/^file:/i.test(urlOrPath)) return { kind: 'file', path: fileURLToPath(urlOrPath), url: new URL(urlOrPath).href }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(urlOrPath)) throw new FetchError(`unsupported URL scheme in ${urlOrPath} (use http, https, file or a path)`)
-  return { kind: 'file', path: urlOrPath, url: pathToFileURL(urlOrPath).href }
+/** The URL without user and password, and those (decoded, "user:password") by host. */
+export function splitCredentials (url: string): { url: string, host: string | null, userinfo: string | null } {
+  if (!/^https?:\/\//i.test(url)) return { url, host: null, userinfo: null }
+  let parsed: URL
+  try { parsed = new URL(url) } catch { return { url, host: null, userinfo: null } }
+  if (parsed.username === '' && parsed.password === '') return { url, host: null, userinfo: null }
+  const userinfo = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`
+  parsed.username = ''
+  parsed.password = ''
+  return { url: parsed.href, host: parsed.host, userinfo }
+}
+
+/** Any "scheme://user:password@" in a text, without the user and password (a safety net for messages). */
+export function redactCredentials (text: string): string {
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi, '$1')
+}
+
+/** `root` (a URL or path of the repo root) confines a local file to that repo. */
+export function toLocation (urlOrPath: string, root?: string): Location {
+  if (/^https?:\/\//i.test(urlOrPath)) return { kind: 'http', url: splitCredentials(new URL(urlOrPath).href).url }
+  let location: Location
+  if (/^file:/i.test(urlOrPath)) location = { kind: 'file', path: fileURLToPath(urlOrPath), url: new URL(urlOrPath).href }
+  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(urlOrPath)) throw new FetchError(`unsupported URL scheme in ${splitCredentials(urlOrPath).url} (use http, https, file or a path)`)
+  else location = { kind: 'file', path: urlOrPath, url: pathToFileURL(urlOrPath).href }
+  if (root !== undefined) location.root = /^file:/i.test(root) ? fileURLToPath(root) : root
+  return location
 }
 
 export interface Downloaded {
   notModified: boolean
-  /** Where the bytes are: the source itself for local files, else `dest`. */
+  /** Where the bytes are: the source itself for local files (its real path), else `dest`. */
   path: string
   size: number
   etag: string | null
   lastModified: string | null
   finalUrl: string
+  /** The Content-Encoding the server claimed (the bytes are kept as sent), or null. */
+  contentEncoding: string | null
 }
 
 function statusMessage (status: number, url: string): string {
@@ -61,89 +110,159 @@ function statusMessage (status: number, url: string): string {
   return `HTTP ${status} from ${url}`
 }
 
-const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms))
-
 function retryable (err: unknown): boolean {
+  if (err instanceof DeadlineError || err instanceof DownloadInterrupted || err instanceof LocalWriteError) return false
   return !(err instanceof FetchError) || err.status === undefined || err.status >= 500 || err.status === 429
+}
+
+const interrupted = (url: string): DownloadInterrupted => new DownloadInterrupted(`the download of ${url} was interrupted: the run is stopping`)
+const deadlinePassed = (url: string, ms: number): DeadlineError =>
+  new DeadlineError(`the download of ${url} did not finish within the ${formatMs(ms)} deadline (--download-deadline)`)
+
+function formatMs (ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}-second` : `${ms} ms`
+}
+
+/** Waits `ms`, or less when the signal fires or the deadline comes first. */
+async function pause (ms: number, signal: AbortSignal | undefined, deadline: number): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, Math.max(0, Math.min(ms, deadline - Date.now())))
+    function done (): void { clearTimeout(timer); signal?.removeEventListener('abort', done); resolve() }
+    signal?.addEventListener('abort', done, { once: true })
+  })
 }
 
 /** Downloads `location` to `dest` (http) or checks the local file; honours `conditional` for http. */
 export async function download (location: Location, dest: string, options: FetchOptions, conditional: Conditional = {}): Promise<Downloaded> {
-  if (location.kind === 'file') {
-    let info
-    try {
-      info = await stat(location.path)
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      throw new FetchError(code === 'ENOENT' ? `${location.path} does not exist` : `cannot read ${location.path}: ${(err as Error).message}`)
-    }
-    if (!info.isFile()) throw new FetchError(`${location.path} is not a file`)
-    if (info.size > options.maxBytes) throw new FetchError(`${location.path} is ${info.size} bytes, over the ${options.maxBytes}-byte download limit`)
-    return { notModified: false, path: location.path, size: info.size, etag: null, lastModified: null, finalUrl: location.url }
-  }
+  if (location.kind === 'file') return await localFile(location, options)
+  const deadline = Date.now() + options.deadlineMs
   let lastError: unknown
   for (let attempt = 0; attempt <= options.retries; attempt++) {
-    if (attempt > 0) await sleep(options.backoffMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5))
+    if (attempt > 0) await pause(options.backoffMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5), options.signal, deadline)
+    if (options.signal?.aborted === true) throw interrupted(location.url)
+    if (Date.now() >= deadline) { lastError = deadlinePassed(location.url, options.deadlineMs); break }
     try {
-      return await httpDownload(location.url, dest, options, conditional)
+      return await httpDownload(location.url, dest, options, conditional, deadline)
     } catch (err) {
       lastError = err
       if (!retryable(err)) break
     }
   }
+  if (lastError instanceof DownloadInterrupted || lastError instanceof LocalWriteError) throw lastError
   const message = lastError instanceof Error ? lastError.message : String(lastError)
-  throw new FetchError(options.retries > 0 && retryable(lastError) ? `${message} (after ${options.retries + 1} attempts)` : message,
+  const Kind = lastError instanceof DeadlineError ? DeadlineError : FetchError
+  throw new Kind(options.retries > 0 && retryable(lastError) ? `${message} (after ${options.retries + 1} attempts)` : message,
     lastError instanceof FetchError ? lastError.status : undefined)
 }
 
-async function httpDownload (startUrl: string, dest: string, options: FetchOptions, conditional: Conditional): Promise<Downloaded> {
+async function localFile (location: Location & { kind: 'file' }, options: FetchOptions): Promise<Downloaded> {
+  const cannot = (err: unknown): FetchError => {
+    const code = (err as NodeJS.ErrnoException).code
+    return new FetchError(code === 'ENOENT' ? `${location.path} does not exist` : `cannot read ${location.path} (${code ?? 'error'})`)
+  }
+  let path = location.path
+  if (location.root !== undefined) {
+    // Confined by real path: a symbolic link (of the file or of a directory above it) may not leave the repo.
+    let root: string
+    try { root = await realpath(location.root) } catch (err) { throw cannot(err) }
+    const outside = new FetchError(`${location.path} leads outside the repo ${location.root} through a symbolic link; refused`)
+    try {
+      path = await realpath(location.path)
+    } catch (err) {
+      // A dangling link gets the same answer as one that leads outside: no hint of what exists out there.
+      if ((await lstat(location.path).catch(() => null))?.isSymbolicLink() === true) throw outside
+      throw cannot(err)
+    }
+    const rel = relative(root, path)
+    if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) throw outside
+  }
+  let info
+  try { info = await stat(path) } catch (err) { throw cannot(err) }
+  if (!info.isFile()) throw new FetchError(`${location.path} is not a file`)
+  if (info.size > options.maxBytes) throw new FetchError(`${location.path} is ${info.size} bytes, over the ${options.maxBytes}-byte download limit`)
+  return { notModified: false, path, size: info.size, etag: null, lastModified: null, finalUrl: location.url, contentEncoding: null }
+}
+
+function hostAllowed (target: URL, home: string, allowed: string[]): boolean {
+  return target.host === home || allowed.includes(target.hostname) || allowed.includes(target.host)
+}
+
+// node:http, not fetch: fetch decodes a Content-Encoding behind our back (a .gz sent with
+// "Content-Encoding: gzip" would arrive decompressed), and refuses URLs with credentials.
+async function get (url: string, headers: Record<string, string>, signal: AbortSignal): Promise<IncomingMessage> {
+  return await new Promise((resolve, reject) => {
+    const request = url.startsWith('https:') ? httpsRequest : httpRequest
+    const req = request(url, { headers, signal })
+    req.once('response', resolve)
+    req.once('error', reject)
+    req.end()
+  })
+}
+
+async function httpDownload (startUrl: string, dest: string, options: FetchOptions, conditional: Conditional, deadline: number): Promise<Downloaded> {
   let url = startUrl
+  const home = options.homeHost ?? new URL(startUrl).host
   const controller = new AbortController()
   let timer: NodeJS.Timeout | undefined
   const arm = (): void => {
     clearTimeout(timer)
     timer = setTimeout(() => controller.abort(new FetchError(`timed out after ${options.timeoutMs} ms waiting for ${url}`)), options.timeoutMs)
   }
+  // The progress timer is re-armed by every chunk; this one is not: a server dripping bytes still ends.
+  const deadlineTimer = setTimeout(() => controller.abort(deadlinePassed(startUrl, options.deadlineMs)), Math.max(0, deadline - Date.now()))
+  const onSignal = (): void => { controller.abort(interrupted(startUrl)) }
+  options.signal?.addEventListener('abort', onSignal, { once: true })
   try {
     for (let redirects = 0; ; redirects++) {
       const headers: Record<string, string> = { 'user-agent': options.userAgent, 'accept-encoding': 'identity' }
       if (conditional.etag != null) headers['if-none-match'] = conditional.etag
       if (conditional.lastModified != null) headers['if-modified-since'] = conditional.lastModified
+      const userinfo = options.credentials?.[new URL(url).host]
+      if (userinfo !== undefined) headers.authorization = `Basic ${Buffer.from(userinfo).toString('base64')}`
       arm()
-      let res: Response
+      let res: IncomingMessage
       try {
-        res = await fetch(url, { headers, redirect: 'manual', signal: controller.signal })
+        res = await get(url, headers, controller.signal)
       } catch (err) {
-        throw networkError(err, url, controller.signal)
+        throw networkError(err, url, controller.signal, false)
       }
-      if ([301, 302, 303, 307, 308].includes(res.status)) {
-        await res.body?.cancel()
-        const target = res.headers.get('location')
-        if (target === null) throw new FetchError(`HTTP ${res.status} redirect without a Location from ${url}`, res.status)
-        const next = new URL(target, url)
+      const status = res.statusCode ?? 0
+      if ([301, 302, 303, 307, 308].includes(status)) {
+        res.destroy()
+        const target = res.headers.location
+        if (target === undefined) throw new FetchError(`HTTP ${status} redirect without a Location from ${url}`, status)
+        let next: URL
+        try { next = new URL(target, url) } catch { throw new FetchError(`HTTP ${status} redirect to an invalid URL from ${url}`, status) }
+        next.username = ''
+        next.password = ''
         const from = new URL(url).protocol
         if (!(next.protocol === from || (from === 'http:' && next.protocol === 'https:'))) {
-          throw new FetchError(`refusing a redirect from ${url} to another scheme (${next.href})`, res.status)
+          throw new FetchError(`refusing a redirect from ${url} to another scheme (${next.protocol})`, status)
         }
-        if (redirects >= options.maxRedirects) throw new FetchError(`too many redirects (more than ${options.maxRedirects}) starting at ${startUrl}`, res.status)
+        if (!hostAllowed(next, home, options.allowedHosts ?? [])) {
+          throw new FetchError(`refusing a redirect from ${url} to host ${next.host}, which is not ${home} and not in allowedHosts`, status)
+        }
+        if (redirects >= options.maxRedirects) throw new FetchError(`too many redirects (more than ${options.maxRedirects}) starting at ${startUrl}`, status)
         url = next.href
         continue
       }
-      const etag = res.headers.get('etag')
-      const lastModified = res.headers.get('last-modified')
-      if (res.status === 304) {
-        await res.body?.cancel()
-        return { notModified: true, path: dest, size: 0, etag: etag ?? conditional.etag ?? null, lastModified: lastModified ?? conditional.lastModified ?? null, finalUrl: url }
+      const header = (name: string): string | null => { const v = res.headers[name]; return typeof v === 'string' ? v : null }
+      const etag = header('etag')
+      const lastModified = header('last-modified')
+      if (status === 304) {
+        res.destroy()
+        return { notModified: true, path: dest, size: 0, etag: etag ?? conditional.etag ?? null, lastModified: lastModified ?? conditional.lastModified ?? null, finalUrl: url, contentEncoding: null }
       }
-      if (res.status !== 200) {
-        await res.body?.cancel()
-        throw new FetchError(statusMessage(res.status, url), res.status)
+      if (status !== 200) {
+        res.destroy()
+        throw new FetchError(statusMessage(status, url), status)
       }
-      const declared = Number(res.headers.get('content-length') ?? NaN)
+      const declared = Number(header('content-length') ?? NaN)
       if (declared > options.maxBytes) {
-        await res.body?.cancel()
+        res.destroy()
         throw new FetchError(`${url} is ${declared} bytes, over the ${options.maxBytes}-byte download limit`, 413)
       }
+      const encoding = header('content-encoding')
       let size = 0
       const counter = new Transform({
         transform (chunk: Buffer, _enc, done) {
@@ -154,17 +273,24 @@ async function httpDownload (startUrl: string, dest: string, options: FetchOptio
           else done(null, chunk)
         }
       })
+      const file = createWriteStream(dest)
+      let writeError: NodeJS.ErrnoException | null = null
+      file.on('error', (err) => { writeError ??= err })
       try {
-        if (res.body === null) throw new FetchError(`empty response body from ${url}`)
-        await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), counter, createWriteStream(dest))
+        await pipeline(res, counter, file)
       } catch (err) {
-        throw err instanceof FetchError ? err : networkError(err, url, controller.signal)
+        if (controller.signal.aborted) throw networkError(err, url, controller.signal, true)
+        // Said without the local path: errors are shown publicly.
+        if (writeError !== null) throw new LocalWriteError(`cannot store the download of ${url} in the temporary directory (${(writeError as NodeJS.ErrnoException).code ?? 'error'})`)
+        throw err instanceof FetchError ? err : networkError(err, url, controller.signal, true)
       }
       if (!Number.isNaN(declared) && size !== declared) throw new FetchError(`${url} ended after ${size} of ${declared} bytes`)
-      return { notModified: false, path: dest, size, etag, lastModified, finalUrl: url }
+      return { notModified: false, path: dest, size, etag, lastModified, finalUrl: url, contentEncoding: encoding === null || /^identity$/i.test(encoding) ? null : encoding }
     }
   } finally {
     clearTimeout(timer)
+    clearTimeout(deadlineTimer)
+    options.signal?.removeEventListener('abort', onSignal)
   }
 }
 
@@ -174,14 +300,18 @@ const networkCodes: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
   ECONNRESET: 'connection reset by the server',
   ETIMEDOUT: 'connection timed out',
-  UND_ERR_SOCKET: 'the connection closed before the response was complete',
-  UND_ERR_CONNECT_TIMEOUT: 'connection timed out'
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable'
 }
 
-function networkError (err: unknown, url: string, signal: AbortSignal): FetchError {
-  if (signal.aborted && signal.reason instanceof FetchError) return signal.reason
-  const cause = (err as { cause?: { code?: string, message?: string } }).cause
-  const code = cause?.code ?? (err as NodeJS.ErrnoException).code
-  const detail = code !== undefined && code in networkCodes ? `${networkCodes[code]!} (${code})` : (cause?.message ?? (err as Error).message)
-  return new FetchError(`cannot fetch ${url}: ${detail}`)
+// The message names what failed, never the peer's address or a local path.
+function networkError (err: unknown, url: string, signal: AbortSignal, inBody: boolean): Error {
+  if (signal.aborted && signal.reason instanceof Error) return signal.reason
+  if (inBody) return new FetchError(`cannot fetch ${url}: the connection closed before the response was complete`)
+  const code = (err as NodeJS.ErrnoException).code
+  if (code !== undefined && code in networkCodes) return new FetchError(`cannot fetch ${url}: ${networkCodes[code]!} (${code})`)
+  if (code?.startsWith('ERR_TLS') === true || /certificate|SSL|TLS/i.test((err as Error).message)) {
+    return new FetchError(`cannot fetch ${url}: TLS error (${code ?? (err as Error).message})`)
+  }
+  return new FetchError(`cannot fetch ${url}: ${code ?? 'network error'}`)
 }

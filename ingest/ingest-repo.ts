@@ -2,18 +2,20 @@
 // decompression by magic bytes, streaming parse; all of it written in one transaction or not at all.
 import { createReadStream } from 'node:fs'
 import { open, readFile, rm, stat } from 'node:fs/promises'
-import { isAbsolute, join, relative, sep } from 'node:path'
+import { dirname, isAbsolute, join, relative, sep } from 'node:path'
 import { PassThrough, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
-import type { AdvisoryStore, RepoCounts } from '../db/advisory-store.js'
+import type { AdvisoryStore, DropPlan, RepoCounts } from '../db/advisory-store.js'
 import type { RepoState, RepoStore } from '../db/repo-store.js'
 import { checksumFile, createChecksum } from './checksum.js'
 import type { RepoSpec } from './config.js'
 import { compressionFromName, createDecompressor, detectCompression, UnsupportedCompressionError, zchunkUnsupported, type Compression } from './decompress.js'
-import { download, FetchError, toLocation, type FetchOptions, type Location } from './fetcher.js'
+import { download, toLocation, type FetchOptions, type Location } from './fetcher.js'
 import { normalizeUpdate } from './normalize.js'
-import { parseRepomd, type UpdateinfoEntry } from './repomd.js'
+import { parseRepomdWithAge, repomdOlder, type UpdateinfoEntry } from './repomd.js'
+import { storageProblem } from './storage-error.js'
+import type { UpdateLimits } from './updateinfo-parser.js'
 import { decodeXmlText } from './xml-text.js'
 
 export interface IngestLimits {
@@ -21,14 +23,21 @@ export interface IngestLimits {
   maxTextRun: number
   maxMirrorlistBytes: number
   maxRepomdBytes: number
+  /** Per advisory: fields, attributes, the whole <update>, and the nesting depth (updateinfo-parser.ts). */
+  update: UpdateLimits
 }
 
 export const defaultLimits: IngestLimits = {
   maxDecompressedBytes: 1024 ** 3,
   maxTextRun: 64 * 1024 * 1024,
   maxMirrorlistBytes: 1024 * 1024,
-  maxRepomdBytes: 16 * 1024 * 1024
+  maxRepomdBytes: 16 * 1024 * 1024,
+  // Kept in step with defaultUpdateLimits, which the parser module holds (loaded only when parsing).
+  update: { maxField: 1024 * 1024, maxDescription: 4 * 1024 * 1024, maxUpdate: 16 * 1024 * 1024, maxElements: 200_000, maxDepth: 256 }
 }
+
+/** A run may drop this share of a repo's advisories (and always fewer than `min`) without --allow-withdraw. */
+export const withdrawalGuard = { share: 0.1, min: 5 }
 
 export interface Logger {
   info: (message: string) => void
@@ -49,6 +58,8 @@ export interface RepoContext {
   log: Logger
   onProgress?: (progress: Progress) => void
   now: () => string
+  /** The operator confirms a mass withdrawal or an older repomd (--allow-withdraw). */
+  allowWithdraw?: boolean
 }
 
 export interface RepoResult extends RepoCounts {
@@ -88,8 +99,13 @@ async function candidateBases (spec: RepoSpec, ctx: RepoContext): Promise<string
   } catch (err) {
     throw new IngestError(`mirrorlist: ${(err as Error).message}`)
   }
-  const mirrors = (body ?? '').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'))
-  if (mirrors.length === 0) throw new IngestError(`the mirrorlist ${spec.url} lists no mirrors`)
+  const listed = (body ?? '').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'))
+  if (listed.length === 0) throw new IngestError(`the mirrorlist ${spec.url} lists no mirrors`)
+  // A remote mirrorlist may send us to http(s) mirrors only, never to the local disk.
+  if (toLocation(spec.url).kind === 'file') return listed
+  const mirrors = listed.filter((m) => /^https?:\/\//i.test(m))
+  if (mirrors.length < listed.length) ctx.log.warn(`${spec.productId} ${spec.url}: ${listed.length - mirrors.length} mirror(s) skipped: a remote mirrorlist may list only http and https mirrors`)
+  if (mirrors.length === 0) throw new IngestError(`the mirrorlist ${spec.url} lists no http or https mirrors (${listed.length} other entries skipped: a remote mirrorlist may not point to local files)`)
   return mirrors
 }
 
@@ -107,12 +123,12 @@ export function resolveUpdateinfoLocation (root: string, entry: UpdateinfoEntry,
     if (target.protocol !== 'file:') throw new IngestError(`repomd.xml: the updateinfo location ${target.href} leaves this file repo`)
     const rel = relative(fileURLToPath(rootUrlObject), fileURLToPath(target))
     if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) throw new IngestError(`repomd.xml: the updateinfo location "${entry.href}" escapes the repo root`)
-    return toLocation(target.href)
+    return toLocation(target.href, root)
   }
   if (target.protocol !== 'http:' && target.protocol !== 'https:') {
     throw new IngestError(`repomd.xml: the updateinfo location ${target.href} uses the ${target.protocol} scheme; only http and https are followed`)
   }
-  if (target.host !== rootUrlObject.host && !allowedHosts.includes(target.hostname)) {
+  if (target.host !== rootUrlObject.host && !allowedHosts.includes(target.hostname) && !allowedHosts.includes(target.host)) {
     throw new IngestError(`repomd.xml: the updateinfo location points to host ${target.host}, which is not this repo's and not in allowedHosts`)
   }
   return toLocation(target.href)
@@ -137,11 +153,21 @@ export async function ingestRepo (spec: RepoSpec, state: RepoState, ctx: RepoCon
     await ingestInto(spec, state, ctx, result)
   } catch (err) {
     result.status = 'failed'
-    result.error = `${spec.productId} repo ${spec.url}: ${(err as Error).message}`
+    result.error = `${spec.productId} repo ${spec.url}: ${storageProblem(err, dirname(ctx.tempDir)) ?? (err as Error).message}`
     Object.assign(result, { added: 0, changed: 0, unchanged: 0, withdrawn: 0, skipped: 0 })
     ctx.repos.saveFailure(state.id, result.error, ctx.now())
   }
   return result
+}
+
+/**
+ * Failures of the mirror (an answer, a file or its content) send the run to the next mirror, as yum
+ * does; failures here (the database, the local disk, a stop signal) end the repo at once.
+ */
+function isMirrorFailure (err: unknown, ctx: RepoContext): boolean {
+  const name = (err as Error | null)?.name
+  if (name === 'DownloadInterrupted' || name === 'AbortError' || name === 'LocalWriteError' || name === 'SqliteError') return false
+  return storageProblem(err, dirname(ctx.tempDir)) === null
 }
 
 async function ingestInto (spec: RepoSpec, state: RepoState, ctx: RepoContext, result: RepoResult): Promise<void> {
@@ -150,89 +176,118 @@ async function ingestInto (spec: RepoSpec, state: RepoState, ctx: RepoContext, r
   for (const base of bases) {
     let root: string
     try { root = rootUrl(base) } catch (err) { failures.push({ base, message: (err as Error).message }); continue }
-    // Conditional requests only make sense against the mirror that answered last time.
-    const conditional = root === state.base_url && state.checksum !== null ? { etag: state.repomd_etag, lastModified: state.repomd_last_modified } : {}
-    let repomd
     try {
-      repomd = await readSmall(toLocation(new URL('repodata/repomd.xml', root).href), ctx, 'repomd.xml', ctx.limits.maxRepomdBytes, conditional)
+      await ingestFromMirror(spec, state, ctx, result, root)
+      return
     } catch (err) {
-      if (err instanceof FetchError) { failures.push({ base: root, message: err.message }); continue }
-      throw err
+      if (!isMirrorFailure(err, ctx)) throw err
+      failures.push({ base: root, message: (err as Error).message })
+      if (failures.length < bases.length) ctx.log.warn(`${spec.productId} ${root}: ${(err as Error).message}; trying the next mirror`)
     }
-    return await ingestFromMirror(spec, state, ctx, result, root, repomd)
   }
   throw new IngestError(bases.length === 1
     ? failures[0]!.message
-    : `no mirror answered: ${failures.map((f) => `${f.base}: ${f.message}`).join('; ')}`)
+    : `every mirror failed: ${failures.map((f) => `${f.base}: ${f.message}`).join('; ')}`)
 }
 
-async function ingestFromMirror (spec: RepoSpec, state: RepoState, ctx: RepoContext, result: RepoResult, root: string,
-  repomd: { text: string | null, etag: string | null, lastModified: string | null }): Promise<void> {
+/** One mirror, from repomd.xml to commit; throws (its transaction rolled back) when any step fails. */
+async function ingestFromMirror (spec: RepoSpec, state: RepoState, ctx: RepoContext, result: RepoResult, root: string): Promise<void> {
   const { log } = ctx
-  const saveUnchanged = (): void => {
-    ctx.repos.saveSuccess({ id: state.id, baseUrl: root, updateinfoUrl: null, checksumType: state.checksum_type, checksum: state.checksum, etag: repomd.etag, lastModified: repomd.lastModified, status: 'unchanged', now: ctx.now() })
+  // Conditional requests only make sense against the mirror that answered last time.
+  const conditional = root === state.base_url && state.checksum !== null ? { etag: state.repomd_etag, lastModified: state.repomd_last_modified } : {}
+  const repomd = await readSmall(toLocation(new URL('repodata/repomd.xml', root).href, root), ctx, 'repomd.xml', ctx.limits.maxRepomdBytes, conditional)
+  const last = { revision: state.repomd_revision, timestamp: state.repomd_timestamp }
+  const saveUnchanged = (seen: { revision: string | null, timestamp: string | null }): void => {
+    ctx.repos.saveSuccess({ id: state.id, baseUrl: root, updateinfoUrl: null, checksumType: state.checksum_type, checksum: state.checksum, etag: repomd.etag, lastModified: repomd.lastModified, ...seen, status: 'unchanged', now: ctx.now() })
     result.status = 'unchanged'
     result.checksum = state.checksum
   }
   if (repomd.text === null) {
     log.info(`${spec.productId} ${root}: repomd.xml not modified since the last run`)
-    saveUnchanged()
+    saveUnchanged(last)
     return
   }
-  const { updateinfo } = parseRepomd(repomd.text)
+  const parsed = parseRepomdWithAge(repomd.text)
+  const { updateinfo } = parsed
+  const seen = { revision: parsed.revision, timestamp: parsed.timestamp }
+  // A mirror that went back in time would undo what a newer one published (item 8 of docs/reliability.md).
+  const older = repomdOlder(seen, last)
+  if (older !== null) {
+    if (ctx.allowWithdraw !== true) throw new IngestError(`repomd.xml is older than the one last ingested (${older}): a stale mirror, refused; pass --allow-withdraw if the repo really went back`)
+    log.warn(`${spec.productId} ${root}: repomd.xml is older than the one last ingested (${older}); accepted with --allow-withdraw`)
+  }
   if (updateinfo === null) log.info(`${spec.productId} ${root}: repomd.xml has no updateinfo entry; the repo publishes no advisories`)
   const checksum = updateinfo?.checksum ?? null
   if (checksum !== null && checksum.value === state.checksum && checksum.type === state.checksum_type) {
     log.info(`${spec.productId} ${root}: updateinfo unchanged (${checksum.type} ${checksum.value.slice(0, 12)}…)`)
-    saveUnchanged()
+    saveUnchanged(seen)
     return
   }
 
   let path: string | null = null
   let updateinfoUrl: string | null = null
   let compression: Compression = 'none'
-  if (updateinfo !== null) {
-    const location = resolveUpdateinfoLocation(root, updateinfo, spec.allowedHosts)
-    updateinfoUrl = location.url
-    if (compressionFromName(updateinfo.href) === 'zchunk') throw new UnsupportedCompressionError(zchunkUnsupported)
-    const onBytes = (bytes: number): void => { ctx.onProgress?.({ phase: 'download', repo: spec, bytes }) }
-    const got = await download(location, join(ctx.tempDir, 'updateinfo'), { ...ctx.fetch, onBytes })
-    path = got.path
-    ctx.onProgress?.({ phase: 'download', repo: spec, bytes: got.size })
-    if (updateinfo.size !== null && got.size !== updateinfo.size) {
-      throw new IngestError(`size mismatch for ${location.url}: repomd.xml says ${updateinfo.size} bytes, got ${got.size}`)
-    }
-    if (checksum !== null) {
-      const actual = await checksumFile(path, checksum.type)
-      if (actual !== checksum.value) throw new IngestError(`${checksum.type} checksum mismatch for ${location.url}: repomd.xml says ${checksum.value}, the file has ${actual}`)
-    }
-    compression = detectCompression(await readHead(path))
-    const claimed = compressionFromName(updateinfo.href)
-    if (claimed !== null && claimed !== compression) {
-      throw new IngestError(`${location.url} is not compressed as its name claims: the name says ${compressionNames[claimed]}, the content is ${compressionNames[compression]}`)
-    }
-  }
-
-  const writer = ctx.advisories.beginRepo(spec.productId, state.id, ctx.runId, ctx.now())
   try {
-    let warnings = 0
-    const warn = (message: string): void => {
-      warnings++
-      if (warnings <= maxLoggedWarnings) log.warn(`${spec.productId} ${root}: ${message}`)
+    if (updateinfo !== null) {
+      const location = resolveUpdateinfoLocation(root, updateinfo, spec.allowedHosts)
+      updateinfoUrl = location.url
+      if (compressionFromName(updateinfo.href) === 'zchunk') throw new UnsupportedCompressionError(zchunkUnsupported)
+      const onBytes = (bytes: number): void => { ctx.onProgress?.({ phase: 'download', repo: spec, bytes }) }
+      const got = await download(location, join(ctx.tempDir, 'updateinfo'), { ...ctx.fetch, onBytes, homeHost: new URL(root).host })
+      // Bytes are kept as sent: a Content-Encoding on top of the file is named when the checks fail.
+      const encoded = got.contentEncoding === null ? '' : ` (the server sent it with Content-Encoding: ${got.contentEncoding}, a web-server misconfiguration on top of the file)`
+      path = got.path
+      ctx.onProgress?.({ phase: 'download', repo: spec, bytes: got.size })
+      if (updateinfo.size !== null && got.size !== updateinfo.size) {
+        throw new IngestError(`size mismatch for ${location.url}: repomd.xml says ${updateinfo.size} bytes, got ${got.size}${encoded}`)
+      }
+      if (checksum !== null) {
+        const actual = await checksumFile(path, checksum.type)
+        if (actual !== checksum.value) throw new IngestError(`${checksum.type} checksum mismatch for ${location.url}: repomd.xml says ${checksum.value}, the downloaded file differs${encoded}`)
+      }
+      compression = detectCompression(await readHead(path))
+      const claimed = compressionFromName(updateinfo.href)
+      if (claimed !== null && claimed !== compression) {
+        throw new IngestError(`${location.url} is not compressed as its name claims: the name says ${compressionNames[claimed]}, the content is ${compressionNames[compression]}`)
+      }
     }
-    if (path !== null && updateinfo !== null) {
-      await parseInto(path, compression, updateinfo, ctx, spec, writer, warn)
+
+    const writer = ctx.advisories.beginRepo(spec.productId, state.id, ctx.runId, ctx.now())
+    try {
+      let warnings = 0
+      const warn = (message: string): void => {
+        warnings++
+        if (warnings <= maxLoggedWarnings) log.warn(`${spec.productId} ${root}: ${message}`)
+      }
+      if (path !== null && updateinfo !== null) {
+        await parseInto(path, compression, updateinfo, ctx, spec, writer, warn)
+      }
+      if (warnings > maxLoggedWarnings) log.warn(`${spec.productId} ${root}: ${warnings - maxLoggedWarnings} more warnings not shown`)
+      ctx.repos.saveSuccess({ id: state.id, baseUrl: root, updateinfoUrl, checksumType: checksum?.type ?? null, checksum: checksum?.value ?? null, etag: repomd.etag, lastModified: repomd.lastModified, ...seen, status: 'ok', now: ctx.now() })
+      const counts = writer.commit((plan) => { checkWithdrawals(plan, updateinfo === null, ctx, (m) => { log.warn(`${spec.productId} ${root}: ${m}`) }) })
+      Object.assign(result, counts, { status: 'ok', checksum: checksum?.value ?? null, warnings })
+    } catch (err) {
+      writer.rollback()
+      throw err
     }
-    if (warnings > maxLoggedWarnings) log.warn(`${spec.productId} ${root}: ${warnings - maxLoggedWarnings} more warnings not shown`)
-    ctx.repos.saveSuccess({ id: state.id, baseUrl: root, updateinfoUrl, checksumType: checksum?.type ?? null, checksum: checksum?.value ?? null, etag: repomd.etag, lastModified: repomd.lastModified, status: 'ok', now: ctx.now() })
-    const counts = writer.commit()
-    Object.assign(result, counts, { status: 'ok', checksum: checksum?.value ?? null, warnings })
-  } catch (err) {
-    writer.rollback()
-    throw err
   } finally {
     if (path !== null && path.startsWith(ctx.tempDir)) await rm(path, { force: true })
   }
+}
+
+/**
+ * An empty <updates/>, a repomd without its updateinfo entry or an old copy of the repo would drop
+ * most advisories at once: refused unless the operator confirms it (--allow-withdraw).
+ */
+function checkWithdrawals (plan: DropPlan, noEntry: boolean, ctx: RepoContext, warn: (message: string) => void): void {
+  const { listed, dropped } = plan
+  if (dropped < withdrawalGuard.min || dropped <= listed * withdrawalGuard.share) return
+  const what = `${noEntry ? 'repomd.xml lists no updateinfo, which' : 'the updateinfo'} would drop ${dropped} of the ${listed} advisories this repo listed`
+  if (ctx.allowWithdraw === true) {
+    warn(`${what}; accepted with --allow-withdraw`)
+    return
+  }
+  throw new IngestError(`${what} (more than ${withdrawalGuard.share * 100} % and at least ${withdrawalGuard.min}): refused as a likely broken or stale mirror; pass --allow-withdraw to confirm a real mass withdrawal`)
 }
 
 async function parseInto (path: string, compression: Compression, entry: UpdateinfoEntry, ctx: RepoContext, spec: RepoSpec,
@@ -266,6 +321,7 @@ async function parseInto (path: string, compression: Compression, entry: Updatei
   const { UpdateinfoParser } = await import('./updateinfo-parser.js')
   const parser = new UpdateinfoParser({
     maxTextRun: ctx.limits.maxTextRun,
+    limits: ctx.limits.update,
     onUpdate: (raw) => {
       const normalized = normalizeUpdate(raw)
       if (normalized === null) {
@@ -321,6 +377,6 @@ async function parseInto (path: string, compression: Compression, entry: Updatei
   }
   if (openHash !== null && entry.openChecksum !== null) {
     const actual = openHash.digest('hex')
-    if (actual !== entry.openChecksum.value) throw new IngestError(`open-checksum (${entry.openChecksum.type}) mismatch: repomd.xml says ${entry.openChecksum.value}, the decompressed file has ${actual}`)
+    if (actual !== entry.openChecksum.value) throw new IngestError(`open-checksum (${entry.openChecksum.type}) mismatch: repomd.xml says ${entry.openChecksum.value}, the decompressed file differs`)
   }
 }

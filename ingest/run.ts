@@ -5,7 +5,7 @@ import { AdvisoryStore } from '../db/advisory-store.js'
 import { migrate } from '../db/migrate.js'
 import { openDatabase } from '../db/open.js'
 import { RepoStore } from '../db/repo-store.js'
-import type { RepoSpec } from './config.js'
+import { withoutCredentials, type RepoSpec } from './config.js'
 import { defaultFetchOptions, type FetchOptions } from './fetcher.js'
 import { defaultLimits, ingestRepo, type IngestLimits, type Logger, type Progress, type RepoResult } from './ingest-repo.js'
 import { acquireIngestLock } from './lock.js'
@@ -19,9 +19,11 @@ export interface RunOptions {
   onProgress?: (progress: Progress) => void
   onRepoStart?: (repo: RepoSpec) => void
   onRepoDone?: (result: RepoResult) => void
-  /** Aborting lets the current repo finish its transaction, then skips the rest. */
+  /** Aborting stops a download in progress (that repo fails), lets a repo being written commit, and skips the rest. */
   signal?: AbortSignal
   lockWaitMs?: number
+  /** Confirms a mass withdrawal or an older repomd (--allow-withdraw); refused by default. */
+  allowWithdraw?: boolean
 }
 
 export interface RunSummary {
@@ -31,6 +33,9 @@ export interface RunSummary {
 }
 
 export const silentLogger: Logger = { info: () => {}, warn: () => {} }
+
+// A function, so that TypeScript does not keep a check made before an await.
+const stopping = (signal: AbortSignal | undefined): boolean => signal?.aborted === true
 
 const nowIso = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
 
@@ -52,7 +57,9 @@ export async function runIngest (options: RunOptions): Promise<RunSummary> {
     const runId = repoStore.startRun(nowIso())
     const results: RepoResult[] = []
     let interrupted = false
-    for (const spec of options.repos) {
+    for (const given of options.repos) {
+      // Credentials never reach the database, the log or the results: only the Authorization header.
+      const spec = withoutCredentials(given)
       const startedAt = nowIso()
       const state = repoStore.ensureRepo(spec.productId, spec.productName, spec.url, spec.kind, spec.name, startedAt)
       let result: RepoResult
@@ -65,13 +72,16 @@ export async function runIngest (options: RunOptions): Promise<RunSummary> {
           advisories: advisoryStore,
           repos: repoStore,
           runId,
-          fetch: { ...defaultFetchOptions, ...options.fetch },
+          fetch: { ...defaultFetchOptions, ...options.fetch, allowedHosts: spec.allowedHosts, credentials: spec.credentials ?? {}, ...(options.signal !== undefined && { signal: options.signal }) },
           limits: { ...defaultLimits, ...options.limits },
           tempDir,
           log: options.log ?? silentLogger,
           onProgress: options.onProgress,
-          now: nowIso
+          now: nowIso,
+          allowWithdraw: options.allowWithdraw ?? false
         })
+        // The signal came while this repo was downloading: it failed because the run is stopping.
+        if (stopping(options.signal) && result.status === 'failed') interrupted = true
       }
       repoStore.log({ runId, repoId: state.id, url: spec.url, startedAt, finishedAt: nowIso(), status: result.status, checksum: result.checksum, added: result.added, changed: result.changed, unchanged: result.unchanged, withdrawn: result.withdrawn, skipped: result.skipped, error: result.error })
       results.push(result)
