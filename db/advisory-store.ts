@@ -10,6 +10,9 @@ export type WriteOutcome = 'added' | 'changed' | 'unchanged' | 'duplicate'
 
 export interface RepoCounts { added: number, changed: number, unchanged: number, withdrawn: number, skipped: number }
 
+/** What a commit would drop: the advisories the repo listed before this run and does not list now. */
+export interface DropPlan { listed: number, dropped: number }
+
 interface ExistingAdvisory { pk: number, withdrawn: number, issued: string | null, issued_raw: string | null, updated: string | null, updated_raw: string | null }
 
 export function contentHash (advisory: Advisory): string {
@@ -67,6 +70,7 @@ export class AdvisoryStore {
       deleteAdvisoryRepo: db.prepare('DELETE FROM advisory_repo WHERE advisory_pk = ? AND repo_id = ?'),
       repoMembers: db.prepare<[number], { advisory_pk: number, present: number }>(
         'SELECT advisory_pk, present FROM advisory_repo WHERE repo_id = ?'),
+      countListed: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM advisory_repo WHERE repo_id = ? AND present = 1'),
       otherPresent: db.prepare<[number, number], { n: number }>(
         'SELECT count(*) AS n FROM advisory_repo WHERE advisory_pk = ? AND repo_id != ? AND present = 1'),
       markAbsent: db.prepare('UPDATE advisory_repo SET present = 0 WHERE advisory_pk = ? AND repo_id = ?'),
@@ -79,7 +83,8 @@ export class AdvisoryStore {
   /** Starts the repo's transaction; the writer commits or rolls it back. */
   beginRepo (productId: string, repoId: number, runId: number, now: string): RepoWriter {
     this.db.exec('BEGIN IMMEDIATE')
-    return new RepoWriter(this, this.db, productId, repoId, runId, now)
+    const listed = this.s.countListed.get(repoId)!.n
+    return new RepoWriter(this, this.db, productId, repoId, runId, now, listed)
   }
 
   /** @internal */ get statements (): typeof this.s { return this.s }
@@ -136,7 +141,9 @@ export class RepoWriter {
     private readonly productId: string,
     private readonly repoId: number,
     private readonly runId: number,
-    private readonly now: string
+    private readonly now: string,
+    /** Advisories the repo listed when the transaction began. */
+    private readonly listed: number
   ) {}
 
   write (advisory: Advisory): WriteOutcome {
@@ -205,11 +212,15 @@ export class RepoWriter {
     return 'changed'
   }
 
-  /** Withdraws what the repo no longer lists and commits. */
-  commit (): RepoCounts {
+  /**
+   * Withdraws what the repo no longer lists and commits. `check` sees what would be dropped first;
+   * when it throws, nothing is written and the caller rolls back.
+   */
+  commit (check?: (plan: DropPlan) => void): RepoCounts {
     const s = this.store.statements
-    for (const member of s.repoMembers.all(this.repoId)) {
-      if (this.seen.has(member.advisory_pk) || member.present === 0) continue
+    const members = s.repoMembers.all(this.repoId).filter((m) => m.present === 1 && !this.seen.has(m.advisory_pk))
+    check?.({ listed: this.listed, dropped: members.length })
+    for (const member of members) {
       if (s.otherPresent.get(member.advisory_pk, this.repoId)!.n > 0) {
         this.store.deleteChildren(member.advisory_pk, this.repoId)
         s.deleteAdvisoryRepo.run(member.advisory_pk, this.repoId)

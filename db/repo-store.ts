@@ -10,6 +10,9 @@ export interface RepoState {
   checksum: string | null
   repomd_etag: string | null
   repomd_last_modified: string | null
+  /** Of the repomd.xml last ingested (migration 0003): a mirror going back from them is stale. */
+  repomd_revision: string | null
+  repomd_timestamp: string | null
 }
 
 export interface RepoLogEntry {
@@ -38,10 +41,10 @@ export class RepoStore {
       upsertRepo: db.prepare(`INSERT INTO repo (product_id, url, kind, name) VALUES (?, ?, ?, ?)
         ON CONFLICT (product_id, url) DO UPDATE SET kind = excluded.kind, name = excluded.name`),
       findRepo: db.prepare<[string, string], RepoState>(`SELECT id, product_id, url, base_url, checksum_type, checksum,
-        repomd_etag, repomd_last_modified FROM repo WHERE product_id = ? AND url = ?`),
+        repomd_etag, repomd_last_modified, repomd_revision, repomd_timestamp FROM repo WHERE product_id = ? AND url = ?`),
       saveSuccess: db.prepare(`UPDATE repo SET base_url = @baseUrl, updateinfo_url = @updateinfoUrl,
         checksum_type = @checksumType, checksum = @checksum, repomd_etag = @etag, repomd_last_modified = @lastModified,
-        last_run_at = @now, last_success_at = @now, last_status = @status, last_error = NULL WHERE id = @id`),
+        repomd_revision = @revision, repomd_timestamp = @timestamp, last_run_at = @now, last_success_at = @now, last_status = @status, last_error = NULL WHERE id = @id`),
       saveFailure: db.prepare('UPDATE repo SET last_run_at = ?, last_status = \'failed\', last_error = ? WHERE id = ?'),
       startRun: db.prepare('INSERT INTO ingest_run (started_at) VALUES (?)'),
       closeAbandoned: db.prepare("UPDATE ingest_run SET status = 'killed' WHERE status IS NULL"),
@@ -68,6 +71,8 @@ export class RepoStore {
     checksum: string | null,
     etag: string | null,
     lastModified: string | null,
+    revision: string | null,
+    timestamp: string | null,
     status: 'ok' | 'unchanged',
     now: string
   }): void {

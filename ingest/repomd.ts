@@ -20,6 +20,11 @@ export interface Repomd {
   updateinfo: UpdateinfoEntry | null
 }
 
+export interface RepomdWithAge extends Repomd {
+  /** The newest <timestamp> of its <data> entries (epoch seconds as written), null when none has one. */
+  timestamp: string | null
+}
+
 const parser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: '@',
@@ -56,7 +61,39 @@ function integer (value: unknown, what: string): number | null {
   return Number(t)
 }
 
+// createrepo_c writes whole seconds; a fraction is tolerated. Anything else is not a time and is ignored.
+function newestTimestamp (entries: Node[]): string | null {
+  let newest: string | null = null
+  for (const d of entries) {
+    const t = typeof d === 'object' && d !== null ? text(d.timestamp) : null
+    if (t === null || !/^\d{1,15}(\.\d+)?$/.test(t)) continue
+    if (newest === null || Number(t) > Number(newest)) newest = t
+  }
+  return newest
+}
+
+/**
+ * Whether a repomd is older than the one last ingested: its numeric <revision> or its newest <timestamp>
+ * went backwards. A revision that is not a whole number (Rocky's "8.4") is not compared.
+ */
+export function repomdOlder (now: { revision: string | null, timestamp: string | null }, last: { revision: string | null, timestamp: string | null }): string | null {
+  const whole = (v: string | null): v is string => v !== null && /^\d{1,30}$/.test(v)
+  if (whole(now.revision) && whole(last.revision) && BigInt(now.revision) < BigInt(last.revision)) {
+    return `its revision ${now.revision} is older than ${last.revision}, the last one ingested`
+  }
+  if (now.timestamp !== null && last.timestamp !== null && Number(now.timestamp) < Number(last.timestamp)) {
+    return `its newest timestamp ${now.timestamp} is older than ${last.timestamp}, the last one ingested`
+  }
+  return null
+}
+
 export function parseRepomd (xml: string): Repomd {
+  const { revision, updateinfo } = parseRepomdWithAge(xml)
+  return { revision, updateinfo }
+}
+
+/** parseRepomd, plus how new the repomd is (to refuse a stale mirror). */
+export function parseRepomdWithAge (xml: string): RepomdWithAge {
   // Only XML's five entities are allowed: refuse any DTD rather than trust the parser's entity handling.
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new RepomdError('repomd.xml contains a DOCTYPE or entity declaration, which is not accepted')
   const valid = XMLValidator.validate(xml)
@@ -73,13 +110,15 @@ export function parseRepomd (xml: string): Repomd {
   // "no advisories" would withdraw the whole product.
   if (entries.length === 0) throw new RepomdError('repomd.xml lists no metadata at all (no <data> entries): refusing it as a broken repo')
   const entry = entries.find((d) => typeof d === 'object' && d !== null && d['@type'] === 'updateinfo')
-  if (entry === undefined) return { revision: text(root.revision), updateinfo: null }
+  const timestamp = newestTimestamp(entries)
+  if (entry === undefined) return { revision: text(root.revision), timestamp, updateinfo: null }
   const location = entry.location as Node | undefined
   const href = typeof location?.['@href'] === 'string' ? location['@href'].trim() : ''
   if (href === '') throw new RepomdError('repomd.xml: the updateinfo entry has no <location href>')
   const xmlBase = typeof location?.['@base'] === 'string' ? location['@base'].trim() : null
   return {
     revision: text(root.revision),
+    timestamp,
     updateinfo: {
       href,
       xmlBase: xmlBase === '' ? null : xmlBase,

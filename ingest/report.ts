@@ -1,4 +1,5 @@
 // The end-of-run summary: a table for people, JSON for machines.
+import type { RepoSpec } from './config.js'
 import type { RunSummary } from './run.js'
 
 export function jsonSummary (summary: RunSummary): { repos: Array<Record<string, unknown>> } {
@@ -14,6 +15,14 @@ export function jsonSummary (summary: RunSummary): { repos: Array<Record<string,
       skipped: r.skipped,
       error: r.error
     }))
+  }
+}
+
+/** The JSON answer of a run that failed as a whole: the cause, and every repo as not ingested. */
+export function failedRunSummary (repos: RepoSpec[], error: string): { error: string, repos: Array<Record<string, unknown>> } {
+  return {
+    error,
+    repos: repos.map((r) => ({ product: r.productId, url: r.url, status: 'failed', added: 0, changed: 0, unchanged: 0, withdrawn: 0, skipped: 0, error: `not ingested: ${error}` }))
   }
 }
 

@@ -45,6 +45,8 @@ export interface RawUpdate {
 }
 
 export class UpdateinfoSyntaxError extends Error { override name = 'UpdateinfoSyntaxError' }
+/** A field, an attribute, a whole <update> or the nesting depth past its limit (UpdateLimits). */
+export class UpdateinfoLimitError extends Error { override name = 'UpdateinfoLimitError' }
 
 type UpdateText = 'id' | 'title' | 'severity' | 'summary' | 'description' | 'solution' | 'rights' | 'release' | 'pushcount' | 'rebootSuggested'
 const updateTextElements: Record<string, UpdateText> = {
@@ -78,11 +80,42 @@ function attr (tag: SaxesTagPlain, name: string): string | undefined {
   return value === undefined ? undefined : value
 }
 
+/**
+ * Bounds on one advisory, far above real data (the largest real <update>s are a few hundred KB:
+ * kernel advisories with hundreds of packages) and far below what would hurt memory or the pages
+ * that show the advisory. Characters are UTF-16 code units, as JavaScript counts them.
+ */
+export interface UpdateLimits {
+  /** One attribute value, and one text field other than the description. */
+  maxField: number
+  /** The <description> text. */
+  maxDescription: number
+  /** The whole <update>, as source characters from its start tag to its end tag. */
+  maxUpdate: number
+  /** Elements inside one <update> (a package with its filename and sum is three). */
+  maxElements: number
+  /** Nesting levels in the document; libxml2 (yum, dnf, createrepo_c) refuses deeper documents too. */
+  maxDepth: number
+}
+
+export const defaultUpdateLimits: UpdateLimits = {
+  maxField: 1024 * 1024,
+  maxDescription: 4 * 1024 * 1024,
+  maxUpdate: 16 * 1024 * 1024,
+  maxElements: 200_000,
+  maxDepth: 256
+}
+
 export interface ParserHandlers {
   onUpdate: (update: RawUpdate) => void
   /** Longest text a field (or a CDATA section, comment or text node saxes buffers) may hold. */
   maxTextRun?: number
+  limits?: Partial<UpdateLimits>
 }
+
+// What saxes holds while a construct is incomplete: `text` (a text node, CDATA section, comment or
+// attribute value), `name` (a tag or attribute name), `tag` (the tag being opened, with its attributes).
+interface SaxesPending { text?: unknown, name?: unknown }
 
 export class UpdateinfoParser {
   private readonly sax: SaxesParser
@@ -94,9 +127,16 @@ export class UpdateinfoParser {
   private captureDepth = -1
   private text = ''
   private sawRoot = false
+  /** Source position where the tag being opened started; null outside a start tag. */
+  private tagStart: number | null = null
+  private tagLine = 0
+  private updateStart = 0
+  private elements = 0
+  private readonly limits: UpdateLimits
   updates = 0
 
   constructor (private readonly handlers: ParserHandlers) {
+    this.limits = { ...defaultUpdateLimits, ...handlers.limits }
     this.sax = new SaxesParser({ xmlns: false, position: true })
     this.sax.on('error', (err) => {
       throw new UpdateinfoSyntaxError(`invalid XML: ${err.message}`)
@@ -104,22 +144,78 @@ export class UpdateinfoParser {
     this.sax.on('doctype', (doctype) => {
       if (doctype.includes('[')) throw new UpdateinfoSyntaxError('a DOCTYPE with an internal subset (entity declarations) is not accepted')
     })
-    this.sax.on('opentag', (tag) => this.open(tag as SaxesTagPlain))
+    this.sax.on('opentagstart', () => {
+      this.tagStart = this.sax.position
+      this.tagLine = this.sax.line
+    })
+    this.sax.on('opentag', (tag) => {
+      const start = this.tagStart ?? this.sax.position
+      this.tagStart = null
+      this.open(tag as SaxesTagPlain, start)
+    })
     this.sax.on('closetag', () => this.close())
-    this.sax.on('text', (text) => { if (this.capture !== null) this.append(text) })
-    this.sax.on('cdata', (text) => { if (this.capture !== null) this.append(text) })
+    this.sax.on('text', (text) => { this.onText(text) })
+    this.sax.on('cdata', (text) => { this.onText(text) })
   }
 
   private get maxTextRun (): number { return this.handlers.maxTextRun ?? Number.POSITIVE_INFINITY }
 
   write (chunk: string): void {
     this.sax.write(chunk)
-    // saxes keeps a text node, CDATA section or comment whole until it ends: refuse one that grows past
-    // the limit now, before memory does (saxes keeps it in its `text` field).
-    const pending = (this.sax as unknown as { text?: unknown }).text
+    // saxes keeps a text node, CDATA section, comment, attribute value or name whole until it ends:
+    // refuse one that grows past its limit now, before memory does.
+    const { text: pending, name } = this.sax as unknown as SaxesPending
     if (typeof pending === 'string' && pending.length > this.maxTextRun) {
       throw new UpdateinfoSyntaxError(`a text node, CDATA section or comment is longer than ${this.maxTextRun} characters (line ${this.sax.line})`)
     }
+    const { maxField, maxDescription, maxUpdate } = this.limits
+    if (typeof name === 'string' && name.length > maxField) {
+      this.refuse(`an element or attribute name passes the ${maxField}-character limit`)
+    }
+    if (this.tagStart !== null) {
+      // Inside a start tag, saxes' text is the value of the attribute being read.
+      if (typeof pending === 'string' && pending.length > maxField) {
+        this.refuse(`the ${typeof name === 'string' ? name.slice(0, 64) : ''} attribute of <${this.openingName()}> passes the ${maxField}-character limit for an attribute`)
+      }
+      if (this.sax.position - this.tagStart > maxUpdate) {
+        this.refuse(`the start tag <${this.openingName()}> at line ${this.tagLine} passes the ${maxUpdate}-character limit for one advisory`)
+      }
+    } else if (typeof pending === 'string') {
+      if (this.capture !== null) this.checkField(this.text.length + pending.length)
+      else if (pending.length > maxDescription) this.refuse(`a text node, CDATA section or comment passes the ${maxDescription}-character limit`)
+    }
+    if (this.update !== null) this.checkUpdateSize()
+  }
+
+  private openingName (): string {
+    const tag = (this.sax as unknown as { tag?: { name?: unknown } }).tag
+    return typeof tag?.name === 'string' ? localName(tag.name).slice(0, 64) : 'element'
+  }
+
+  /** Names the advisory (its id once read, and the line of its <update>) and the line. */
+  private refuse (what: string): never {
+    const update = this.update
+    const advisory = update === null
+      ? ''
+      : update.id === undefined ? `the <update> at line ${update.line} (its id not read yet): ` : `advisory ${update.id.trim()} (the <update> at line ${update.line}): `
+    throw new UpdateinfoLimitError(`${advisory}${what} (line ${this.sax.line}); the file is refused`)
+  }
+
+  private checkField (length: number): void {
+    const field = this.stack[this.captureDepth - 1] ?? 'field'
+    const limit = field === 'description' ? this.limits.maxDescription : this.limits.maxField
+    if (length > limit) this.refuse(`the text of <${field}> passes the ${limit}-character limit for ${field === 'description' ? 'a description' : 'a field'}`)
+  }
+
+  private checkUpdateSize (): void {
+    if (this.sax.position - this.updateStart > this.limits.maxUpdate) {
+      this.refuse(`the whole <update> passes the ${this.limits.maxUpdate}-character limit for one advisory`)
+    }
+  }
+
+  private onText (text: string): void {
+    if (this.capture !== null) this.append(text)
+    else if (text.length > this.limits.maxDescription) this.refuse(`a text node, CDATA section or comment passes the ${this.limits.maxDescription}-character limit`)
   }
 
   /** A field's text, joined across any markup inside it, is bounded as one text run. */
@@ -129,6 +225,7 @@ export class UpdateinfoParser {
       const where = this.update?.id === undefined ? '' : ` of ${this.update.id}`
       throw new UpdateinfoSyntaxError(`the text of <${this.stack[this.captureDepth - 1] ?? 'field'}>${where} is longer than ${this.maxTextRun} characters (line ${this.sax.line})`)
     }
+    this.checkField(this.text.length)
   }
 
   end (): void {
@@ -142,10 +239,22 @@ export class UpdateinfoParser {
     this.text = ''
   }
 
-  private open (tag: SaxesTagPlain): void {
+  private open (tag: SaxesTagPlain, start: number): void {
     const name = localName(tag.name)
     const parent = this.stack[this.stack.length - 1]
     this.stack.push(name)
+    if (this.stack.length > this.limits.maxDepth) {
+      this.refuse(`elements nest deeper than ${this.limits.maxDepth} levels (<${name.slice(0, 64)}>), the depth limit libxml2 also applies`)
+    }
+    if (this.update !== null && ++this.elements > this.limits.maxElements) {
+      this.refuse(`the <update> holds more than ${this.limits.maxElements} elements, the limit for one advisory`)
+    }
+    const { maxField } = this.limits
+    if (tag.name.length > maxField) this.refuse(`an element name passes the ${maxField}-character limit`)
+    for (const [attribute, value] of Object.entries(tag.attributes)) {
+      if (attribute.length > maxField) this.refuse(`an attribute name of <${name.slice(0, 64)}> passes the ${maxField}-character limit`)
+      if (value.length > maxField) this.refuse(`the ${attribute} attribute of <${name}> passes the ${maxField}-character limit for an attribute`)
+    }
     if (!this.sawRoot) {
       this.sawRoot = true
       if (name !== 'updates' && name !== 'update') {
@@ -154,6 +263,8 @@ export class UpdateinfoParser {
     }
     if (this.capture !== null) return // markup inside a text field: keep only its text
     if (name === 'update' && (parent === 'updates' || parent === undefined)) {
+      this.updateStart = start
+      this.elements = 0
       this.update = {
         line: this.sax.line,
         type: attr(tag, 'type'),
@@ -240,6 +351,7 @@ export class UpdateinfoParser {
     if (name === 'package') this.pkg = null
     else if (name === 'collection') this.collection = null
     else if (name === 'update' && this.update !== null && depth === this.updateDepth()) {
+      this.checkUpdateSize()
       const update = this.update
       this.update = null
       this.updates++
