@@ -114,7 +114,7 @@ t.test('checksum verified: one byte of the .gz flipped is refused', async (t) =>
     writeFileSync(gz, bytes)
     const { db, result } = await ingest(t, root)
     t.equal(result.status, 'failed')
-    t.equal(result.error, `test repo ${root}: sha256 checksum mismatch for ${pathToFileURL(gz).href}: repomd.xml says ${repos[name].checksum}, the file has ${sha256(bytes)}`)
+    t.equal(result.error, `test repo ${root}: sha256 checksum mismatch for ${pathToFileURL(gz).href}: repomd.xml says ${repos[name].checksum}, the downloaded file differs`)
     t.equal(count(db, 'SELECT count(*) AS n FROM advisory'), 0, 'nothing written')
     t.strictSame(readRows(db, 'SELECT last_status, checksum FROM repo'), [{ last_status: 'failed', checksum: null }])
   }
@@ -134,7 +134,7 @@ t.test('open-checksum verified: a decompressed file that is not the one announce
   const root = copyRepo(t, 'libdnf_advisories', (x) => x.replace(openChecksum, wrong))
   const { db, result } = await ingest(t, root)
   t.equal(result.status, 'failed')
-  t.equal(result.error, `test repo ${root}: open-checksum (sha256) mismatch: repomd.xml says ${wrong}, the decompressed file has ${openChecksum}`)
+  t.equal(result.error, `test repo ${root}: open-checksum (sha256) mismatch: repomd.xml says ${wrong}, the decompressed file differs`)
   t.equal(count(db, 'SELECT count(*) AS n FROM advisory'), 0, 'the parsed advisory was rolled back')
 })
 
