@@ -34,7 +34,7 @@ export interface RepoLogEntry {
 export class RepoStore {
   private readonly s
 
-  constructor (db: Db) {
+  constructor (private readonly db: Db) {
     this.s = {
       upsertProduct: db.prepare(`INSERT INTO product (id, name, created_at) VALUES (?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET name = excluded.name`),
@@ -100,5 +100,45 @@ export class RepoStore {
     this.s.insertLog.run(entry)
     // The products page shows repo state, which changes on every run, even an unchanged one.
     this.s.bumpState.run()
+  }
+
+  /**
+   * Rows written before credentials were taken out of repo URLs (such a repo never ingested: fetch
+   * refused its URL): renamed to the URL without them, or merged into the row that has it, and every
+   * text redacted; freed bytes are zeroed (secure_delete) and the WAL checkpointed. Returns rows changed.
+   */
+  scrubCredentials (redact: (text: string) => string): number {
+    const { db } = this
+    const repos = db.prepare<[], { id: number, product_id: string, url: string, base_url: string | null, updateinfo_url: string | null, last_error: string | null }>(
+      "SELECT id, product_id, url, base_url, updateinfo_url, last_error FROM repo WHERE (url || ifnull(base_url, '') || ifnull(updateinfo_url, '') || ifnull(last_error, '')) LIKE '%@%'").all()
+    const logs = db.prepare<[], { id: number, url: string, error: string | null }>("SELECT id, url, error FROM ingest_log WHERE (url || ifnull(error, '')) LIKE '%@%'").all()
+    const clean = (text: string | null): string | null => (text === null ? null : redact(text))
+    const dirtyRepos = repos.filter((r) => [r.url, r.base_url, r.updateinfo_url, r.last_error].some((x) => x !== clean(x)))
+    const dirtyLogs = logs.filter((l) => l.url !== redact(l.url) || l.error !== clean(l.error))
+    if (dirtyRepos.length === 0 && dirtyLogs.length === 0) return 0
+    db.pragma('secure_delete = ON')
+    try {
+      db.transaction(() => {
+        for (const r of dirtyRepos) {
+          const url = redact(r.url)
+          const existing = url === r.url ? undefined : this.s.findRepo.get(r.product_id, url)
+          const used = db.prepare('SELECT 1 FROM advisory_repo WHERE repo_id = ? LIMIT 1').get(r.id) !== undefined
+          if (existing !== undefined && !used) {
+            db.prepare('UPDATE ingest_log SET repo_id = ? WHERE repo_id = ?').run(existing.id, r.id)
+            db.prepare('DELETE FROM repo WHERE id = ?').run(r.id)
+          } else {
+            db.prepare('UPDATE repo SET url = ?, base_url = ?, updateinfo_url = ?, last_error = ? WHERE id = ?')
+              .run(existing === undefined ? url : r.url, clean(r.base_url), clean(r.updateinfo_url), clean(r.last_error), r.id)
+          }
+        }
+        const update = db.prepare('UPDATE ingest_log SET url = ?, error = ? WHERE id = ?')
+        for (const l of dirtyLogs) update.run(redact(l.url), clean(l.error), l.id)
+        this.s.bumpState.run()
+      })()
+    } finally {
+      db.pragma('secure_delete = OFF')
+    }
+    db.pragma('wal_checkpoint(TRUNCATE)')
+    return dirtyRepos.length + dirtyLogs.length
   }
 }

@@ -6,7 +6,7 @@ import { migrate } from '../db/migrate.js'
 import { openDatabase } from '../db/open.js'
 import { RepoStore } from '../db/repo-store.js'
 import { withoutCredentials, type RepoSpec } from './config.js'
-import { defaultFetchOptions, type FetchOptions } from './fetcher.js'
+import { defaultFetchOptions, redactCredentials, type FetchOptions } from './fetcher.js'
 import { defaultLimits, ingestRepo, type IngestLimits, type Logger, type Progress, type RepoResult } from './ingest-repo.js'
 import { acquireIngestLock } from './lock.js'
 
@@ -54,6 +54,8 @@ export async function runIngest (options: RunOptions): Promise<RunSummary> {
     const repoStore = new RepoStore(db)
     const advisoryStore = new AdvisoryStore(db)
     repoStore.closeAbandonedRuns()
+    const scrubbed = repoStore.scrubCredentials(redactCredentials)
+    if (scrubbed > 0) options.log?.info(`removed credentials from ${scrubbed} repo and run-log rows written by an earlier version`)
     const runId = repoStore.startRun(nowIso())
     const results: RepoResult[] = []
     let interrupted = false

@@ -5,6 +5,7 @@
 // data (product "amzn", the one attacked, and "rocky", which must keep ingesting); a refused repo must
 // name the repo and the cause and leave snapshot() exactly as it was.
 import t, { type Test } from 'tap'
+import Database from 'better-sqlite3'
 import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -422,6 +423,38 @@ t.test('14: runIngest with credentials in a RepoSpec: the result and the run log
   const clean = server.url('/amzn/')
   const r = (await runIngest({ dbPath: join(tempDir(t), 'db.sqlite'), repos: [baseurl('amzn', clean.replace('http://', 'http://u:p%40ss%2Fw@'))] })).repos[0]!
   t.strictSame([r.url, r.status, r.error, r.added], [clean, 'ok', null, 2], 'percent-encoded user and password are decoded for the header')
+})
+
+t.test('14: rows an earlier version stored with credentials in the URL are cleaned by the next run', async (t) => {
+  const token = 'Old-T0ken-1234abcd'
+  const www = tempDir(t)
+  writeRepo(join(www, 'amzn'), amznXml)
+  const server = await startRawServer(t, (req, res, path) => {
+    if (req.headers.authorization !== `Basic ${Buffer.from(`u:${token}`).toString('base64')}`) { res.writeHead(401, { 'content-length': '0' }); res.end(); return }
+    serveFile(www, path, res)
+  })
+  const clean = server.url('/amzn/')
+  const secret = clean.replace('http://', `http://u:${token}@`)
+  const db = join(tempDir(t), 'db.sqlite')
+  t.equal((await runIngest({ dbPath: db, repos: [baseurl('amzn', secret)] })).repos[0]?.status, 'ok')
+  // What the earlier version wrote (fetch refused the URL, so those repos only ever failed).
+  const old = new Database(db)
+  const oldError = (product: string, url: string): string => `${product} repo ${url}: cannot fetch ${url}repodata/repomd.xml: Request cannot be constructed from a URL that includes credentials: ${url}repodata/repomd.xml`
+  old.prepare("INSERT INTO product (id, name, created_at) VALUES ('gone', 'gone', '2024-01-01T00:00:00Z')").run()
+  for (const [product, url] of [['amzn', secret], ['gone', server.url('/gone/').replace('http://', `http://u:${token}@`)]] as const) {
+    const id = old.prepare("INSERT INTO repo (product_id, url, kind, last_status, last_error) VALUES (?, ?, 'baseurl', 'failed', ?)").run(product, url, oldError(product, url)).lastInsertRowid
+    old.prepare("INSERT INTO ingest_log (run_id, repo_id, url, started_at, finished_at, status, error) VALUES (1, ?, ?, '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z', 'failed', ?)").run(id, url, oldError(product, url))
+  }
+  old.close()
+  const bytes = (): string => Buffer.concat([db, `${db}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f))).toString('latin1')
+  t.equal(bytes().includes(token), true, 'the token is in the database as an earlier version left it')
+
+  const r = (await runIngest({ dbPath: db, repos: [baseurl('amzn', secret)] })).repos[0]!
+  t.strictSame([r.status, r.error], ['unchanged', null])
+  t.strictSame(readRows(db, 'SELECT product_id, url FROM repo ORDER BY id'), [{ product_id: 'amzn', url: clean }, { product_id: 'gone', url: server.url('/gone/') }],
+    'the old amzn row is merged into the clean one, the other renamed')
+  t.strictSame(readRows(db, 'SELECT count(*) AS n FROM ingest_log'), [{ n: 4 }], 'the run log is kept')
+  t.equal(bytes().includes(token), false, 'the token is gone from the database file and its WAL')
 })
 
 // ---------------------------------------------------------------------------------------------
