@@ -15,7 +15,7 @@ import { download, toLocation, type FetchOptions, type Location } from './fetche
 import { normalizeUpdate } from './normalize.js'
 import { parseRepomdWithAge, repomdOlder, type UpdateinfoEntry } from './repomd.js'
 import { storageProblem } from './storage-error.js'
-import type { UpdateLimits } from './updateinfo-parser.js'
+import { defaultUpdateLimits, type UpdateLimits } from './update-limits.js'
 import { decodeXmlText } from './xml-text.js'
 
 export interface IngestLimits {
@@ -23,7 +23,7 @@ export interface IngestLimits {
   maxTextRun: number
   maxMirrorlistBytes: number
   maxRepomdBytes: number
-  /** Per advisory: fields, attributes, the whole <update>, and the nesting depth (updateinfo-parser.ts). */
+  /** Per advisory: fields, attributes, the whole <update>, and the nesting depth (update-limits.ts). */
   update: UpdateLimits
 }
 
@@ -32,8 +32,7 @@ export const defaultLimits: IngestLimits = {
   maxTextRun: 64 * 1024 * 1024,
   maxMirrorlistBytes: 1024 * 1024,
   maxRepomdBytes: 16 * 1024 * 1024,
-  // Kept in step with defaultUpdateLimits, which the parser module holds (loaded only when parsing).
-  update: { maxField: 1024 * 1024, maxDescription: 4 * 1024 * 1024, maxUpdate: 16 * 1024 * 1024, maxElements: 200_000, maxDepth: 256 }
+  update: defaultUpdateLimits
 }
 
 /** A run may drop this share of a repo's advisories (and always fewer than `min`) without --allow-withdraw. */

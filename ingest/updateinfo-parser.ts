@@ -2,6 +2,7 @@
 // Elements are matched by local name (SUSE uses a default namespace); unknown elements are skipped
 // with their subtree, as createrepo_c does. Only XML's five entities exist: no DTD is processed.
 import { SaxesParser, type SaxesTagPlain } from 'saxes'
+import { defaultUpdateLimits, type UpdateLimits } from './update-limits.js'
 
 export interface RawReference { type?: string, id?: string, href?: string, title?: string }
 export interface RawModule { name?: string, stream?: string, version?: string, context?: string, arch?: string }
@@ -78,32 +79,6 @@ function localName (name: string): string {
 function attr (tag: SaxesTagPlain, name: string): string | undefined {
   const value = tag.attributes[name]
   return value === undefined ? undefined : value
-}
-
-/**
- * Bounds on one advisory, far above real data (the largest real <update>s are a few hundred KB:
- * kernel advisories with hundreds of packages) and far below what would hurt memory or the pages
- * that show the advisory. Characters are UTF-16 code units, as JavaScript counts them.
- */
-export interface UpdateLimits {
-  /** One attribute value, and one text field other than the description. */
-  maxField: number
-  /** The <description> text. */
-  maxDescription: number
-  /** The whole <update>, as source characters from its start tag to its end tag. */
-  maxUpdate: number
-  /** Elements inside one <update> (a package with its filename and sum is three). */
-  maxElements: number
-  /** Nesting levels in the document; libxml2 (yum, dnf, createrepo_c) refuses deeper documents too. */
-  maxDepth: number
-}
-
-export const defaultUpdateLimits: UpdateLimits = {
-  maxField: 1024 * 1024,
-  maxDescription: 4 * 1024 * 1024,
-  maxUpdate: 16 * 1024 * 1024,
-  maxElements: 200_000,
-  maxDepth: 256
 }
 
 export interface ParserHandlers {
@@ -197,7 +172,7 @@ export class UpdateinfoParser {
     const update = this.update
     const advisory = update === null
       ? ''
-      : update.id === undefined ? `the <update> at line ${update.line} (its id not read yet): ` : `advisory ${update.id.trim()} (the <update> at line ${update.line}): `
+      : update.id === undefined ? `the <update> at line ${update.line} (its id not read yet): ` : `advisory ${update.id.trim().slice(0, 200)} (the <update> at line ${update.line}): `
     throw new UpdateinfoLimitError(`${advisory}${what} (line ${this.sax.line}); the file is refused`)
   }
 

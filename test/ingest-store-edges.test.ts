@@ -366,11 +366,11 @@ t.test('item 15: a mirror that fails any step is skipped for the next; its trans
     const good = amzn(++n)
     writeRepo(m.aDir, good)
     m.server.on('/a/repodata/updateinfo.xml.gz', { status: 404 })
-    const built = writeRepo(m.bDir, good, { claim: { checksum: 'cd'.repeat(32) } })
+    writeRepo(m.bDir, good, { claim: { checksum: 'cd'.repeat(32) } })
     const outcome = await ingestBoth(lab, {}, m.mirrorlist)
     t.equal(outcome.amzn.error, `amzn repo ${m.mirrorlist.url}: every mirror failed: ` +
       `${m.a}: HTTP 404 Not Found: ${m.a}repodata/updateinfo.xml.gz does not exist; ` +
-      `${m.b}: sha256 checksum mismatch for ${m.b}repodata/updateinfo.xml.gz: repomd.xml says ${'cd'.repeat(32)}, the file has ${built.checksum}`)
+      `${m.b}: sha256 checksum mismatch for ${m.b}repodata/updateinfo.xml.gz: repomd.xml says ${'cd'.repeat(32)}, the downloaded file differs`)
     assertRefused(t, lab, outcome, /every mirror failed: /, m.mirrorlist.url)
     m.server.clearRules()
   })
