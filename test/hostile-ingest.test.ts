@@ -29,7 +29,8 @@ import type { RepoSpec } from '../ingest/config.js'
 import type { RepoResult } from '../ingest/ingest-repo.js'
 import { runIngest, type RunOptions } from '../ingest/run.js'
 import { buildApp } from '../server/app.js'
-import { spawnCli, type CliResult } from './helpers/cli.js'
+import type { CliResult } from './helpers/cli.js'
+import { runCliMeasured } from './helpers/peak-rss.js'
 import { readRows, snapshot } from './helpers/db.js'
 import { startServer } from './helpers/http-server.js'
 import { fixturesDir, tempDir } from './helpers/paths.js'
@@ -230,29 +231,12 @@ interface Measured { result: CliResult, summary: CliSummary | null, peakMiB: num
  */
 async function cliIngest (t: Test, lab: Lab, extra: string[] = []): Promise<Measured> {
   republishOther(lab)
-  const cli = spawnCli(t, ['--db', lab.db, '--json', '--repo', lab.amzn, '--product', 'amzn', '--repo', lab.rocky, '--product', 'rocky', ...extra])
-  const pid = cli.child.pid
-  let peakKiB = 0
-  let killed = false
-  const poll = (): void => {
-    try {
-      const m = /VmHWM:\s*(\d+) kB/.exec(readFileSync(`/proc/${pid ?? 0}/status`, 'utf8'))
-      if (m !== null) peakKiB = Math.max(peakKiB, Number(m[1]))
-    } catch { /* the process has exited */ }
-    if (peakKiB >= maxPeakMiB * 1024 && !killed) {
-      killed = true
-      cli.child.kill('SIGKILL')
-    }
-  }
-  const timer = setInterval(poll, 20)
-  poll()
-  let result: CliResult
-  try { result = await cli.done } finally { clearInterval(timer) }
+  const { result, peakMiB, killed } = await runCliMeasured(t, ['--db', lab.db, '--json', '--repo', lab.amzn, '--product', 'amzn', '--repo', lab.rocky, '--product', 'rocky', ...extra], maxPeakMiB)
   let summary: CliSummary | null = null
   if (!killed) {
     try { summary = JSON.parse(result.stdout) as CliSummary } catch { t.fail(`the CLI printed no JSON summary (exit ${String(result.code)}): ${result.stderr}`) }
   }
-  return { result, summary, peakMiB: Math.round(peakKiB / 1024), killed }
+  return { result, summary, peakMiB, killed }
 }
 
 function assertBoundedMemory (t: Test, name: string, measured: Measured): void {
