@@ -11,6 +11,7 @@ import { SummaryStore, type DataStamp, type Vocabulary } from '../db/summary-sto
 import { format } from './format.js'
 import { DataVersion } from './data-version.js'
 import { BodyCache, sendVersioned, versionOf } from './http-cache.js'
+import { MatcherIndex } from './rpm/matcher-index.js'
 import { createViews, type Views } from './views.js'
 
 export class Portal {
@@ -19,6 +20,8 @@ export class Portal {
   readonly summary: SummaryStore
   readonly views: Views
   readonly cache = new BodyCache()
+  /** Per product, the fixed packages the query and the "Check a server" page match installed packages with. */
+  readonly matchers: MatcherIndex
   /** Changes whenever templates, styles or the program change, so clients never keep a stale page. */
   readonly appVersion: string
   readonly cssHref: string
@@ -34,6 +37,7 @@ export class Portal {
     this.reader = new AdvisoryReader(db)
     this.summary = new SummaryStore(db)
     this.version = new DataVersion(dbPath, this.summary)
+    this.matchers = new MatcherIndex(this.query, this.summary, (read) => this.snapshot(read))
     // BEGIN takes the snapshot at the first read inside it; COMMIT (or ROLLBACK on a throw) ends it.
     this.readTransaction = <T>(read: () => T): T => db.transaction(read)()
     this.views = createViews()

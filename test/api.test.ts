@@ -10,7 +10,7 @@ import { runIngest } from '../ingest/run.js'
 import { latestVersion, migrate } from '../db/migrate.js'
 import { openDatabase } from '../db/open.js'
 import { buildApp, type AppOptions } from '../server/app.js'
-import { defaultQueryLimits } from '../server/api/query.js'
+import { defaultQueryLimits, epochNote } from '../server/api/query.js'
 import { readRows } from './helpers/db.js'
 import { projectDir, tempDir } from './helpers/paths.js'
 import { writeRepo } from './helpers/repo-builder.js'
@@ -466,9 +466,13 @@ t.test('JSON API', async (t) => {
     const fix = (id: string, fixed: string, fixedEvr: string, severity: string | null = 'critical', type = 'security'): Record<string, unknown> =>
       ({ id, severity, type, fixed, fixed_evr: fixedEvr, html_url: htmlUrl('lab', id), api_url: apiUrl('lab', id) })
     const lab = (fixed: string, evr: string): Record<string, unknown> => fix(lab1, fixed, evr)
-    // [line as rpm -qa (or yum) prints it, installed as the API echoes it, applicable advisories]
+    // [line as rpm -qa (or yum) prints it, installed as the API echoes it, applicable advisories, why]. Each
+    // line is its own server: several versions of one name and arch in one request count as the newest only.
     const cases: Array<[string, string, Array<Record<string, unknown>>, string]> = [
-      ['epo-1.9-1.x86_64', 'epo-1.9-1.x86_64', [lab('epo-1:2.0-1.x86_64', '1:2.0-1')], 'no epoch is 0, older than 1:2.0'],
+      ['epo-1.9-1.x86_64', 'epo-1.9-1.x86_64', [lab('epo-1:2.0-1.x86_64', '1:2.0-1')], 'no epoch given: compared as the fix\'s epoch 1, older than 1:2.0'],
+      ['epo-2.0-1.x86_64', 'epo-2.0-1.x86_64', [], 'no epoch given: compared as 1:2.0-1, the fix itself'],
+      ['epo-0:1.9-1.x86_64', 'epo-1.9-1.x86_64', [lab('epo-1:2.0-1.x86_64', '1:2.0-1')], 'epoch 0 stated, older than 1:2.0'],
+      ['epo-0:3.0-1.x86_64', 'epo-3.0-1.x86_64', [lab('epo-1:2.0-1.x86_64', '1:2.0-1')], 'epoch 0 stated: 0:3.0 is older than 1:2.0'],
       ['epo-1:2.0-1.x86_64', 'epo-1:2.0-1.x86_64', [], 'the same EVR is not affected'],
       ['epo-1:2.0-0.9.x86_64', 'epo-1:2.0-0.9.x86_64', [lab('epo-1:2.0-1.x86_64', '1:2.0-1')], 'an older release'],
       ['plain-1:2.0-1.x86_64', 'plain-1:2.0-1.x86_64', [], 'epoch 1 beats a fix at epoch 0'],
@@ -483,7 +487,7 @@ t.test('JSON API', async (t) => {
       ['snap-1.0-1.x86_64', 'snap-1.0-1.x86_64', [lab('snap-1.0^git5-1.x86_64', '1.0^git5-1')], '1.0 < 1.0^git5'],
       ['snap-1.0^git4-1.x86_64', 'snap-1.0^git4-1.x86_64', [lab('snap-1.0^git5-1.x86_64', '1.0^git5-1')], '^git4 < ^git5'],
       ['snap-1.0.1-1.x86_64', 'snap-1.0.1-1.x86_64', [], '1.0^git5 < 1.0.1'],
-      ['docs-2.0-1.aarch64', 'docs-2.0-1.aarch64', [lab('docs-3.0-1.noarch', '3.0-1')], 'a noarch fix applies to any arch'],
+      ['docs-2.0-1.aarch64', 'docs-2.0-1.aarch64', [], 'a noarch fix is offered to the noarch package only, as dnf does'],
       ['docs-2.0-1.noarch', 'docs-2.0-1.noarch', [lab('docs-3.0-1.noarch', '3.0-1')], 'noarch to noarch'],
       ['libfoo-1.0-1.i686', 'libfoo-1.0-1.i686', [lab('libfoo-1.5-2.i686', '1.5-2')], 'the i686 build for i686'],
       ['libfoo-1.0-1.x86_64', 'libfoo-1.0-1.x86_64', [lab('libfoo-1.5-2.x86_64', '1.5-2')], 'the x86_64 build for x86_64'],
@@ -492,6 +496,14 @@ t.test('JSON API', async (t) => {
       ['zlib-0.9-1.noarch', 'zlib-0.9-1.noarch', [fix('ALAS2-2018-939', 'zlib-1-1.noarch', '1-1', null, 'enhancement')], 'the lab\'s own ALAS2-2018-939'],
       ['kernel-1.0-1.x86_64', 'kernel-1.0-1.x86_64', [], 'fixed in other products only']
     ]
+    for (const [line, installed, advisories, why] of cases) {
+      const res = await postText(app, `${line}\n`)
+      t.equal(res.statusCode, 200, line)
+      const body = res.json() as { checked: number, affected: number, results: Array<{ installed: string, epoch_assumed: boolean, advisories: unknown[] }> }
+      t.equal(body.checked, 1, `${line}: read`)
+      t.strictSame(body.results, advisories.length === 0 ? [] : [{ installed, epoch_assumed: !/-(\d+|\(none\)):|^\d+:/.test(line), advisories }], `${line}: ${why}`)
+    }
+
     const bad: Array<[string, RegExp]> = [
       ['gpg-pubkey-f4a80eb5-53a7ff4b', /^no architecture at the end \(rpm -qa prints name-version-release\.arch, for example [^)]*\)$/],
       ['two words', /^contains spaces/],
@@ -499,28 +511,27 @@ t.test('JSON API', async (t) => {
       ['tool-x:1.0-1.x86_64', /^"x" is not an epoch/]
     ]
     // Line numbers count blank lines and comments, which are skipped.
-    const lines = ['# rpm -qa', ...cases.map((c) => c[0]), '', ...bad.map((b) => b[0])]
+    const lines = ['# rpm -qa', 'plain-2.0-1.x86_64', '', ...bad.map((b) => b[0])]
     const res = await postText(app, lines.join('\n') + '\n')
     t.equal(res.statusCode, 200)
     t.equal(res.headers['cache-control'], 'no-store')
-    const body = res.json() as { unparsed: Array<{ index: number, input: string, reason: string }> }
-    const affected = cases.filter((c) => c[2].length > 0)
-    t.strictSame({ ...body, unparsed: body.unparsed.map((u) => ({ index: u.index, input: u.input })) }, {
-      product: 'lab',
-      checked: cases.length,
-      affected: affected.length,
-      results: affected.map(([, installed, advisories]) => ({ installed, advisories })),
-      unparsed: bad.map(([input]) => ({ index: lines.indexOf(input) + 1, input }))
-    }, 'only affected packages are listed, each with its applicable advisory')
+    const body = res.json() as { checked: number, unparsed: Array<{ index: number, input: string, reason: string }> }
+    t.equal(body.checked, 1)
+    t.strictSame(body.unparsed.map((u) => ({ index: u.index, input: u.input })), bad.map(([input]) => ({ index: lines.indexOf(input) + 1, input })), 'every unreadable line with its line number')
     bad.forEach(([input, reason], i) => t.match(body.unparsed[i]?.reason, reason, `reason for ${input}`))
 
     const crlf = (await postText(app, 'plain-2.0-1.x86_64\r\nnot a package\r\n')).json() as { checked: number, unparsed: Array<{ index: number, input: string }> }
     t.equal(crlf.checked, 1, 'CRLF line ends are read')
     t.match(crlf.unparsed, [{ index: 2, input: 'not a package' }])
+  })
 
-    // The same verdicts line by line, so a failure names the rule.
-    const results = new Map((res.json() as { results: Array<{ installed: string, advisories: Array<{ fixed: string }> }> }).results.map((r) => [r.installed, r.advisories.map((a) => a.fixed)]))
-    for (const [line, installed, advisories, why] of cases) t.strictSame(results.get(installed) ?? [], advisories.map((a) => a.fixed), `${line}: ${why}`)
+  t.test('POST /api/v1/query: several versions of a name and arch installed count as the newest (as dnf)', async (t) => {
+    const answer = async (lines: string[]): Promise<Array<{ installed: string, advisories: Array<{ fixed: string }> }>> =>
+      ((await postText(app, lines.join('\n'))).json() as { results: Array<{ installed: string, advisories: Array<{ fixed: string }> }> }).results
+    t.strictSame(await answer(['plain-2.0-1.x86_64', 'plain-3.0-1.x86_64']), [], 'the fixed build is installed beside the old one: nothing applies')
+    t.strictSame((await answer(['plain-2.0-1.x86_64', 'plain-2.5-1.x86_64'])).map((r) => r.installed), ['plain-2.5-1.x86_64'], 'both older: the newest is listed')
+    t.strictSame((await answer(['libfoo-1.0-1.i686', 'libfoo-1.5-2.x86_64'])).map((r) => r.installed), ['libfoo-1.0-1.i686'], 'multilib: each arch on its own')
+    t.strictSame(await answer(['epo-1:1.0-1.x86_64', 'epo-2:0.5-1.x86_64']), [], 'the newest by epoch')
   })
 
   t.test('POST /api/v1/query: JSON strings and objects, indexes from 0', async (t) => {
@@ -529,27 +540,35 @@ t.test('JSON API', async (t) => {
       packages: [
         'plain-2.0-1.x86_64',
         { name: 'epo', epoch: 1, version: '1.9', release: '1', arch: 'x86_64' },
-        { name: 'epo', epoch: '2', version: '1.0', release: '1', arch: 'x86_64' },
-        { name: 'plain', version: '2.5', release: '1', arch: 'x86_64' },
+        { name: 'libfoo', epoch: null, version: '1.0', release: '1', arch: 'i686' },
+        { name: 'snap', version: '1.0', release: '1', arch: 'x86_64' },
         'not a package',
         { name: 'tool', epoch: 'x', version: '1.0', release: '1', arch: 'x86_64' }
       ]
     })
     t.equal(res.statusCode, 200)
+    const applied = (fixed: string, evr: string): Record<string, unknown> => ({ id: lab1, severity: 'critical', type: 'security', fixed, fixed_evr: evr, html_url: lab1Html, api_url: lab1Api })
     t.strictSame(res.json(), {
       product: 'lab',
       checked: 4,
-      affected: 3,
+      affected: 4,
+      advisories: 1,
+      severities: { critical: 1 },
+      epochs_assumed: 2,
+      note: epochNote(2),
       results: [
-        { installed: 'plain-2.0-1.x86_64', advisories: [{ id: lab1, severity: 'critical', type: 'security', fixed: 'plain-3.0-1.x86_64', fixed_evr: '3.0-1', html_url: lab1Html, api_url: lab1Api }] },
-        { installed: 'epo-1:1.9-1.x86_64', advisories: [{ id: lab1, severity: 'critical', type: 'security', fixed: 'epo-1:2.0-1.x86_64', fixed_evr: '1:2.0-1', html_url: lab1Html, api_url: lab1Api }] },
-        { installed: 'plain-2.5-1.x86_64', advisories: [{ id: lab1, severity: 'critical', type: 'security', fixed: 'plain-3.0-1.x86_64', fixed_evr: '3.0-1', html_url: lab1Html, api_url: lab1Api }] }
+        { installed: 'plain-2.0-1.x86_64', epoch_assumed: true, advisories: [applied('plain-3.0-1.x86_64', '3.0-1')] },
+        { installed: 'epo-1:1.9-1.x86_64', epoch_assumed: false, advisories: [applied('epo-1:2.0-1.x86_64', '1:2.0-1')] },
+        { installed: 'libfoo-1.0-1.i686', epoch_assumed: false, advisories: [applied('libfoo-1.5-2.i686', '1.5-2')] },
+        { installed: 'snap-1.0-1.x86_64', epoch_assumed: true, advisories: [applied('snap-1.0^git5-1.x86_64', '1.0^git5-1')] }
       ],
       unparsed: [
         { index: 4, input: 'not a package', reason: 'contains spaces: give one package per line, as rpm -qa prints them' },
         { index: 5, input: JSON.stringify({ name: 'tool', epoch: 'x', version: '1.0', release: '1', arch: 'x86_64' }), reason: '"epoch" must be a whole number' }
       ]
     })
+    t.match(epochNote(2), "2 installed packages were given without an epoch (plain rpm -qa never prints it); each was compared as if its epoch were the fixed build's", 'the note says what was assumed')
+    t.match(epochNote(2), "rpm -qa --qf '%{NAME}-%{EPOCHNUM}:%{VERSION}-%{RELEASE}.%{ARCH}\\n'", 'and the input that needs no assumption')
     const other = await postJson(app, { product: 'amzn2', packages: ['kernel-4.9.0-1.amzn2.x86_64', 'zlib-0.9-1.noarch'] })
     const answer = other.json() as { results: Array<{ installed: string, advisories: Array<{ id: string, api_url: string }> }> }
     t.strictSame(answer.results.map((r) => r.installed), ['kernel-4.9.0-1.amzn2.x86_64'], 'the product decides: amzn2\'s ALAS2-2018-939 does not fix zlib')
@@ -668,9 +687,11 @@ t.test('JSON API', async (t) => {
     const poll = (await get(app, `/api/v1/advisories?updated_after=${newest}`)).json() as { items: Array<{ id: string }>, next_cursor: null }
     t.strictSame(poll.items.map((i) => i.id), ['LAB-2030:0001'], 'polling with the newest date seen returns only the later advisory')
     t.strictSame(((await get(app, '/api/v1/advisories?updated_after=2030-01-02T00:00:00Z')).json() as { items: unknown[] }).items, [], 'nothing after the newest')
-    const matched = (await postText(app, 'tool-2.5-1.x86_64\ntool-1.0-1.x86_64')).json() as { results: Array<{ advisories: Array<{ id: string, fixed_evr: string }> }> }
+    type Matched = { results: Array<{ advisories: Array<{ id: string, fixed_evr: string }> }> }
+    const matched = (await postText(app, 'tool-2.5-1.x86_64')).json() as Matched
     t.strictSame(matched.results[0]?.advisories.map((a) => a.id), ['LAB-2030:0001'], 'the query sees the new data too')
-    t.strictSame(matched.results[1]?.advisories.map((a) => [a.id, a.fixed_evr]), [['LAB-2030:0001', '3.0-1'], [lab1, '2.0~rc1-1']], 'every applicable advisory, the newest fix first')
+    const older = (await postText(app, 'tool-1.0-1.x86_64')).json() as Matched
+    t.strictSame(older.results[0]?.advisories.map((a) => [a.id, a.fixed_evr]), [['LAB-2030:0001', '3.0-1'], [lab1, '2.0~rc1-1']], 'every applicable advisory, the newest fix first')
   })
 
   t.test('products: a failed repo shows its status and error; its advisories are still served', async (t) => {

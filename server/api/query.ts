@@ -9,33 +9,12 @@ import { FilterError } from '../advisory-filter.js'
 import { nevra, urls } from '../format.js'
 import { BodyCache, sendEntry, type Entry } from '../http-cache.js'
 import type { Portal } from '../portal.js'
-import { MatcherIndex, nextTurn } from '../rpm/matcher-index.js'
-import { formatInstalled, parsePackageObject, parseRpmLine, type InstalledPackage } from '../rpm/installed.js'
+import { answerQuery, textEntries, type QueryLimits } from '../rpm/query-answer.js'
 import { apiUrls } from './present.js'
 import { ErrorBody, QueryBody, QueryResult, type QueryBodyType } from './schemas.js'
 
-export interface QueryLimits {
-  maxPackages: number
-  /** Version comparisons one answer may cost: distinct installed packages x the fixes listed for their names. */
-  maxComparisons: number
-  /** Applicable advisories one answer may list (installed packages x advisories). */
-  maxResults: number
-  rateLimit: { max: number, windowMs: number }
-}
-
-// Far above a real server (3,000 packages meet a few thousand fixes; a kernel with 300 advisories on two
-// arches costs 600 comparisons per installed kernel), far below what would hold the process for seconds.
-export const defaultQueryLimits: QueryLimits = { maxPackages: 50_000, maxComparisons: 2_000_000, maxResults: 50_000, rateLimit: { max: 120, windowMs: 60_000 } }
-
 const bodyLimit = 8 * 1024 * 1024
 const answerType = 'application/json; charset=utf-8'
-// Matching works in slices of about this many milliseconds, then lets other requests run.
-const sliceMs = 10
-
-/** 413: the answer would cost more than one request may. */
-export class QueryTooLargeError extends Error {
-  readonly statusCode = 413
-}
 
 /** 403: a browser on another origin may read the data (GET) but not drive the query. */
 class CrossOriginError extends Error {
@@ -47,6 +26,8 @@ const cacheKeys = new WeakMap<FastifyRequest, string>()
 const alreadyAnswered = Object.freeze({ alreadyAnswered: true })
 /** The kept answer found while parsing, so preValidation sends exactly that one. */
 const keptAnswers = new WeakMap<FastifyRequest, Entry>()
+
+export { defaultQueryLimits, type QueryLimits } from '../rpm/query-answer.js'
 
 export async function registerQueryApi (app: FastifyInstance, portal: Portal, limits: QueryLimits): Promise<void> {
   await app.register(async (scope) => queryRoute(scope, portal, limits))
@@ -75,8 +56,6 @@ async function queryRoute (app: FastifyInstance, portal: Portal, limits: QueryLi
       done(Object.assign(new Error(`body: not valid JSON (${(err as Error).message})`), { statusCode: 400 }), undefined)
     }
   })
-
-  const index = new MatcherIndex(portal.query, portal.summary, (read) => portal.snapshot(read))
 
   // A browser sends Origin with a cross-origin POST; ops tooling (curl, scanners) sends none or our own.
   app.addHook('onRequest', async (request) => {
@@ -110,46 +89,22 @@ async function queryRoute (app: FastifyInstance, portal: Portal, limits: QueryLi
     if (product === undefined || product === '') throw new FilterError('product: say which product the packages are installed on (?product= for a text/plain body)')
     const known = portal.vocabulary().products.map((p) => p.id)
     if (!known.includes(product)) throw new FilterError(`product: unknown product "${product}"; known products: ${known.join(', ')}`)
-    const entries: Array<{ index: number, input: unknown }> = text
-      ? (request.body as string).split('\n').map((line, i) => ({ index: i + 1, input: line.replace(/\r$/, '') })).filter((e) => (e.input as string).trim() !== '' && !(e.input as string).startsWith('#'))
-      : (request.body as QueryBodyType).packages.map((input, i) => ({ index: i, input }))
-    if (entries.length > limits.maxPackages) throw new FilterError(`packages: at most ${limits.maxPackages} per request, got ${entries.length}`)
-
+    const entries = text ? textEntries(request.body as string) : (request.body as QueryBodyType).packages.map((input, index) => ({ index, input }))
     const base = portal.baseUrl(request)
-    const { generation, matcher } = await index.matcherFor(product, portal.stamp().generation)
-    const results: unknown[] = []
-    const unparsed: Array<{ index: number, input: string, reason: string }> = []
-    // Identical installed packages are answered once: their cost is bounded before any matching starts.
-    const installed = new Map<string, InstalledPackage>()
-    let deadline = performance.now() + sliceMs
-    const pause = async (): Promise<void> => {
-      if (performance.now() < deadline) return
-      await nextTurn()
-      deadline = performance.now() + sliceMs
-    }
-    for (const { index: at, input } of entries) {
-      const parsed = typeof input === 'string' ? parseRpmLine(input) : parsePackageObject(input as Record<string, unknown>)
-      if (!parsed.ok) unparsed.push({ index: at, input: typeof input === 'string' ? input : JSON.stringify(input), reason: parsed.reason })
-      else installed.set(formatInstalled(parsed.pkg), parsed.pkg)
-      if ((at & 1023) === 0) await pause()
-    }
-    let comparisons = 0
-    for (const pkg of installed.values()) comparisons += matcher.candidateCount(pkg.name)
-    if (comparisons > limits.maxComparisons) {
-      throw new QueryTooLargeError(`packages: this query would compare ${installed.size} distinct installed packages with ${comparisons} fixed packages of the same names, over the limit of ${limits.maxComparisons} comparisons per request; send fewer packages per request`)
-    }
-    let listed = 0
-    for (const [text, pkg] of installed) {
-      await pause()
-      const applicable = matcher.match(pkg)
-      if (applicable.length === 0) continue
-      listed += applicable.length
-      if (listed > limits.maxResults) {
-        throw new QueryTooLargeError(`packages: the answer would list more than ${limits.maxResults} applicable advisories; send fewer packages per request`)
-      }
-      results.push({
-        installed: text,
-        advisories: applicable.map(({ fixed }) => ({
+    const { generation, matcher } = await portal.matchers.matcherFor(product, portal.stamp().generation)
+    const answer = await answerQuery(matcher, entries, limits)
+    const severities: Record<string, number> = {}
+    const counted = new Set<string>()
+    const results = answer.findings.map((finding) => ({
+      installed: finding.installed,
+      epoch_assumed: finding.epochAssumed,
+      advisories: finding.advisories.map(({ fixed }) => {
+        if (!counted.has(fixed.advisoryId)) {
+          counted.add(fixed.advisoryId)
+          const severity = fixed.severity?.toLowerCase() ?? 'none'
+          severities[severity] = (severities[severity] ?? 0) + 1
+        }
+        return {
           id: fixed.advisoryId,
           severity: fixed.severity,
           type: fixed.type,
@@ -157,13 +112,29 @@ async function queryRoute (app: FastifyInstance, portal: Portal, limits: QueryLi
           fixed_evr: `${fixed.epoch === '0' ? '' : `${fixed.epoch}:`}${fixed.version}-${fixed.release}`,
           html_url: base + urls.advisory(product, fixed.advisoryId),
           api_url: base + apiUrls.advisory(product, fixed.advisoryId)
-        }))
+        }
       })
+    }))
+    const body = {
+      product,
+      checked: answer.checked,
+      affected: results.length,
+      advisories: counted.size,
+      severities,
+      epochs_assumed: answer.epochsAssumed,
+      note: answer.epochsAssumed === 0 ? null : epochNote(answer.epochsAssumed),
+      results,
+      unparsed: answer.unparsed
     }
     reply.header('cache-control', 'no-store')
-    const entry = { body: Buffer.from(reply.serialize({ product, checked: entries.length - unparsed.length, affected: results.length, results, unparsed }) as string) }
+    const entry = { body: Buffer.from(reply.serialize(body) as string) }
     const key = answerKey(request, generation)
     if (key !== null) answers.set(key, entry)
     return sendEntry(answers, request, reply, entry, answerType)
   })
+}
+
+/** What the answer says when some epochs were not given: how they were compared, and how to avoid it. */
+export function epochNote (count: number): string {
+  return `${count} installed package${count === 1 ? ' was' : 's were'} given without an epoch (plain rpm -qa never prints it); each was compared as if its epoch were the fixed build's, as scanners and dnf users expect. For an exact answer send rpm -qa --qf '%{NAME}-%{EPOCHNUM}:%{VERSION}-%{RELEASE}.%{ARCH}\\n'.`
 }

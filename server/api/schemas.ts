@@ -130,7 +130,8 @@ export const ProductsBody = Type.Object({
 
 export const InstalledObject = Type.Object({
   name: Type.String(),
-  epoch: Type.Optional(Type.Union([Type.String(), Type.Integer()])),
+  // Null first: Ajv's type coercion would turn null into "" in a String branch.
+  epoch: Type.Optional(Type.Union([Type.Null(), Type.String(), Type.Integer()], { description: 'Absent: not known (compared as the fix\'s epoch); null or "(none)": no epoch (0)' })),
   version: Type.String(),
   release: Type.String(),
   arch: Type.String()
@@ -145,8 +146,13 @@ export const QueryResult = Type.Object({
   product: Type.String(),
   checked: Type.Integer({ description: 'Installed packages read' }),
   affected: Type.Integer({ description: 'Installed packages with at least one applicable advisory' }),
+  advisories: Type.Integer({ description: 'Distinct applicable advisories' }),
+  severities: Type.Record(Type.String(), Type.Integer(), { description: 'Distinct applicable advisories by severity in lower case ("none" without one): for CI gates' }),
+  epochs_assumed: Type.Integer({ description: 'Installed packages given without an epoch; each was compared as if its epoch were the fixed build\'s' }),
+  note: Nullable(Type.String({ description: 'Says how epochs were assumed, when they were' })),
   results: Type.Array(Type.Object({
     installed: Type.String({ description: 'name-[epoch:]version-release.arch' }),
+    epoch_assumed: Type.Boolean({ description: 'No epoch was given for this package: compared as if it had the fixed build\'s' }),
     advisories: Type.Array(Type.Object({
       id: Type.String(),
       severity: Nullable(Type.String()),

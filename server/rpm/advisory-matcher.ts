@@ -1,10 +1,33 @@
-// Which advisories apply to installed packages: a fixed package of the same name, a compatible arch (the
-// same, or noarch) and a higher EVR than the installed one. One index per product and data generation.
+// Which advisories apply to a server, as `dnf updateinfo list` decides it: for each name and arch installed,
+// only the newest installed build counts; a fix applies when it has the same name, an arch that fits the
+// installed one and a higher EVR. An installed build whose epoch was not given is compared as if it had the
+// fix's epoch (plain `rpm -qa` never prints epochs). One index per product and data generation.
 import type { FixedPackageRow } from '../../db/advisory-query.js'
 import type { InstalledPackage } from './installed.js'
 import { compareEvr, type Evr } from './version.js'
 
 export interface Applicable { fixed: FixedPackageRow, evr: Evr }
+
+/** A fix for `fixArch` is offered to a package installed for `installedArch` (dnf: the same arch). */
+export function archFits (fixArch: string, installedArch: string): boolean {
+  return fixArch === installedArch
+}
+
+/** An installed build's EVR for comparing with a fix: an epoch not given is taken to be the fix's. */
+export function installedEvr (installed: InstalledPackage, fixEpoch: string | null): Evr {
+  return { epoch: installed.epoch ?? fixEpoch, version: installed.version, release: installed.release }
+}
+
+/** The newest of each installed name and arch, as dnf's `installed().latest()`; an unknown epoch ties. */
+export function newestInstalled (packages: Iterable<InstalledPackage>): InstalledPackage[] {
+  const newest = new Map<string, InstalledPackage>()
+  for (const p of packages) {
+    const key = `${p.name}\n${p.arch}`
+    const seen = newest.get(key)
+    if (seen === undefined || compareEvr(installedEvr(p, seen.epoch), installedEvr(seen, p.epoch)) > 0) newest.set(key, p)
+  }
+  return [...newest.values()]
+}
 
 export class AdvisoryMatcher {
   private readonly byName = new Map<string, Applicable[]>()
@@ -28,18 +51,16 @@ export class AdvisoryMatcher {
     return this.byName.get(name)?.length ?? 0
   }
 
-  /** Applicable fixes for one installed package, the newest fix first, one per advisory. */
+  /** Applicable fixes for one installed package (the newest of its name and arch), newest fix first, one per advisory. */
   match (installed: InstalledPackage): Applicable[] {
     const candidates = this.byName.get(installed.name)
     if (candidates === undefined) return []
-    const current: Evr = { epoch: installed.epoch, version: installed.version, release: installed.release }
     const best = new Map<string, Applicable>()
     for (const c of candidates) {
-      if (c.fixed.arch !== installed.arch && c.fixed.arch !== 'noarch') continue
-      if (compareEvr(c.evr, current) <= 0) continue
+      if (!archFits(c.fixed.arch, installed.arch)) continue
+      if (compareEvr(c.evr, installedEvr(installed, c.evr.epoch)) <= 0) continue
       const seen = best.get(c.fixed.advisoryId)
-      // An advisory listing the package for both the installed arch and noarch counts once, by its own arch.
-      if (seen === undefined || (seen.fixed.arch === 'noarch' && c.fixed.arch === installed.arch)) best.set(c.fixed.advisoryId, c)
+      if (seen === undefined || compareEvr(c.evr, seen.evr) > 0) best.set(c.fixed.advisoryId, c)
     }
     return [...best.values()].sort((a, b) => compareEvr(b.evr, a.evr) || (a.fixed.advisoryId < b.fixed.advisoryId ? -1 : 1))
   }

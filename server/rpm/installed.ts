@@ -1,7 +1,8 @@
 // Installed packages as ops tooling sends them: `rpm -qa` lines (name-[epoch:]version-release.arch) or
 // objects; every line that cannot be read gets a reason instead of failing the whole request.
 
-export interface InstalledPackage { name: string, epoch: string, version: string, release: string, arch: string }
+/** `epoch` is null when the input did not say (plain `rpm -qa` never prints it); `(none)` and `0:` say 0. */
+export interface InstalledPackage { name: string, epoch: string | null, version: string, release: string, arch: string }
 
 export type Parsed = { ok: true, pkg: InstalledPackage } | { ok: false, reason: string }
 
@@ -36,22 +37,26 @@ export function parseRpmLine (input: string): Parsed {
     epoch = e === '(none)' ? '0' : e
     version = version.slice(colon + 1)
   }
-  return checked({ name, epoch: epoch ?? '0', version, release, arch })
+  return checked({ name, epoch, version, release, arch })
 }
 
-/** An object entry: name, version, release and arch are required; epoch defaults to 0. */
+/**
+ * An object entry: name, version, release and arch are required. An absent epoch is "not given"; null and
+ * "(none)" say the package has none (0), as rpm's %{EPOCH} prints it.
+ */
 export function parsePackageObject (value: Record<string, unknown>): Parsed {
   for (const key of ['name', 'version', 'release', 'arch']) {
     if (typeof value[key] !== 'string' || value[key] === '') return { ok: false, reason: `"${key}" must be a non-empty string` }
   }
-  const epochValue = value.epoch ?? '0'
+  const epochValue = value.epoch === null || value.epoch === '(none)' ? '0' : value.epoch
   const epoch = typeof epochValue === 'number' && Number.isInteger(epochValue) && epochValue >= 0 ? String(epochValue) : epochValue
-  if (typeof epoch !== 'string' || !/^\d{1,10}$/.test(epoch)) return { ok: false, reason: '"epoch" must be a whole number' }
-  return checked({ name: value.name as string, epoch, version: value.version as string, release: value.release as string, arch: value.arch as string })
+  if (epoch !== undefined && (typeof epoch !== 'string' || !/^\d{1,10}$/.test(epoch))) return { ok: false, reason: '"epoch" must be a whole number' }
+  return checked({ name: value.name as string, epoch: epoch ?? null, version: value.version as string, release: value.release as string, arch: value.arch as string })
 }
 
 function checked (pkg: InstalledPackage): Parsed {
   for (const [key, text] of Object.entries(pkg)) {
+    if (text === null) continue
     if (text.length > 256) return { ok: false, reason: `${key} is longer than 256 characters` }
     // eslint-disable-next-line no-control-regex
     if (/[\u0000-\u001f\u007f]/.test(text)) return { ok: false, reason: `${key} holds control characters` }
@@ -60,6 +65,7 @@ function checked (pkg: InstalledPackage): Parsed {
   return { ok: true, pkg }
 }
 
+/** As the input said it: an epoch shown only when one was given and it is not 0. */
 export function formatInstalled (p: InstalledPackage): string {
-  return `${p.name}-${p.epoch === '0' ? '' : `${p.epoch}:`}${p.version}-${p.release}.${p.arch}`
+  return `${p.name}-${p.epoch === null || p.epoch === '0' ? '' : `${p.epoch}:`}${p.version}-${p.release}.${p.arch}`
 }
