@@ -51,17 +51,20 @@ export class AdvisoryMatcher {
     return this.byName.get(name)?.length ?? 0
   }
 
-  /** Applicable fixes for one installed package (the newest of its name and arch), newest fix first, one per advisory. */
+  /**
+   * Applicable fixes for one installed package (the newest of its name and arch), newest fix first: every
+   * fixed build newer than it, as dnf lists each (advisory, package) pair, so an advisory that lists two newer
+   * builds appears with both.
+   */
   match (installed: InstalledPackage): Applicable[] {
     const candidates = this.byName.get(installed.name)
     if (candidates === undefined) return []
-    const best = new Map<string, Applicable>()
+    const applicable = new Map<string, Applicable>()
     for (const c of candidates) {
       if (!archFits(c.fixed.arch, installed.arch)) continue
       if (compareEvr(c.evr, installedEvr(installed, c.evr.epoch)) <= 0) continue
-      const seen = best.get(c.fixed.advisoryId)
-      if (seen === undefined || compareEvr(c.evr, seen.evr) > 0) best.set(c.fixed.advisoryId, c)
+      applicable.set(`${c.fixed.advisoryId}\n${c.fixed.epoch}:${c.fixed.version}-${c.fixed.release}`, c)
     }
-    return [...best.values()].sort((a, b) => compareEvr(b.evr, a.evr) || (a.fixed.advisoryId < b.fixed.advisoryId ? -1 : 1))
+    return [...applicable.values()].sort((a, b) => compareEvr(b.evr, a.evr) || (a.fixed.advisoryId < b.fixed.advisoryId ? -1 : 1))
   }
 }
