@@ -20,6 +20,7 @@ import { registerFeeds } from './routes/feeds.js'
 import { Portal } from './portal.js'
 import { registerAdvisoryList } from './routes/advisory-list.js'
 import { registerAdvisoryPage } from './routes/advisory-page.js'
+import { registerCheckPage } from './routes/check-page.js'
 import { registerCvePage } from './routes/cve-page.js'
 import { registerHealth } from './routes/health.js'
 import { registerPackagePage } from './routes/package-page.js'
@@ -102,6 +103,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   registerErrorPages(app, portal)
   registerHealth(app, portal)
   registerProductsPage(app, portal)
+  await registerCheckPage(app, portal, options.queryLimits ?? defaultQueryLimits)
   registerCvePage(app, portal)
   registerPackagePage(app, portal)
   registerFeeds(app, portal)

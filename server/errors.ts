@@ -60,7 +60,8 @@ export function registerErrorPages (app: FastifyInstance, portal: Portal): void 
     }
     if (status >= 400 && status < 500) {
       // Fastify's own validation messages name the field ("querystring/limit must be ..."): keep them.
-      return sendError(portal, request, reply, { status, heading: status === 400 ? 'Bad request' : 'Request refused', message: error.message, offerSearch: status === 400 })
+      const heading = status === 400 ? 'Bad request' : status === 429 ? 'Too many requests' : 'Request refused'
+      return sendError(portal, request, reply, { status, heading, message: error.message, offerSearch: status === 400 })
     }
     request.log.error({ err: error }, 'request failed')
     return sendError(portal, request, reply, { status: 500, heading: 'Something went wrong', message: 'The server could not answer this request. The error has been logged; please try again later.' })

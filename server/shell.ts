@@ -23,5 +23,10 @@ export function yumUpdateCommand (names: string[]): string {
 
 /** `yum update --advisory=ALAS-2024-001`: the id is the option's value, so a leading `-` is harmless. */
 export function yumAdvisoryCommand (id: string): string {
-  return `yum update --advisory=${shellQuote(id)}`
+  return yumAdvisoriesCommand([id])
+}
+
+/** `yum update --advisory=A --advisory=B`: several advisories in one run (yum and dnf both repeat the option). */
+export function yumAdvisoriesCommand (ids: string[]): string {
+  return `yum update ${ids.map((id) => `--advisory=${shellQuote(id)}`).join(' ')}`
 }

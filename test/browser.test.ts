@@ -143,6 +143,50 @@ t.test('the first Tab reaches the skip link', async (t) => {
   t.same(focused, { tag: 'A', skip: true, text: 'Skip to content', href: '#content' })
 })
 
+t.test('"Check a server": from the nav, paste packages, read the advisories and the unreadable line', async (t) => {
+  mkdirSync(screenshotDir, { recursive: true })
+  const pasted = ['kernel-4.9.70-1.amzn2.x86_64', 'bash-0:99.0-1.amzn2.x86_64', 'this is not a package'].join('\n')
+  const check = async (p: Page): Promise<void> => {
+    await p.getByLabel('Product').selectOption('amzn2')
+    await p.getByLabel('Installed packages, one per line').fill(pasted)
+    // A same-origin form post: the browser sends the portal's Origin, which the route accepts.
+    const response = await navigation(p, () => p.getByRole('button', { name: 'Check packages' }).click())
+    t.equal(response.status(), 200, 'the check is answered')
+    t.equal(response.request().method(), 'POST')
+    t.equal((await response.allHeaders())['cache-control'], 'no-store', 'and not cached')
+    t.equal(new URL(p.url()).pathname, '/check')
+    t.match(await p.locator('p.check-summary').innerText(), /^Read 2 packages; 1 line could not be read\. \d+ advisor(y applies|ies apply)\.$/)
+    const advisory = p.locator('li.check-advisory', { hasText: 'ALAS2-2018-939' })
+    t.equal(await advisory.count(), 1, 'ALAS2-2018-939 is listed')
+    t.same(await texts(p, 'li.check-advisory[data-id="ALAS2-2018-939"] code.fixed'), ['kernel-4.9.76-38.79.amzn2.x86_64'], 'with the kernel that fixes it')
+    t.equal(await advisory.getByRole('link', { name: 'ALAS2-2018-939' }).getAttribute('href'), advisoryPath)
+    t.match(await p.locator('code.check-command').innerText(), /^yum update (--advisory=\S+ )*--advisory=ALAS2-2018-939( |$)/)
+    t.equal(await p.locator('ul.unparsed li').count(), 1, 'one unreadable line')
+    t.match(await p.locator('ul.unparsed li').innerText(), /^Line 3: this is not a package/)
+    t.equal(await p.getByLabel('Product').inputValue(), 'amzn2', 'the form keeps the product')
+    t.equal(await p.getByLabel('Installed packages, one per line').inputValue(), pasted, 'and the packages')
+  }
+
+  await page.goto('/')
+  await navigation(page, () => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Check a server' }).click())
+  t.equal(new URL(page.url()).pathname, '/check')
+  t.same(await texts(page, 'h1'), ['Check a server'])
+  t.equal(await page.locator('nav a[aria-current="page"]').innerText(), 'Check a server', 'the nav marks the page')
+  await check(page)
+  await page.screenshot({ path: join(screenshotDir, 'check-desktop.png'), fullPage: true })
+  t.ok(statSync(join(screenshotDir, 'check-desktop.png')).size > 0, 'check-desktop.png is written')
+
+  const phone = await watchedContext(browser, problems, { baseURL: base, viewport: { width: 390, height: 844 } })
+  t.teardown(async () => { await phone.close() })
+  const phonePage = await phone.newPage()
+  await phonePage.goto('/check')
+  await check(phonePage)
+  const widths = await phonePage.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }))
+  t.ok(widths.scroll <= widths.inner, `phone /check answer does not scroll sideways (${widths.scroll} <= ${widths.inner})`)
+  await phonePage.screenshot({ path: join(screenshotDir, 'check-phone.png'), fullPage: true })
+  t.ok(statSync(join(screenshotDir, 'check-phone.png')).size > 0, 'check-phone.png is written')
+})
+
 t.test('screenshots at desktop and phone width, light and dark', async (t) => {
   mkdirSync(screenshotDir, { recursive: true })
   const pages = { home: '/', advisory: advisoryPath, cve: cvePath }
