@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { readFileSync, statSync } from 'node:fs'
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join, normalize, sep } from 'node:path'
 
@@ -188,13 +188,11 @@ export async function startServer (t: Teardown, options: ServerOptions): Promise
   })
   const port = (server.address() as AddressInfo).port
 
+  const stop = closer(server)
   const close = async (): Promise<void> => {
     if (closed) return
     closed = true
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections()
-    })
+    await stop()
   }
 
   const select = (match?: Match): LoggedRequest[] => (match === undefined ? [...log] : log.filter((r) => matches(match, r.path)))
@@ -241,4 +239,14 @@ export async function deadPort (): Promise<number> {
   const port = (server.address() as AddressInfo).port
   await new Promise<void>((resolve) => server.close(() => resolve()))
   return port
+}
+
+/** Closes a test server and every connection still open to it (keep-alive or a stalled body). */
+export function closer (server: Server): () => Promise<void> {
+  return async () => {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      server.closeAllConnections()
+    })
+  }
 }

@@ -5,6 +5,7 @@ import { readFileSync, statSync } from 'node:fs'
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join, normalize, sep } from 'node:path'
+import { closer } from './http-server.js'
 
 export interface RawRequest { path: string, headers: IncomingHttpHeaders }
 
@@ -31,13 +32,11 @@ export async function startRawServer (t: Teardown, handler: RawHandler): Promise
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
   let closed = false
+  const stop = closer(server)
   const close = async (): Promise<void> => {
     if (closed) return
     closed = true
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections()
-    })
+    await stop()
   }
   t.teardown(close)
   return { port, url: (path = '/') => `http://127.0.0.1:${port}${path}`, log, close }
