@@ -44,7 +44,6 @@ export class SummaryStore {
   advisoryCount (): number { return this.s.total.get()!.n }
   products (): ProductSummary[] { return this.s.products.all() }
   repos (): RepoStatus[] { return this.s.repos.all() }
-  dataGeneration (): number { return this.stamp().generation }
 
   vocabulary (): Vocabulary {
     return {

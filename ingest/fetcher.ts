@@ -96,7 +96,6 @@ export interface Downloaded {
   size: number
   etag: string | null
   lastModified: string | null
-  finalUrl: string
   /** The Content-Encoding the server claimed (the bytes are kept as sent), or null. */
   contentEncoding: string | null
 }
@@ -180,7 +179,7 @@ async function localFile (location: Location & { kind: 'file' }, options: FetchO
   try { info = await stat(path) } catch (err) { throw cannot(err) }
   if (!info.isFile()) throw new FetchError(`${location.path} is not a file`)
   if (info.size > options.maxBytes) throw new FetchError(`${location.path} is ${info.size} bytes, over the ${options.maxBytes}-byte download limit`)
-  return { notModified: false, path, size: info.size, etag: null, lastModified: null, finalUrl: location.url, contentEncoding: null }
+  return { notModified: false, path, size: info.size, etag: null, lastModified: null, contentEncoding: null }
 }
 
 function hostAllowed (target: URL, home: string, allowed: string[]): boolean {
@@ -251,7 +250,7 @@ async function httpDownload (startUrl: string, dest: string, options: FetchOptio
       const lastModified = header('last-modified')
       if (status === 304) {
         res.destroy()
-        return { notModified: true, path: dest, size: 0, etag: etag ?? conditional.etag ?? null, lastModified: lastModified ?? conditional.lastModified ?? null, finalUrl: url, contentEncoding: null }
+        return { notModified: true, path: dest, size: 0, etag: etag ?? conditional.etag ?? null, lastModified: lastModified ?? conditional.lastModified ?? null, contentEncoding: null }
       }
       if (status !== 200) {
         res.destroy()
@@ -285,7 +284,7 @@ async function httpDownload (startUrl: string, dest: string, options: FetchOptio
         throw err instanceof FetchError ? err : networkError(err, url, controller.signal, true)
       }
       if (!Number.isNaN(declared) && size !== declared) throw new FetchError(`${url} ended after ${size} of ${declared} bytes`)
-      return { notModified: false, path: dest, size, etag, lastModified, finalUrl: url, contentEncoding: encoding === null || /^identity$/i.test(encoding) ? null : encoding }
+      return { notModified: false, path: dest, size, etag, lastModified, contentEncoding: encoding === null || /^identity$/i.test(encoding) ? null : encoding }
     }
   } finally {
     clearTimeout(timer)

@@ -1,11 +1,12 @@
-// Reads a yum .repo file (INI) as operators already have it: one repo per [section].
+// Reads a yum .repo file (INI) as operators already have it: one repo per [section]. Every section is read,
+// whatever its `enabled=`: EPLL's own epll.repo ships each section disabled (users enable one per command
+// with --enablerepo), and naming the file to the worker is the operator's choice of what to ingest.
 
 export interface RepoFileSection {
   id: string
   name: string | null
   baseurls: string[]
   mirrorlist: string | null
-  enabled: boolean
 }
 
 export class RepoFileError extends Error { override name = 'RepoFileError' }
@@ -18,7 +19,7 @@ export function parseRepoFile (text: string, fileName: string): RepoFileSection[
     if (/^\s*([#;].*)?$/.test(line)) return
     const header = /^\s*\[([^\]]+)\]\s*$/.exec(line)
     if (header !== null) {
-      current = { id: header[1]!.trim(), name: null, baseurls: [], mirrorlist: null, enabled: true }
+      current = { id: header[1]!.trim(), name: null, baseurls: [], mirrorlist: null }
       sections.push(current)
       lastKey = null
       return
@@ -38,7 +39,6 @@ export function parseRepoFile (text: string, fileName: string): RepoFileSection[
     if (key === 'name') section.name = value
     else if (key === 'baseurl') section.baseurls.push(...value.split(/[\s,]+/).filter(Boolean))
     else if (key === 'mirrorlist') section.mirrorlist = value
-    else if (key === 'enabled') section.enabled = !/^(0|false|no|off)$/i.test(value)
   })
   for (const s of sections) {
     if (s.baseurls.length === 0 && s.mirrorlist === null) throw new RepoFileError(`${fileName}: [${s.id}] has neither baseurl nor mirrorlist`)

@@ -99,4 +99,3 @@ export function sourcePackages (packages: PackageRow[]): string[] {
 }
 
 export const format = { urls, dateTime, date, nevra, evr, severityLabel, severityClass, typeLabel, advisoryKind, paragraphs, safeHref, byArch, sourcePackages, yumUpdateCommand, yumAdvisoryCommand }
-export type Format = typeof format
