@@ -2,6 +2,7 @@
 // The rules are the ones in docs/ingest.md; every raw value that is reinterpreted is kept beside it.
 import type { Advisory, AdvisoryCollection, AdvisoryPackage, AdvisoryReference } from '../db/advisory.js'
 import type { RawPackage, RawUpdate } from './updateinfo-parser.js'
+import { cveIdsInText } from '../domain/cve.js'
 
 const dateRe = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2}|[A-Za-z]{3,4})?$/
 
@@ -70,11 +71,9 @@ function prose (raw: string | undefined): string | null {
   return text.trim() === '' ? null : text
 }
 
-const cveRe = /CVE-\d{4}-\d{4,}/gi
-
 function collectCves (into: Set<string>, text: string | null | undefined): void {
   if (text === null || text === undefined) return
-  for (const match of text.matchAll(cveRe)) into.add(match[0].toUpperCase())
+  for (const match of text.matchAll(cveIdsInText())) into.add(match[0].toUpperCase())
 }
 
 function normalizePackage (raw: RawPackage): AdvisoryPackage | null {

@@ -2,6 +2,8 @@
 // use with a 400 that names the parameter. See docs/portal.md for the parameters.
 import type { AdvisoryFilter, SortKey } from '../db/advisory-query.js'
 import type { Vocabulary } from '../db/summary-store.js'
+import { isCveId, notACveId } from '../domain/cve.js'
+import { knownSeverities, knownTypes } from '../domain/vocabulary.js'
 
 export class FilterError extends Error {
   readonly statusCode = 400
@@ -38,9 +40,6 @@ export interface ListOptions {
   withdrawnDefault?: boolean | null
 }
 
-// Severities and types that updateinfo files use, accepted even before any advisory carries them.
-const knownSeverities = ['critical', 'important', 'moderate', 'medium', 'low', 'none']
-const knownTypes = ['security', 'bugfix', 'enhancement', 'newpackage']
 const sortKeys: SortKey[] = ['issued', 'updated', 'severity', 'id', 'relevance']
 const maxText = 200
 
@@ -59,7 +58,7 @@ export function parseListQuery (query: RawQuery, vocabulary: Vocabulary, options
   const pkg = text(query, 'package', 200)
   let cve = text(query, 'cve', 40)
   if (cve !== null) {
-    if (!/^CVE-\d{4}-\d{4,}$/i.test(cve)) throw new FilterError(`cve: "${cve}" is not a CVE id (CVE-YYYY-NNNN)`)
+    if (!isCveId(cve)) throw new FilterError(`cve: ${notACveId(cve)}`)
     cve = cve.toUpperCase()
   }
   const issuedAfter = instant(query, 'issued_after', 'start')

@@ -8,6 +8,7 @@ import { urls } from '../format.js'
 import type { Portal } from '../portal.js'
 import { withFixesJson } from './present.js'
 import { CveBody, ErrorBody, PackageAdvisories, ProductsBody } from './schemas.js'
+import { isCveId, notACveId } from '../../domain/cve.js'
 
 // Enough for any real CVE or package; the API says so rather than truncating silently.
 const maxAdvisories = 5000
@@ -15,6 +16,7 @@ const maxAdvisories = 5000
 export function registerLookupApi (app: FastifyInstance, portal: Portal): void {
   app.get('/api/v1/cves/:cve', {
     schema: {
+      operationId: 'getCve',
       summary: 'Every advisory, in every product, that fixes a CVE',
       tags: ['cves'],
       params: Type.Object({ cve: Type.String({ description: 'CVE-YYYY-NNNN' }) }),
@@ -22,7 +24,7 @@ export function registerLookupApi (app: FastifyInstance, portal: Portal): void {
     }
   }, async (request, reply) => {
     const raw = (request.params as { cve: string }).cve
-    if (!/^CVE-\d{4}-\d{4,}$/i.test(raw)) throw new FilterError(`cve: "${raw}" is not a CVE id (CVE-YYYY-NNNN)`)
+    if (!isCveId(raw)) throw new FilterError(`cve: ${notACveId(raw)}`)
     const cve = raw.toUpperCase()
     return portal.sendJson(request, reply, 'data', () => {
       const base = portal.baseUrl(request)
@@ -35,10 +37,11 @@ export function registerLookupApi (app: FastifyInstance, portal: Portal): void {
 
   app.get('/api/v1/packages/:name', {
     schema: {
+      operationId: 'getPackage',
       summary: 'Every advisory touching a package (binary or source name), with the fixed EVR per product and arch',
       tags: ['packages'],
       params: Type.Object({ name: Type.String() }),
-      response: { 200: PackageAdvisories, 404: ErrorBody }
+      response: { 200: PackageAdvisories, 400: ErrorBody, 404: ErrorBody }
     }
   }, async (request, reply) => {
     const name = (request.params as { name: string }).name
@@ -53,9 +56,10 @@ export function registerLookupApi (app: FastifyInstance, portal: Portal): void {
 
   app.get('/api/v1/products', {
     schema: {
+      operationId: 'listProducts',
       summary: 'Products and repos, with the last ingest time, status and error',
       tags: ['products'],
-      response: { 200: ProductsBody }
+      response: { 200: ProductsBody, 400: ErrorBody }
     }
   }, async (request, reply) => portal.sendJson(request, reply, 'state', () => {
     const repos = portal.summary.repos()

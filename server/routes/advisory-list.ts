@@ -7,10 +7,9 @@ import { paginate } from '../pagination.js'
 import { canonicalOf, type Portal } from '../portal.js'
 import { feedLinks } from '../feed-links.js'
 import { urls } from '../format.js'
+import { knownTypes, severityOrder, severityRank } from '../../domain/vocabulary.js'
 
 const sorts = [['issued', 'Issued date'], ['updated', 'Updated date'], ['severity', 'Severity'], ['id', 'Advisory ID'], ['relevance', 'Relevance (with a search)']]
-const severityOrder = ['critical', 'important', 'high', 'moderate', 'medium', 'low']
-const baseTypes = ['security', 'bugfix', 'enhancement', 'newpackage']
 
 export function registerAdvisoryList (app: FastifyInstance, portal: Portal): void {
   app.get('/', async (request, reply) => listPage(portal, request, reply, null))
@@ -36,7 +35,7 @@ function listPage (portal: Portal, request: FastifyRequest, reply: FastifyReply,
     const { total, items } = portal.query.list(list.filter, list.perPage, offset)
     const heading = product === null ? 'Security advisories' : `${product.name} advisories`
     const severities = [...new Set([...severityOrder.filter((s) => s !== 'high' && s !== 'medium'), ...vocabulary.severities])]
-      .sort((a, b) => rank(a) - rank(b)).concat('none')
+      .sort((a, b) => severityRank(a) - severityRank(b)).concat('none')
     return portal.render('advisory-list', {
       title: list.text === '' ? heading : `Search: ${list.text}`,
       description: `${heading} from the Lambda Linux Security Center, newest first.`,
@@ -47,7 +46,7 @@ function listPage (portal: Portal, request: FastifyRequest, reply: FastifyReply,
       fixedProduct: product !== null,
       vocabulary,
       severities,
-      types: [...new Set([...baseTypes, ...vocabulary.types])],
+      types: [...new Set([...knownTypes, ...vocabulary.types])],
       sorts,
       filter: list.filter,
       params: list.params,
@@ -61,11 +60,6 @@ function listPage (portal: Portal, request: FastifyRequest, reply: FastifyReply,
       pagination: paginate(total, list.page, list.perPage, path, list.params)
     })
   }, canonicalOf(request, list.params))
-}
-
-function rank (severity: string): number {
-  const i = severityOrder.indexOf(severity)
-  return i === -1 ? severityOrder.length : i
 }
 
 function bareId (portal: Portal, reply: FastifyReply, id: string): FastifyReply {

@@ -7,6 +7,7 @@ import { nevra, urls } from '../format.js'
 import type { Portal } from '../portal.js'
 import { answerQuery, QueryInputError, QueryTooLargeError, textEntries, type QueryAnswer, type QueryLimits } from '../rpm/query-answer.js'
 import { yumAdvisoriesCommand } from '../shell.js'
+import { severityRank } from '../../domain/vocabulary.js'
 
 const bodyLimit = 8 * 1024 * 1024
 const title = 'Check a server'
@@ -115,13 +116,6 @@ async function checkRoutes (app: FastifyInstance, portal: Portal, limits: QueryL
 
 const emptyForm: CheckForm = { product: '', packages: '' }
 
-// Severities people know, most urgent first; any other severity follows them, and advisories without one come last.
-const severityRank = ['critical', 'important', 'high', 'moderate', 'medium', 'low']
-const rankOf = (severity: string | null): number => {
-  if (severity === null) return severityRank.length + 1
-  const i = severityRank.indexOf(severity)
-  return i === -1 ? severityRank.length : i
-}
 const shownLine = 300
 const byId = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true })
 
@@ -140,7 +134,7 @@ export function checkResult (product: { id: string, name: string }, answer: Quer
   }
   const groups = new Map<string | null, AdvisoryGroup>()
   // Within a severity the newest advisories first: ids carry the year and a running number.
-  const ordered = [...advisories.values()].sort((a, b) => rankOf(a.severity) - rankOf(b.severity) ||
+  const ordered = [...advisories.values()].sort((a, b) => severityRank(a.severity) - severityRank(b.severity) ||
     (a.severity ?? '').localeCompare(b.severity ?? '') || byId(b.id, a.id))
   for (const a of ordered) {
     let group = groups.get(a.severity)

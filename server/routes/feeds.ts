@@ -9,6 +9,7 @@ import { feedFormats, type FeedFormat } from '../feed-links.js'
 import { renderFeed } from '../feed-render.js'
 import { severityLabel, typeLabel, urls } from '../format.js'
 import type { Portal } from '../portal.js'
+import { isCveId, notACveId } from '../../domain/cve.js'
 
 export const feedLimit = { default: 100, max: 1000 }
 
@@ -36,7 +37,7 @@ export function registerFeeds (app: FastifyInstance, portal: Portal): void {
 
   app.get<{ Params: { file: string } }>('/feeds/cve/:file', async (request, reply) => {
     const { name, format } = splitFile(request.params.file)
-    if (!/^CVE-\d{4}-\d{4,}$/i.test(name)) throw new NotFoundError('Feed not found', `"${name}" is not a CVE id (CVE-YYYY-NNNN).`)
+    if (!isCveId(name)) throw new NotFoundError('Feed not found', `${notACveId(name)}.`)
     const cve = name.toUpperCase()
     return sendFeed(portal, request, reply, format, { path: `/feeds/cve/${cve}`, title: `Advisories fixing ${cve}`, fixed: { cve }, pagePath: urls.cve(cve) })
   })
