@@ -19,6 +19,7 @@ const DetailQuery = Type.Object({ product: Type.Optional(Type.String({ descripti
 export function registerAdvisoryApi (app: FastifyInstance, portal: Portal): void {
   app.get('/api/v1/advisories', {
     schema: {
+      operationId: 'listAdvisories',
       summary: 'List advisories',
       description: 'Newest first (or by updated date), filtered like the portal\'s list. Page with `cursor`: the position is the last item\'s date and id, so pages stay stable while data changes.',
       tags: ['advisories'],
@@ -47,11 +48,12 @@ export function registerAdvisoryApi (app: FastifyInstance, portal: Portal): void
 
   app.get('/api/v1/advisories/:id', {
     schema: {
+      operationId: 'getAdvisory',
       summary: 'One advisory',
       tags: ['advisories'],
       params: DetailParams,
       querystring: DetailQuery,
-      response: { 200: AdvisoryBody, 404: ErrorBody, 409: ConflictBody }
+      response: { 200: AdvisoryBody, 400: ErrorBody, 404: ErrorBody, 409: ConflictBody }
     }
   }, async (request, reply) => {
     const { id } = request.params as { id: string }
@@ -61,11 +63,12 @@ export function registerAdvisoryApi (app: FastifyInstance, portal: Portal): void
 
   app.get('/api/v1/advisories/:id/osv', {
     schema: {
+      operationId: 'getAdvisoryOsv',
       summary: 'One advisory in OSV format (schema 1.6)',
       tags: ['osv'],
       params: DetailParams,
       querystring: DetailQuery,
-      response: { 200: OsvRecord, 404: ErrorBody, 409: ConflictBody }
+      response: { 200: OsvRecord, 400: ErrorBody, 404: ErrorBody, 409: ConflictBody }
     }
   }, async (request, reply) => {
     const { id } = request.params as { id: string }

@@ -5,6 +5,19 @@ import type { FastifyInstance } from 'fastify'
 import { sendVersioned } from '../http-cache.js'
 import type { Portal } from '../portal.js'
 
+/** The API's tags. An operation is in the description when it carries one of them: pages, feeds, /check,
+ * /docs/api and /openapi.json itself are for browsers and feed readers, not for client generators. */
+export const apiTags = [
+  { name: 'advisories', description: 'Advisories as updateinfo.xml states them, listed with filters and a keyset cursor, or one by id' },
+  { name: 'cves', description: 'Every advisory, in every product, that fixes a CVE' },
+  { name: 'packages', description: 'Every advisory touching a binary or source package name, with the fixed builds' },
+  { name: 'products', description: 'The products, their repositories and the state of the last ingest of each' },
+  { name: 'query', description: 'Which advisories apply to a server\'s installed packages (rpm -qa), as dnf updateinfo decides' },
+  { name: 'osv', description: 'Advisories as OSV 1.6 records, one by one or all at once (newline-delimited JSON)' },
+  { name: 'health', description: 'Liveness and readiness for monitors and orchestrators' }
+]
+const apiTagNames = new Set(apiTags.map((t) => t.name))
+
 export async function registerOpenApi (app: FastifyInstance): Promise<void> {
   await app.register(fastifySwagger, {
     openapi: {
@@ -12,12 +25,18 @@ export async function registerOpenApi (app: FastifyInstance): Promise<void> {
       info: {
         title: 'Lambda Linux Security Center API',
         version: '1',
-        description: 'Advisories read from the products\' yum repositories (updateinfo.xml). Every GET answers If-None-Match / If-Modified-Since with 304; errors are `{ "error", "message" }`.'
+        // No license: the project has not chosen one yet (Redocly's info-license warning stays until it does).
+        description: 'Security, bugfix and enhancement advisories read from the Lambda Linux products\' yum repositories (updateinfo.xml), with lookups by CVE and package, OSV records and a check of installed packages. Every GET answers If-None-Match / If-Modified-Since with 304; errors are `{ "error", "message" }`. No authentication.'
       },
-      tags: [
-        { name: 'advisories' }, { name: 'cves' }, { name: 'packages' }, { name: 'products' }, { name: 'query' }, { name: 'osv' },
-        { name: 'health' }, { name: 'pages', description: 'HTML pages' }, { name: 'feeds', description: 'RSS, Atom and JSON Feed' }
-      ]
+      // Relative: the description is the same whichever address the portal is reached by.
+      servers: [{ url: '/', description: 'This portal' }],
+      // Public, read-only data: no operation needs credentials (stated, so generators do not guess).
+      security: [],
+      tags: apiTags
+    },
+    transform: ({ schema, url }) => {
+      const tags = (schema as { tags?: string[] } | undefined)?.tags ?? []
+      return { schema: tags.some((t) => apiTagNames.has(t)) ? schema : { ...schema, hide: true }, url }
     }
   })
 }
@@ -27,7 +46,7 @@ interface Operation { method: string, path: string, summary: string, description
 export function registerApiDocs (app: FastifyInstance, portal: Portal): void {
   // The description changes only with the program: its version is the app version.
   const started = new Date(Math.floor(Date.now() / 1000) * 1000)
-  app.get('/openapi.json', { schema: { summary: 'This OpenAPI description', tags: ['health'] } }, async (request, reply) => {
+  app.get('/openapi.json', { schema: { summary: 'This OpenAPI description', hide: true } }, async (request, reply) => {
     const version = { etag: `W/"${portal.appVersion}-openapi"`, lastModified: started }
     return sendVersioned(portal.cache, request, reply, { version, contentType: 'application/json; charset=utf-8', maxAge: 300, key: '/openapi.json', render: () => ({ version, body: JSON.stringify(app.swagger()) }) })
   })
@@ -37,7 +56,6 @@ export function registerApiDocs (app: FastifyInstance, portal: Portal): void {
     const operations: Operation[] = []
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(methods)) {
-        if (!(op.tags ?? []).some((t) => ['advisories', 'cves', 'packages', 'products', 'query', 'osv', 'health'].includes(t))) continue
         operations.push({
           method: method.toUpperCase(),
           path,

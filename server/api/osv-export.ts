@@ -15,10 +15,11 @@ const batch = 200
 export function registerOsvExport (app: FastifyInstance, portal: Portal): void {
   app.get('/api/v1/osv/all.ndjson', {
     schema: {
+      operationId: 'exportOsv',
       summary: 'Every advisory as OSV records, newline-delimited JSON (bulk import)',
       tags: ['osv'],
       querystring: Type.Object({ product: Type.Optional(Type.String()) }),
-      response: { 200: Type.String({ description: 'application/x-ndjson: one OSV record per line' }), 304: Type.Null({ description: 'Not modified' }), 400: ErrorBody }
+      response: { 200: { description: 'One OSV record per line', content: { 'application/x-ndjson': { schema: Type.String() } } }, 304: Type.Null({ description: 'Not modified' }), 400: ErrorBody }
     }
   }, async (request, reply) => {
     const { product } = request.query as { product?: string }

@@ -76,6 +76,7 @@ async function queryRoute (app: FastifyInstance, portal: Portal, limits: QueryLi
     },
     config: { rateLimit: { max: limits.rateLimit.max, timeWindow: limits.rateLimit.windowMs } },
     schema: {
+      operationId: 'queryInstalledPackages',
       summary: 'Advisories that apply to installed packages',
       description: 'Body: `{ "product": "...", "packages": [...] }`, each entry a line as `rpm -qa` prints it (`name-[epoch:]version-release.arch`) or `{name, epoch, version, release, arch}`; or `text/plain` raw `rpm -qa` output with `?product=`. An advisory applies when it fixes a package of the same name and a compatible arch (the same, or noarch) at a higher EVR (rpm\'s own comparison). Only affected packages are listed in `results`; lines that could not be read are in `unparsed` with the reason.',
       tags: ['query'],

@@ -6,12 +6,12 @@ import { Health, Ready } from '../api/schemas.js'
 import type { Portal } from '../portal.js'
 
 export function registerHealth (app: FastifyInstance, portal: Portal): void {
-  app.get('/healthz', { schema: { summary: 'The process is up', tags: ['health'], response: { 200: Health } } }, async (_request, reply) => {
+  app.get('/healthz', { schema: { operationId: 'health', summary: 'The process is up', tags: ['health'], response: { 200: Health } } }, async (_request, reply) => {
     reply.header('cache-control', 'no-store')
     return portal.snapshot((stamp) => ({ status: 'ok', advisories: portal.summary.advisoryCount(), data_generation: stamp.generation }))
   })
 
-  app.get('/readyz', { schema: { summary: 'Ready to serve: schema current, data ingested', tags: ['health'], response: { 200: Ready, 503: Ready } } }, async (_request, reply) => {
+  app.get('/readyz', { schema: { operationId: 'ready', summary: 'Ready to serve: schema current, data ingested', tags: ['health'], response: { 200: Ready, 503: Ready } } }, async (_request, reply) => {
     reply.header('cache-control', 'no-store')
     const schema = schemaVersion(portal.db)
     const repos = portal.summary.repos()
