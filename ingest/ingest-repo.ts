@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs'
 import { open, readFile, rm, stat } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative, sep } from 'node:path'
-import { PassThrough, Transform } from 'node:stream'
+import { PassThrough, Transform, type Duplex } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import type { AdvisoryStore, DropPlan, RepoCounts } from '../db/advisory-store.js'
@@ -12,11 +12,10 @@ import { checksumFile, createChecksum } from './checksum.js'
 import type { RepoSpec } from './config.js'
 import { compressionFromName, createDecompressor, detectCompression, UnsupportedCompressionError, zchunkUnsupported, type Compression } from './decompress.js'
 import { download, toLocation, type FetchOptions, type Location } from './fetcher.js'
-import { normalizeUpdate } from './normalize.js'
+import type { ReadResult } from './read-updateinfo.js'
 import { parseRepomdWithAge, repomdOlder, type UpdateinfoEntry } from './repomd.js'
 import { storageProblem } from './storage-error.js'
 import { defaultUpdateLimits, type UpdateLimits } from './update-limits.js'
-import { decodeXmlText } from './xml-text.js'
 
 export interface IngestLimits {
   maxDecompressedBytes: number
@@ -289,93 +288,129 @@ function checkWithdrawals (plan: DropPlan, noEntry: boolean, ctx: RepoContext, w
   throw new IngestError(`${what} (more than ${withdrawalGuard.share * 100} % and at least ${withdrawalGuard.min}): refused as a likely broken or stale mirror; pass --allow-withdraw to confirm a real mass withdrawal`)
 }
 
+type Writer = ReturnType<AdvisoryStore['beginRepo']>
+
+/** Decompresses, reads and writes the updateinfo; the writer is fed here, never from inside a stream stage. */
 async function parseInto (path: string, compression: Compression, entry: UpdateinfoEntry, ctx: RepoContext, spec: RepoSpec,
-  writer: ReturnType<AdvisoryStore['beginRepo']>, warn: (message: string) => void): Promise<void> {
+  writer: Writer, warn: (message: string) => void): Promise<void> {
+  const total = (await stat(path)).size
+  const meter = createMeter(entry, ctx.limits.maxDecompressedBytes)
+  const decompressor = await createDecompressor(compression)
+  // Loaded here, not at start: an unchanged repo (the common case) never parses, so never pays for it.
+  const { readUpdateinfo } = await import('./read-updateinfo.js')
+  let lastReport = 0
+  const records = readUpdateinfo(decompressedBytes(path, compression, decompressor, meter), {
+    maxTextRun: ctx.limits.maxTextRun,
+    limits: ctx.limits.update,
+    onProgress: (updates) => {
+      if (ctx.onProgress === undefined || updates - lastReport < 500) return
+      lastReport = updates
+      ctx.onProgress({ phase: 'parse', repo: spec, bytes: meter.compressedRead, total, advisories: updates })
+    }
+  })
+  const updates = await writeRecords(records, writer, warn)
+  ctx.onProgress?.({ phase: 'parse', repo: spec, bytes: total, total, advisories: updates })
+  meter.verify()
+}
+
+/** Logs each record's warnings and writes each advisory; returns how many <update>s were read. */
+async function writeRecords (records: AsyncIterable<ReadResult>, writer: Writer, warn: (message: string) => void): Promise<number> {
+  let updates = 0
+  for await (const record of records) {
+    updates++
+    for (const w of record.warnings) warn(w)
+    if (record.kind === 'skipped') {
+      writer.counts.skipped++
+      continue
+    }
+    if (writer.write(record.advisory) === 'duplicate') {
+      warn(`${record.advisory.id} appears more than once; the first occurrence is kept (line ${record.line})`)
+    }
+  }
+  return updates
+}
+
+interface Meter {
+  /** Counts the compressed bytes read, for progress. */
+  compressed: Transform
+  /** Counts the decompressed bytes against the limit and hashes them for open-checksum. */
+  open: Transform
+  readonly compressedRead: number
+  readonly openSize: number
+  /** open-size and open-checksum, once every byte was read. */
+  verify: () => void
+}
+
+function createMeter (entry: UpdateinfoEntry, limit: number): Meter {
   const openHash = entry.openChecksum !== null ? createChecksum(entry.openChecksum.type) : null
   let openSize = 0
   let compressedRead = 0
-  const limit = ctx.limits.maxDecompressedBytes
-  const meter = new Transform({
-    transform (chunk: Buffer, _enc, done) {
-      openSize += chunk.length
-      if (openSize > limit) {
-        done(new IngestError(`the decompressed updateinfo passes the ${limit}-byte limit (a decompression bomb, or raise --max-decompressed-size)`))
-        return
-      }
-      openHash?.update(chunk)
-      done(null, chunk)
-    }
-  })
-  // Counted inside the pipeline: a 'data' listener would start the file flowing before it is piped.
-  const total = (await stat(path)).size
-  const source = createReadStream(path, { highWaterMark: 256 * 1024 })
-  const counter = new Transform({
-    transform (chunk: Buffer, _enc, done) { compressedRead += chunk.length; done(null, chunk) }
-  })
-  const decompressor = await createDecompressor(compression)
-  let failedIn: string | null = null
-  decompressor?.on('error', () => { failedIn ??= compression })
-
-  // Loaded here, not at start: an unchanged repo (the common case) never parses, so never pays for it.
-  const { UpdateinfoParser } = await import('./updateinfo-parser.js')
-  const parser = new UpdateinfoParser({
-    maxTextRun: ctx.limits.maxTextRun,
-    limits: ctx.limits.update,
-    onUpdate: (raw) => {
-      const normalized = normalizeUpdate(raw)
-      if (normalized === null) {
-        warn(`an <update> without an id (line ${raw.line}) was skipped`)
-        writer.counts.skipped++
-        return
-      }
-      for (const w of normalized.warnings) warn(w)
-      if (writer.write(normalized.advisory) === 'duplicate') {
-        warn(`${normalized.advisory.id} appears more than once; the first occurrence is kept (line ${raw.line})`)
-      }
-    }
-  })
-  let lastReport = 0
-  // pipeline() reports its own abort, not the consumer's error: keep the real cause.
-  let parseError: unknown = null
-  try {
-    await pipeline(
-      source,
-      counter,
-      decompressor ?? new PassThrough(),
-      meter,
-      async function (bytes: AsyncIterable<Buffer>) {
-        try {
-          for await (const text of decodeXmlText(bytes, { maxTextRun: ctx.limits.maxTextRun })) {
-            parser.write(text)
-            if (ctx.onProgress !== undefined && parser.updates - lastReport >= 500) {
-              lastReport = parser.updates
-              ctx.onProgress({ phase: 'parse', repo: spec, bytes: compressedRead, total, advisories: parser.updates })
-            }
-          }
-          parser.end()
-        } catch (err) {
-          parseError = err
-          throw err
+  return {
+    get compressedRead () { return compressedRead },
+    get openSize () { return openSize },
+    // Counted inside the pipeline: a 'data' listener would start the file flowing before it is piped.
+    compressed: new Transform({
+      transform (chunk: Buffer, _enc, done) { compressedRead += chunk.length; done(null, chunk) }
+    }),
+    open: new Transform({
+      transform (chunk: Buffer, _enc, done) {
+        openSize += chunk.length
+        if (openSize > limit) {
+          done(new IngestError(`the decompressed updateinfo passes the ${limit}-byte limit (a decompression bomb, or raise --max-decompressed-size)`))
+          return
         }
+        openHash?.update(chunk)
+        done(null, chunk)
       }
-    )
-  } catch (err) {
-    if (parseError !== null) throw parseError
-    if (failedIn !== null) {
-      // zlib reads on past the end of a gzip member for another one: junk there fails its header check.
-      if (failedIn === 'gzip' && openSize > 0 && /incorrect header check/.test((err as Error).message)) {
-        throw new IngestError(`gzip data is followed by trailing data that is not gzip (${(err as Error).message}); the file is refused`)
+    }),
+    verify () {
+      if (entry.openSize !== null && openSize !== entry.openSize) {
+        throw new IngestError(`open-size mismatch: repomd.xml says ${entry.openSize} bytes decompressed, got ${openSize}`)
       }
-      throw new IngestError(`${failedIn} data is corrupt or truncated: ${(err as Error).message}`)
+      if (openHash !== null && entry.openChecksum !== null) {
+        const actual = openHash.digest('hex')
+        if (actual !== entry.openChecksum.value) throw new IngestError(`open-checksum (${entry.openChecksum.type}) mismatch: repomd.xml says ${entry.openChecksum.value}, the decompressed file differs`)
+      }
     }
-    throw err
   }
-  ctx.onProgress?.({ phase: 'parse', repo: spec, bytes: total, total, advisories: parser.updates })
-  if (entry.openSize !== null && openSize !== entry.openSize) {
-    throw new IngestError(`open-size mismatch: repomd.xml says ${entry.openSize} bytes decompressed, got ${openSize}`)
+}
+
+/**
+ * The file's bytes, decompressed and metered, as the consumer asks for them (a stream's backpressure).
+ * A failure of the file or the decompressor is thrown with its cause named; when the consumer stops
+ * (its own error), the streams are closed before it goes on.
+ */
+async function * decompressedBytes (path: string, compression: Compression, decompressor: Duplex | null, meter: Meter): AsyncGenerator<Buffer> {
+  let failedIn: Compression | null = null
+  decompressor?.on('error', () => { failedIn ??= compression })
+  const out = new PassThrough()
+  const done = pipeline(createReadStream(path, { highWaterMark: 256 * 1024 }), meter.compressed, decompressor ?? new PassThrough(), meter.open, out)
+  done.catch(() => {}) // awaited below; observed now, so a failure while the consumer writes is not unhandled
+  let readFailure: unknown = null
+  let finished = false
+  try {
+    for await (const chunk of out) yield chunk as Buffer
+    finished = true
+  } catch (err) {
+    readFailure = err
+  } finally {
+    if (!finished && readFailure === null) await done.catch(() => {})
   }
-  if (openHash !== null && entry.openChecksum !== null) {
-    const actual = openHash.digest('hex')
-    if (actual !== entry.openChecksum.value) throw new IngestError(`open-checksum (${entry.openChecksum.type}) mismatch: repomd.xml says ${entry.openChecksum.value}, the decompressed file differs`)
+  try {
+    await done
+  } catch (err) {
+    throw decompressionFailure(err, failedIn, meter.openSize)
   }
+  if (readFailure !== null) throw readFailure
+}
+
+/** The pipeline's error as the operator should read it: a decompressor's failure says which format failed. */
+function decompressionFailure (err: unknown, failedIn: Compression | null, openSize: number): unknown {
+  // The meter's limit (an IngestError) also reaches the decompressor as the pipeline is torn down.
+  if (failedIn === null || err instanceof IngestError) return err
+  // zlib reads on past the end of a gzip member for another one: junk there fails its header check.
+  if (failedIn === 'gzip' && openSize > 0 && /incorrect header check/.test((err as Error).message)) {
+    return new IngestError(`gzip data is followed by trailing data that is not gzip (${(err as Error).message}); the file is refused`)
+  }
+  return new IngestError(`${failedIn} data is corrupt or truncated: ${(err as Error).message}`)
 }
