@@ -6,21 +6,14 @@ import { spawn } from 'node:child_process'
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { loadJsonConfig } from '../ingest/config.js'
-import { runIngest } from '../ingest/run.js'
-import { buildApp } from '../server/app.js'
-import { projectDir, tempDir } from './helpers/paths.js'
+import { demoApp } from './helpers/demo-app.js'
+import { projectDir } from './helpers/paths.js'
 
 const readme = readFileSync(join(projectDir, 'README.md'), 'utf8')
 const recipe = /<!-- ci-gate -->\n```sh\n([\s\S]*?)```/.exec(readme)?.[1]
 t.ok(recipe, 'the README has the CI gate recipe')
 
-const dir = tempDir(t)
-const dbPath = join(dir, 'db.sqlite')
-const amzn2 = loadJsonConfig(join(projectDir, 'ingest', 'demo', 'config.json')).filter((r) => r.productId === 'amzn2')
-t.same((await runIngest({ dbPath, repos: amzn2 })).repos.map((r) => r.status), ['ok'])
-const app = await buildApp({ dbPath })
-t.teardown(async () => { await app.close() })
+const { app, dir } = await demoApp(t, ['amzn2'])
 await app.listen({ host: '127.0.0.1', port: 0 })
 const portal = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
 

@@ -4,10 +4,8 @@ import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { loadJsonConfig } from '../ingest/config.js'
-import { runIngest } from '../ingest/run.js'
-import { buildApp } from '../server/app.js'
-import { projectDir, tempDir } from './helpers/paths.js'
+import { demoApp } from './helpers/demo-app.js'
+import { projectDir } from './helpers/paths.js'
 
 interface Problem { ruleId: string, severity: string, message: string, location: Array<{ pointer: string }> }
 interface Lint { status: number | null, totals: { errors: number, warnings: number }, problems: Problem[] }
@@ -20,12 +18,7 @@ const acceptedWarnings = new Set([
   'operation-4xx-response #/paths/~1readyz/get/responses'
 ])
 
-const dir = tempDir(t)
-const dbPath = join(dir, 'db.sqlite')
-const amzn2 = loadJsonConfig(join(projectDir, 'ingest', 'demo', 'config.json')).filter((r) => r.productId === 'amzn2')
-t.same((await runIngest({ dbPath, repos: amzn2 })).repos.map((r) => r.status), ['ok'])
-const app = await buildApp({ dbPath })
-t.teardown(async () => { await app.close() })
+const { app, dir } = await demoApp(t, ['amzn2'])
 const res = await app.inject('/openapi.json')
 t.equal(res.statusCode, 200)
 const doc = res.json() as {
