@@ -8,7 +8,6 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, realpathSync } from 'node:fs'
 import { join } from 'node:path'
 import Parser from 'rss-parser'
-import { SaxesParser } from 'saxes'
 import type { RepoSpec } from '../ingest/config.js'
 import { runIngest } from '../ingest/run.js'
 import { buildApp } from '../server/app.js'
@@ -16,6 +15,7 @@ import { shellQuote, yumAdvisoryCommand, yumUpdateCommand } from '../server/shel
 import { readRows } from './helpers/db.js'
 import { tempDir } from './helpers/paths.js'
 import { writeRepo } from './helpers/repo-builder.js'
+import { wellFormed } from './helpers/xml.js'
 
 const enc = encodeURIComponent
 const cve = 'CVE-2024-66666'
@@ -144,15 +144,6 @@ const updateWords = (names: string[]): string[] => ['yum', 'update', ...(names.s
 
 function decodeHtml (s: string): string {
   return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&#x27;/g, "'").replace(/&amp;/g, '&')
-}
-
-/** Strict XML 1.0 well-formedness. */
-function wellFormed (xml: string): string | null {
-  const parser = new SaxesParser({ xmlns: true })
-  let error: string | null = null
-  parser.on('error', (err) => { error ??= err.message })
-  parser.write(xml).close()
-  return error
 }
 
 // eslint-disable-next-line no-control-regex

@@ -5,7 +5,6 @@ import Database from 'better-sqlite3'
 import { XMLParser } from 'fast-xml-parser'
 import { join } from 'node:path'
 import Parser from 'rss-parser'
-import { SaxesParser } from 'saxes'
 import type { RepoSpec } from '../ingest/config.js'
 import { loadJsonConfig } from '../ingest/config.js'
 import { runIngest } from '../ingest/run.js'
@@ -13,6 +12,7 @@ import { buildApp } from '../server/app.js'
 import { readRows } from './helpers/db.js'
 import { projectDir, tempDir } from './helpers/paths.js'
 import { writeRepo } from './helpers/repo-builder.js'
+import { wellFormed } from './helpers/xml.js'
 
 const rssParser = new Parser({ customFields: { item: [['category', 'categories', { keepArray: true }]] } })
 const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => ['item', 'entry', 'category', 'link'].includes(name) })
@@ -50,15 +50,6 @@ async function setup (t: Test, publicUrl: string | null = null): Promise<Setup> 
   const app = await buildApp({ dbPath, publicUrl })
   t.teardown(async () => { await app.close() })
   return { dbPath, root, repos, app }
-}
-
-/** Strict XML 1.0 well-formedness (saxes refuses what XML forbids, control characters included). */
-function wellFormed (text: string): string | null {
-  const parser = new SaxesParser({ xmlns: true })
-  let error: string | null = null
-  parser.on('error', (err) => { error ??= err.message })
-  parser.write(text).close()
-  return error
 }
 
 interface Expected { id: string, product: string, severity: string | null, issued: string | null, updated: string | null, cves: string[], nevras: string[] }

@@ -9,7 +9,7 @@ import { FilterError } from '../advisory-filter.js'
 import { nevra, urls } from '../format.js'
 import { BodyCache, sendEntry, type Entry } from '../http-cache.js'
 import type { Portal } from '../portal.js'
-import { answerQuery, textEntries, type QueryLimits } from '../rpm/query-answer.js'
+import { answerQuery, epochNote, textEntries, type QueryLimits } from '../rpm/query-answer.js'
 import { apiUrls } from './present.js'
 import { ErrorBody, QueryBody, QueryResult, type QueryBodyType } from './schemas.js'
 
@@ -27,7 +27,7 @@ const alreadyAnswered = Object.freeze({ alreadyAnswered: true })
 /** The kept answer found while parsing, so preValidation sends exactly that one. */
 const keptAnswers = new WeakMap<FastifyRequest, Entry>()
 
-export { defaultQueryLimits, type QueryLimits } from '../rpm/query-answer.js'
+export { defaultQueryLimits, epochNote, type QueryLimits } from '../rpm/query-answer.js'
 
 export async function registerQueryApi (app: FastifyInstance, portal: Portal, limits: QueryLimits): Promise<void> {
   await app.register(async (scope) => queryRoute(scope, portal, limits))
@@ -133,9 +133,4 @@ async function queryRoute (app: FastifyInstance, portal: Portal, limits: QueryLi
     if (key !== null) answers.set(key, entry)
     return sendEntry(answers, request, reply, entry, answerType)
   })
-}
-
-/** What the answer says when some epochs were not given: how they were compared, and how to avoid it. */
-export function epochNote (count: number): string {
-  return `${count} installed package${count === 1 ? ' was' : 's were'} given without an epoch (plain rpm -qa never prints it); each was compared as if its epoch were the fixed build's, as scanners and dnf users expect. For an exact answer send rpm -qa --qf '%{NAME}-%{EPOCHNUM}:%{VERSION}-%{RELEASE}.%{ARCH}\\n'.`
 }

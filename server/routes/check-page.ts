@@ -2,10 +2,9 @@
 // advisories that apply, by severity, and one yum command for them all. The matching is POST /api/v1/query's.
 import fastifyFormbody from '@fastify/formbody'
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
-import { epochNote } from '../api/query.js'
 import { nevra, urls } from '../format.js'
 import type { Portal } from '../portal.js'
-import { answerQuery, QueryInputError, QueryTooLargeError, textEntries, type QueryAnswer, type QueryLimits } from '../rpm/query-answer.js'
+import { answerQuery, epochNote, QueryInputError, QueryTooLargeError, textEntries, type QueryAnswer, type QueryLimits } from '../rpm/query-answer.js'
 import { yumAdvisoriesCommand } from '../shell.js'
 import { severityRank } from '../../domain/vocabulary.js'
 

@@ -93,3 +93,8 @@ export async function answerQuery (matcher: AdvisoryMatcher, entries: QueryEntry
   }
   return { checked: entries.length - unparsed.length, findings, epochsAssumed: installed.filter((p) => p.epoch === null).length, unparsed }
 }
+
+/** What the answer says when some epochs were not given: how they were compared, and how to avoid it. */
+export function epochNote (count: number): string {
+  return `${count} installed package${count === 1 ? ' was' : 's were'} given without an epoch (plain rpm -qa never prints it); each was compared as if its epoch were the fixed build's, as scanners and dnf users expect. For an exact answer send rpm -qa --qf '%{NAME}-%{EPOCHNUM}:%{VERSION}-%{RELEASE}.%{ARCH}\\n'.`
+}
