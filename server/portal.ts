@@ -9,9 +9,9 @@ import type { Db } from '../db/open.js'
 import { projectRoot } from '../db/paths.js'
 import { SummaryStore, type DataStamp, type Vocabulary } from '../db/summary-store.js'
 import { format } from './format.js'
-import { DataVersion } from './data-version.js'
-import { BodyCache, sendVersioned, versionOf } from './http-cache.js'
-import { MatcherIndex } from './rpm/matcher-index.js'
+import { DataVersion } from './http/data-version.js'
+import { BodyCache, sendVersioned, versionOf } from './http/cache.js'
+import { MatcherIndex } from './matching/matcher-index.js'
 import { createViews, type Views } from './views.js'
 
 export class Portal {

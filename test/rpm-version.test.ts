@@ -2,7 +2,7 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { compareEvr, parseEvr, rpmvercmp } from '../server/rpm/version.js'
+import { compareEvr, parseEvr, rpmvercmp } from '../domain/rpm-version.js'
 import { fixturesDir } from './helpers/paths.js'
 
 // Comment lines, then a header row (a, b, expected, kind, source, note), then one vector per line.

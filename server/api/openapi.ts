@@ -2,7 +2,7 @@
 // /docs/api, a page that reads it back for people (no JavaScript, like every page).
 import fastifySwagger from '@fastify/swagger'
 import type { FastifyInstance } from 'fastify'
-import { sendVersioned } from '../http-cache.js'
+import { sendVersioned } from '../http/cache.js'
 import type { Portal } from '../portal.js'
 
 /** The API's tags. An operation is in the description when it carries one of them: pages, feeds, /check,

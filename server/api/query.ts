@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto'
 import { Type } from 'typebox'
 import { FilterError } from '../advisory-filter.js'
 import { nevra, urls } from '../format.js'
-import { BodyCache, sendEntry, type Entry } from '../http-cache.js'
+import { BodyCache, sendEntry, type Entry } from '../http/cache.js'
 import type { Portal } from '../portal.js'
-import { answerQuery, epochNote, textEntries, type QueryLimits } from '../rpm/query-answer.js'
+import { answerQuery, epochNote, textEntries, type QueryLimits } from '../matching/query-answer.js'
 import { apiUrls } from './present.js'
 import { ErrorBody, QueryBody, QueryResult, type QueryBodyType } from './schemas.js'
 
@@ -27,7 +27,7 @@ const alreadyAnswered = Object.freeze({ alreadyAnswered: true })
 /** The kept answer found while parsing, so preValidation sends exactly that one. */
 const keptAnswers = new WeakMap<FastifyRequest, Entry>()
 
-export { defaultQueryLimits, epochNote, type QueryLimits } from '../rpm/query-answer.js'
+export { defaultQueryLimits, epochNote, type QueryLimits } from '../matching/query-answer.js'
 
 export async function registerQueryApi (app: FastifyInstance, portal: Portal, limits: QueryLimits): Promise<void> {
   await app.register(async (scope) => queryRoute(scope, portal, limits))

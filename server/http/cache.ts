@@ -1,7 +1,7 @@
 // Conditional GET for everything rendered from the data: the ETag and Last-Modified come from the data's
 // version (not from the bytes), so a 304 costs no rendering; rendered bodies are kept in a bounded LRU.
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { DataStamp } from '../db/summary-store.js'
+import type { DataStamp } from '../../db/summary-store.js'
 import zlib from 'node:zlib'
 
 export interface Version { etag: string, lastModified: Date, lastModifiedText?: string }

@@ -2,7 +2,7 @@
 // succeeded (503 otherwise), with the age of the last successful ingest so a monitor can alert on it.
 import type { FastifyInstance } from 'fastify'
 import { latestVersion, schemaVersion } from '../../db/migrate.js'
-import { Health, Ready } from '../api/schemas.js'
+import { Health, Ready } from './schemas.js'
 import type { Portal } from '../portal.js'
 
 export function registerHealth (app: FastifyInstance, portal: Portal): void {

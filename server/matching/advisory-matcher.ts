@@ -3,8 +3,8 @@
 // installed one and a higher EVR. An installed build whose epoch was not given is compared as if it had the
 // fix's epoch (plain `rpm -qa` never prints epochs). One index per product and data generation.
 import type { FixedPackageRow } from '../../db/advisory-query.js'
-import type { InstalledPackage } from './installed.js'
-import { compareEvr, type Evr } from './version.js'
+import type { InstalledPackage } from '../../domain/installed-package.js'
+import { compareEvr, type Evr } from '../../domain/rpm-version.js'
 
 export interface Applicable { fixed: FixedPackageRow, evr: Evr }
 

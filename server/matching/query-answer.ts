@@ -2,7 +2,7 @@
 // reads each entry, answers identical packages once, bounds the cost before matching, keeps only the newest
 // build of each name and arch (as dnf does) and matches in slices that leave the event loop free.
 import { newestInstalled, type AdvisoryMatcher, type Applicable } from './advisory-matcher.js'
-import { formatInstalled, parsePackageObject, parseRpmLine, type InstalledPackage } from './installed.js'
+import { formatInstalled, parsePackageObject, parseRpmLine, type InstalledPackage } from '../../domain/installed-package.js'
 import { nextTurn } from './matcher-index.js'
 
 export interface QueryLimits {

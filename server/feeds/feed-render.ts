@@ -1,11 +1,11 @@
 // Renders a list of advisories as RSS 2.0, Atom 1.0 or JSON Feed 1.1 with the `feed` package: items titled
 // in ALAS's form, linked by their canonical URL, carrying severity, CVEs, the fix command and the NEVRAs.
 import { Feed, type Item } from 'feed'
-import type { AdvisorySummary } from '../db/advisory-query.js'
-import type { PackageRow } from '../db/advisory-read.js'
+import type { AdvisorySummary } from '../../db/advisory-query.js'
+import type { PackageRow } from '../../db/advisory-read.js'
 import type { FeedFormat } from './feed-links.js'
-import { byArch, nevra, paragraphs, severityLabel, typeLabel, urls } from './format.js'
-import { yumUpdateCommand } from './shell.js'
+import { byArch, nevra, paragraphs, severityLabel, typeLabel, urls } from '../format.js'
+import { yumUpdateCommand } from '../shell.js'
 
 export interface FeedChannel {
   title: string

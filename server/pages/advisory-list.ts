@@ -2,10 +2,10 @@
 // `/<ID>`, `/<ID>.html` (as on ALAS) and `/advisories/<ID>`.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { parseListQuery, type RawQuery } from '../advisory-filter.js'
-import { NotFoundError } from '../errors.js'
-import { paginate } from '../pagination.js'
+import { NotFoundError } from '../http/errors.js'
+import { paginate } from './pagination.js'
 import { canonicalOf, type Portal } from '../portal.js'
-import { feedLinks } from '../feed-links.js'
+import { feedLinks } from '../feeds/feed-links.js'
 import { urls } from '../format.js'
 import { knownTypes, severityOrder, severityRank } from '../../domain/vocabulary.js'
 

@@ -1,6 +1,6 @@
 // One advisory's page at its canonical URL `/<product>/<ID>`, in the order ALAS uses.
 import type { FastifyInstance } from 'fastify'
-import { NotFoundError } from '../errors.js'
+import { NotFoundError } from '../http/errors.js'
 import { byArch, safeHref, sourcePackages, urls } from '../format.js'
 import type { Portal } from '../portal.js'
 

@@ -3,10 +3,10 @@
 import type { FastifyInstance } from 'fastify'
 import { emptyFilter } from '../../db/advisory-query.js'
 import { parseListQuery, type RawQuery } from '../advisory-filter.js'
-import { NotFoundError } from '../errors.js'
-import { paginate } from '../pagination.js'
+import { NotFoundError } from '../http/errors.js'
+import { paginate } from './pagination.js'
 import { canonicalOf, type Portal } from '../portal.js'
-import { feedLinks } from '../feed-links.js'
+import { feedLinks } from '../feeds/feed-links.js'
 import { urls } from '../format.js'
 import { pageOnly } from './cve-page.js'
 

@@ -3,7 +3,7 @@
 // `{ "error", "message" }`; for feeds plain text.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { STATUS_CODES } from 'node:http'
-import type { Portal } from './portal.js'
+import type { Portal } from '../portal.js'
 
 export class NotFoundError extends Error {
   readonly statusCode = 404

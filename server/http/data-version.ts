@@ -2,7 +2,7 @@
 // connection, and every commit touches the database's -wal file (or, after a checkpoint, the file itself).
 // A stat of both (a syscall, no SQL) tells whether the version needs to be read again.
 import { statSync } from 'node:fs'
-import type { DataStamp, SummaryStore } from '../db/summary-store.js'
+import type { DataStamp, SummaryStore } from '../../db/summary-store.js'
 
 export class DataVersion {
   private fingerprint = ''

@@ -4,7 +4,7 @@ import fastifyFormbody from '@fastify/formbody'
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
 import { nevra, urls } from '../format.js'
 import type { Portal } from '../portal.js'
-import { answerQuery, epochNote, QueryInputError, QueryTooLargeError, textEntries, type QueryAnswer, type QueryLimits } from '../rpm/query-answer.js'
+import { answerQuery, epochNote, QueryInputError, QueryTooLargeError, textEntries, type QueryAnswer, type QueryLimits } from '../matching/query-answer.js'
 import { yumAdvisoriesCommand } from '../shell.js'
 import { severityRank } from '../../domain/vocabulary.js'
 
