@@ -1,5 +1,6 @@
 // Installed packages as ops tooling sends them: `rpm -qa` lines (name-[epoch:]version-release.arch) or
 // objects; every line that cannot be read gets a reason instead of failing the whole request.
+import { nevra } from './nevra.js'
 
 /** `epoch` is null when the input did not say (plain `rpm -qa` never prints it); `(none)` and `0:` say 0. */
 export interface InstalledPackage { name: string, epoch: string | null, version: string, release: string, arch: string }
@@ -67,5 +68,5 @@ function checked (pkg: InstalledPackage): Parsed {
 
 /** As the input said it: an epoch shown only when one was given and it is not 0. */
 export function formatInstalled (p: InstalledPackage): string {
-  return `${p.name}-${p.epoch === null || p.epoch === '0' ? '' : `${p.epoch}:`}${p.version}-${p.release}.${p.arch}`
+  return nevra({ ...p, epoch: p.epoch ?? '' })
 }

@@ -1,5 +1,6 @@
 // Reads list filters from a query string (pages, feeds and the API share them) and refuses what it cannot
 // use with a 400 that names the parameter. See docs/portal.md for the parameters.
+import { Type, type Static } from 'typebox'
 import type { AdvisoryFilter, SortKey } from '../db/advisory-query.js'
 import type { Vocabulary } from '../db/summary-store.js'
 import { isCveId, notACveId } from '../domain/cve.js'
@@ -9,7 +10,9 @@ export class FilterError extends Error {
   readonly statusCode = 400
 }
 
-export type RawQuery = Record<string, string | string[] | undefined>
+/** A query string as parsed: a repeated parameter is an array. */
+export const RawQuerySchema = Type.Record(Type.String(), Type.Union([Type.String(), Type.Array(Type.String())]))
+export type RawQuery = Partial<Static<typeof RawQuerySchema>>
 
 /** The parameters of a list page (feeds take `limit` instead of `page` and `per_page`). */
 export const listParams = ['product', 'severity', 'type', 'package', 'cve', 'q', 'issued_after', 'issued_before', 'updated_after', 'withdrawn', 'sort', 'order', 'page', 'per_page']

@@ -1,38 +1,34 @@
-// Builds the Fastify application over a read-only database; never listens (server/main.ts does).
-import fastifyCompress from '@fastify/compress'
+// Builds the Fastify application over a read-only database; never listens (bin/serve.ts does). Plugins
+// decorate the instance (database, HTTP cache, views); each route file is a plugin that reads as
+// validate -> read -> render.
 import fastifyCors from '@fastify/cors'
 import fastifyRateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { assertSchemaCurrent } from '../db/migrate.js'
-import { openDatabase } from '../db/open.js'
 import { projectRoot } from '../db/paths.js'
-import { registerAdvisoryApi } from './api/advisories.js'
-import { registerLookupApi } from './api/lookups.js'
-import { registerApiDocs, registerOpenApi } from './api/openapi.js'
-import { registerOsvExport } from './api/osv-export.js'
-import { registerStrictParams, schemaErrorFormatter } from './api/strict-params.js'
-import { defaultQueryLimits, registerQueryApi, type QueryLimits } from './api/query.js'
+import { advisoryApi } from './api/advisories.js'
+import { healthApi } from './api/health.js'
+import { lookupApi } from './api/lookups.js'
+import { apiDocs, openApi } from './api/openapi.js'
+import { osvExport } from './api/osv-export.js'
+import { queryApi } from './api/query.js'
+import { closeApiQuerystrings, schemaErrorFormatter } from './api/strict-params.js'
+import { feeds } from './feeds/feeds.js'
+import { assetVersions } from './http/app-version.js'
+import httpCache from './http/cache-plugin.js'
 import { registerErrorPages, sendError } from './http/errors.js'
-import { registerFeeds } from './feeds/feeds.js'
-import { Portal } from './portal.js'
-import { registerAdvisoryList } from './pages/advisory-list.js'
-import { registerAdvisoryPage } from './pages/advisory-page.js'
-import { registerCheckPage } from './pages/check-page.js'
-import { registerCvePage } from './pages/cve-page.js'
-import { registerHealth } from './api/health.js'
-import { registerPackagePage } from './pages/package-page.js'
-import { registerProductsPage } from './pages/products-page.js'
 import { clientErrorHandler, registerSecurityHeaders, securityHeaders } from './http/security-headers.js'
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** The database's stores, views and body cache that the routes share. */
-    portal: Portal
-  }
-}
+import { defaultQueryLimits, type QueryLimits } from './matching/query-answer.js'
+import { advisoryListPage } from './pages/advisory-list.js'
+import { advisoryPage } from './pages/advisory-page.js'
+import { checkPage } from './pages/check-page.js'
+import { cvePage } from './pages/cve-page.js'
+import { packagePage } from './pages/package-page.js'
+import { productsPage } from './pages/products-page.js'
+import database from './plugins/database.js'
+import views from './plugins/views.js'
 
 export interface AppOptions {
   dbPath: string
@@ -48,17 +44,6 @@ export interface AppOptions {
 export const defaultRequestTimeoutMs = 30_000
 
 export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
-  // The server only reads: ingests write through their own connection, WAL lets both run at once.
-  if (!existsSync(options.dbPath)) throw new Error(`database ${options.dbPath} does not exist: run "npm start" or "npm run ingest" first`)
-  const db = openDatabase(options.dbPath, { readonly: true })
-  try {
-    assertSchemaCurrent(db)
-  } catch (err) {
-    db.close()
-    throw err
-  }
-  const portal = new Portal(db, options.dbPath, options.publicUrl ?? null)
-
   // Advisory ids and package names can be long; the default limit of 100 characters would 404 them.
   // Slow clients (slowloris) are cut off: the whole request within requestTimeout, headers sooner.
   const requestTimeout = options.requestTimeoutMs ?? defaultRequestTimeoutMs
@@ -73,18 +58,30 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     // it like any other 400, security headers included. The same for what Node's parser refuses (431, 400).
     frameworkErrors: (error, request, reply) => {
       reply.headers(securityHeaders)
-      return sendError(portal, request, reply, { status: 400, heading: 'Bad request', message: 'the URL is not valid: it holds a broken percent-encoding or bytes that are not UTF-8' + (error.code === 'FST_ERR_BAD_URL' ? '' : ` (${error.message})`) })
+      return sendError(request, reply, { status: 400, heading: 'Bad request', message: 'the URL is not valid: it holds a broken percent-encoding or bytes that are not UTF-8' + (error.code === 'FST_ERR_BAD_URL' ? '' : ` (${error.message})`) })
     },
     clientErrorHandler,
     // A parameter the schema does not know is an error, not something to drop silently.
     ajv: { customOptions: { removeAdditional: false } },
     schemaErrorFormatter
-  })
-  app.addHook('onClose', () => { db.close() })
-  app.decorate('portal', portal)
+  }).withTypeProvider<TypeBoxTypeProvider>()
+  try {
+    await register(app, options)
+  } catch (err) {
+    await app.close()
+    throw err
+  }
+  return app
+}
+
+async function register (app: FastifyInstance, options: AppOptions): Promise<void> {
+  const { appVersion, cssHref } = assetVersions()
+  const queryLimits = options.queryLimits ?? defaultQueryLimits
+  await app.register(database, { dbPath: options.dbPath })
+  await app.register(httpCache, { appVersion, publicUrl: options.publicUrl ?? null })
+  await app.register(views, { cssHref })
   registerSecurityHeaders(app)
-  registerStrictParams(app)
-  await app.register(fastifyCompress, { threshold: 1024, encodings: ['br', 'gzip'] })
+  closeApiQuerystrings(app)
   await app.register(fastifyStatic, { root: join(projectRoot, 'public'), prefix: '/static/', maxAge: '1d' })
   // Any site may read the data with GET; nothing else is open to other origins (a text/plain POST needs no
   // preflight, so the query answer must not carry the header either).
@@ -98,21 +95,20 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     global: false,
     errorResponseBuilder: (_request, context) => ({ statusCode: 429, message: `rate limit: at most ${context.max} queries per ${context.after}; retry after ${Math.ceil(context.ttl / 1000)} s` })
   })
-  await registerOpenApi(app)
+  await app.register(openApi)
+  registerErrorPages(app)
 
-  registerErrorPages(app, portal)
-  registerHealth(app, portal)
-  registerProductsPage(app, portal)
-  await registerCheckPage(app, portal, options.queryLimits ?? defaultQueryLimits)
-  registerCvePage(app, portal)
-  registerPackagePage(app, portal)
-  registerFeeds(app, portal)
-  registerAdvisoryApi(app, portal)
-  registerLookupApi(app, portal)
-  await registerQueryApi(app, portal, options.queryLimits ?? defaultQueryLimits)
-  registerOsvExport(app, portal)
-  registerApiDocs(app, portal)
-  registerAdvisoryList(app, portal)
-  registerAdvisoryPage(app, portal)
-  return app
+  await app.register(healthApi)
+  await app.register(productsPage)
+  await app.register(checkPage, { limits: queryLimits })
+  await app.register(cvePage)
+  await app.register(packagePage)
+  await app.register(feeds)
+  await app.register(advisoryApi)
+  await app.register(lookupApi)
+  await app.register(queryApi, { limits: queryLimits })
+  await app.register(osvExport)
+  await app.register(apiDocs)
+  await app.register(advisoryListPage)
+  await app.register(advisoryPage)
 }

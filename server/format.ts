@@ -2,6 +2,7 @@
 import type { PackageRow } from '../db/advisory-read.js'
 import { affectedSources } from '../db/source-name.js'
 import { yumAdvisoryCommand, yumUpdateCommand } from './shell.js'
+import { evr, nevra } from '../domain/nevra.js'
 
 const enc = encodeURIComponent
 
@@ -23,16 +24,6 @@ export function dateTime (iso: string | null, raw: string | null = null): string
 
 export function date (iso: string | null): string {
   return iso === null ? '' : iso.slice(0, 10)
-}
-
-export function nevra (p: Pick<PackageRow, 'name' | 'epoch' | 'version' | 'release' | 'arch'>): string {
-  const epoch = p.epoch === '0' || p.epoch === '' ? '' : `${p.epoch}:`
-  return `${p.name}-${epoch}${p.version}-${p.release}.${p.arch}`
-}
-
-export function evr (p: Pick<PackageRow, 'epoch' | 'version' | 'release'>): string {
-  const epoch = p.epoch === '0' || p.epoch === '' ? '' : `${p.epoch}:`
-  return `${epoch}${p.version}-${p.release}`
 }
 
 const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1)

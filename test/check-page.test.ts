@@ -9,7 +9,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { RepoSpec } from '../ingest/config.js'
 import { runIngest } from '../ingest/run.js'
 import { buildApp, type AppOptions } from '../server/app.js'
-import { defaultQueryLimits, epochNote } from '../server/api/query.js'
+import { defaultQueryLimits, epochNote } from '../server/matching/query-answer.js'
 import { tempDir } from './helpers/paths.js'
 import { writeRepo } from './helpers/repo-builder.js'
 

@@ -7,7 +7,7 @@ import { connect, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { RepoSpec } from '../ingest/config.js'
 import { runIngest } from '../ingest/run.js'
-import { defaultQueryLimits } from '../server/api/query.js'
+import { defaultQueryLimits } from '../server/matching/query-answer.js'
 import { buildApp } from '../server/app.js'
 import { readRows } from './helpers/db.js'
 import { tempDir } from './helpers/paths.js'
@@ -103,7 +103,7 @@ t.test('1. /healthz keeps answering while a large query runs', async (t) => {
 t.test('2. a render, its data stamp and its ETag come from one snapshot', async (t) => {
   // Between the advisory row and its packages being read, an "ingest" commits a new title, a new package
   // version and a new generation. The page must show one state or the other, never both.
-  const stmt = (app.portal.reader as unknown as { s: { packages: { all: (...args: unknown[]) => unknown[] } } }).s.packages
+  const stmt = (app.advisories as unknown as { s: { packages: { all: (...args: unknown[]) => unknown[] } } }).s.packages
   const all = stmt.all.bind(stmt)
   let state = 1
   let commitBeforeNextRead = true
@@ -255,7 +255,7 @@ t.test('5. unknown query parameters: 400 from the API and feeds, ignored by page
   t.equal(feed.statusCode, 400, 'a feed with an unknown parameter: 400')
   t.match(feed.body, /^400 Bad request: severty: unknown parameter "severty"/)
 
-  const cache = app.portal.cache
+  const cache = app.bodyCache
   const pages = ['/?severity=important', '/big', '/big/BIG-2024-0001', '/packages/kernel', '/products', '/feeds']
   for (const url of pages) {
     const first = await app.inject({ url })

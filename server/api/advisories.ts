@@ -1,11 +1,11 @@
 // GET /api/v1/advisories (filters, keyset cursor), /api/v1/advisories/{id} and its OSV form.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import type { AdvisoryDetail } from '../../db/advisory-read.js'
 import type { Position } from '../../db/advisory-query.js'
-import { FilterError, parseListQuery, type RawQuery } from '../advisory-filter.js'
+import { FilterError, parseListQuery } from '../advisory-filter.js'
 import { AmbiguousError, NotFoundError } from '../http/errors.js'
-import type { Portal } from '../portal.js'
 import { toOsv } from './osv.js'
 import { advisoryJson, summaryJson } from './present.js'
 import { AdvisoryBody, AdvisoryList, ConflictBody, ErrorBody, ListQuery } from './schemas.js'
@@ -16,7 +16,7 @@ export const apiLimit = { default: 100, max: 1000 }
 const DetailParams = Type.Object({ id: Type.String({ description: 'Advisory id, percent-encoded' }) })
 const DetailQuery = Type.Object({ product: Type.Optional(Type.String({ description: 'Product id; required when several products use the id' })) })
 
-export function registerAdvisoryApi (app: FastifyInstance, portal: Portal): void {
+export const advisoryApi: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/v1/advisories', {
     schema: {
       operationId: 'listAdvisories',
@@ -27,16 +27,15 @@ export function registerAdvisoryApi (app: FastifyInstance, portal: Portal): void
       response: { 200: AdvisoryList, 400: ErrorBody }
     }
   }, async (request, reply) => {
-    const query = request.query as RawQuery
-    for (const key of ['page', 'per_page']) if (query[key] !== undefined) throw new FilterError(`${key}: the API pages with limit (1 to ${apiLimit.max}) and cursor, not ${key}`)
-    const after = decodeCursor(query.cursor)
-    const sort = typeof query.sort === 'string' ? query.sort : 'issued'
+    const { cursor, ...query } = request.query
+    const after = decodeCursor(cursor)
+    const sort = query.sort ?? 'issued'
     if (sort !== 'issued' && sort !== 'updated') throw new FilterError('sort: the API sorts by issued or updated')
-    const list = parseListQuery({ ...query, cursor: undefined }, portal.vocabulary(), { perPage: apiLimit.default, maxPerPage: apiLimit.max, perPageParam: 'limit' })
-    return portal.sendJson(request, reply, 'data', () => {
-      const base = portal.baseUrl(request)
+    const list = parseListQuery(query, app.data.vocabulary(), { perPage: apiLimit.default, maxPerPage: apiLimit.max, perPageParam: 'limit' })
+    return reply.versionedJson('data', () => {
+      const base = app.baseUrl(request)
       // One row more than asked tells whether another page exists, so the last page says null.
-      const { items, positions } = portal.query.listAfter(list.filter, list.perPage + 1, after)
+      const { items, positions } = app.lists.listAfter(list.filter, list.perPage + 1, after)
       const more = items.length > list.perPage
       const page = items.slice(0, list.perPage)
       return {
@@ -56,9 +55,8 @@ export function registerAdvisoryApi (app: FastifyInstance, portal: Portal): void
       response: { 200: AdvisoryBody, 400: ErrorBody, 404: ErrorBody, 409: ConflictBody }
     }
   }, async (request, reply) => {
-    const { id } = request.params as { id: string }
-    const { product } = request.query as { product?: string }
-    return portal.sendJson(request, reply, 'data', () => advisoryJson(portal.baseUrl(request), find(portal, id, product)))
+    const { id } = request.params
+    return reply.versionedJson('data', () => advisoryJson(app.baseUrl(request), find(app, id, request.query.product)))
   })
 
   app.get('/api/v1/advisories/:id/osv', {
@@ -71,33 +69,32 @@ export function registerAdvisoryApi (app: FastifyInstance, portal: Portal): void
       response: { 200: OsvRecord, 400: ErrorBody, 404: ErrorBody, 409: ConflictBody }
     }
   }, async (request, reply) => {
-    const { id } = request.params as { id: string }
-    const { product } = request.query as { product?: string }
-    return portal.sendJson(request, reply, 'data', () => toOsv(portal.baseUrl(request), find(portal, id, product)))
+    const { id } = request.params
+    return reply.versionedJson('data', () => toOsv(app.baseUrl(request), find(app, id, request.query.product)))
   })
 }
 
 /** The advisory with this id, in the given product or the only product that has it. */
-export function find (portal: Portal, id: string, product: string | undefined): AdvisoryDetail {
+export function find (app: FastifyInstance, id: string, product: string | undefined): AdvisoryDetail {
   if (product !== undefined) {
-    const advisory = portal.reader.get(product, id)
+    const advisory = app.advisories.get(product, id)
     if (advisory === null) throw new NotFoundError('Not found', `product "${product}" has no advisory "${id}"`)
     return advisory
   }
-  const products = portal.reader.productsOf(id)
+  const products = app.advisories.productsOf(id)
   if (products.length === 0) throw new NotFoundError('Not found', `no advisory "${id}"`)
   if (products.length > 1) throw new AmbiguousError(`advisory "${id}" exists in several products: ${products.join(', ')}; add ?product=`, products)
-  return portal.reader.get(products[0]!, id)!
+  return app.advisories.get(products[0]!, id)!
 }
 
 function encodeCursor (position: Position): string {
   return Buffer.from(JSON.stringify([position.key, position.id, position.product])).toString('base64url')
 }
 
-function decodeCursor (value: unknown): Position | null {
+function decodeCursor (value: string | undefined): Position | null {
   if (value === undefined || value === '') return null
   try {
-    const parsed = JSON.parse(Buffer.from(String(value), 'base64url').toString('utf8')) as unknown
+    const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as unknown
     if (Array.isArray(parsed) && parsed.length === 3 && parsed.every((v) => typeof v === 'string')) {
       return { key: parsed[0] as string, id: parsed[1] as string, product: parsed[2] as string }
     }

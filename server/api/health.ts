@@ -1,20 +1,19 @@
 // `/healthz`: the process is up and reads the database. `/readyz`: the schema is current and an ingest has
 // succeeded (503 otherwise), with the age of the last successful ingest so a monitor can alert on it.
-import type { FastifyInstance } from 'fastify'
-import { latestVersion, schemaVersion } from '../../db/migrate.js'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { latestVersion } from '../../db/migrate.js'
 import { Health, Ready } from './schemas.js'
-import type { Portal } from '../portal.js'
 
-export function registerHealth (app: FastifyInstance, portal: Portal): void {
+export const healthApi: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/healthz', { schema: { operationId: 'health', summary: 'The process is up', tags: ['health'], response: { 200: Health } } }, async (_request, reply) => {
     reply.header('cache-control', 'no-store')
-    return portal.snapshot((stamp) => ({ status: 'ok', advisories: portal.summary.advisoryCount(), data_generation: stamp.generation }))
+    return app.data.read((stamp) => ({ status: 'ok', advisories: app.summary.advisoryCount(), data_generation: stamp.generation }))
   })
 
   app.get('/readyz', { schema: { operationId: 'ready', summary: 'Ready to serve: schema current, data ingested', tags: ['health'], response: { 200: Ready, 503: Ready } } }, async (_request, reply) => {
     reply.header('cache-control', 'no-store')
-    const schema = schemaVersion(portal.db)
-    const repos = portal.summary.repos()
+    const schema = app.data.schemaVersion()
+    const repos = app.summary.repos()
     const lastSuccess = repos.map((r) => r.lastSuccessAt).filter((v): v is string => v !== null).sort().at(-1) ?? null
     const failed = repos.filter((r) => r.lastStatus === 'failed').length
     const age = lastSuccess === null ? null : Math.max(0, Math.round((Date.now() - Date.parse(lastSuccess)) / 1000))

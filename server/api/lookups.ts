@@ -1,11 +1,10 @@
 // GET /api/v1/cves/{cve}, /api/v1/packages/{name} and /api/v1/products.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { emptyFilter } from '../../db/advisory-query.js'
 import { FilterError } from '../advisory-filter.js'
 import { NotFoundError } from '../http/errors.js'
 import { urls } from '../format.js'
-import type { Portal } from '../portal.js'
 import { withFixesJson } from './present.js'
 import { CveBody, ErrorBody, PackageAdvisories, ProductsBody } from './schemas.js'
 import { isCveId, notACveId } from '../../domain/cve.js'
@@ -13,7 +12,7 @@ import { isCveId, notACveId } from '../../domain/cve.js'
 // Enough for any real CVE or package; the API says so rather than truncating silently.
 const maxAdvisories = 5000
 
-export function registerLookupApi (app: FastifyInstance, portal: Portal): void {
+export const lookupApi: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/v1/cves/:cve', {
     schema: {
       operationId: 'getCve',
@@ -23,14 +22,14 @@ export function registerLookupApi (app: FastifyInstance, portal: Portal): void {
       response: { 200: CveBody, 400: ErrorBody, 404: ErrorBody }
     }
   }, async (request, reply) => {
-    const raw = (request.params as { cve: string }).cve
+    const raw = request.params.cve
     if (!isCveId(raw)) throw new FilterError(`cve: ${notACveId(raw)}`)
     const cve = raw.toUpperCase()
-    return portal.sendJson(request, reply, 'data', () => {
-      const base = portal.baseUrl(request)
-      const { items } = portal.query.list({ ...emptyFilter, cve }, maxAdvisories, 0)
+    return reply.versionedJson('data', () => {
+      const base = app.baseUrl(request)
+      const { items } = app.lists.list({ ...emptyFilter, cve }, maxAdvisories, 0)
       if (items.length === 0) throw new NotFoundError('Not found', `no advisory fixes ${cve}`)
-      const fixed = portal.query.packagesOf(items.map((a) => a.pk), null)
+      const fixed = app.lists.packagesOf(items.map((a) => a.pk), null)
       return { cve, html_url: base + urls.cve(cve), advisories: items.map((a) => withFixesJson(base, a, fixed.get(a.pk) ?? [])) }
     })
   })
@@ -44,12 +43,12 @@ export function registerLookupApi (app: FastifyInstance, portal: Portal): void {
       response: { 200: PackageAdvisories, 400: ErrorBody, 404: ErrorBody }
     }
   }, async (request, reply) => {
-    const name = (request.params as { name: string }).name
-    return portal.sendJson(request, reply, 'data', () => {
-      const base = portal.baseUrl(request)
-      const { items } = portal.query.list({ ...emptyFilter, package: name }, maxAdvisories, 0)
+    const { name } = request.params
+    return reply.versionedJson('data', () => {
+      const base = app.baseUrl(request)
+      const { items } = app.lists.list({ ...emptyFilter, package: name }, maxAdvisories, 0)
       if (items.length === 0) throw new NotFoundError('Not found', `no advisory touches a package called "${name}"`)
-      const fixed = portal.query.packagesOf(items.map((a) => a.pk), name)
+      const fixed = app.lists.packagesOf(items.map((a) => a.pk), name)
       return { name, html_url: base + urls.package(name), advisories: items.map((a) => withFixesJson(base, a, fixed.get(a.pk) ?? [])) }
     })
   })
@@ -61,10 +60,10 @@ export function registerLookupApi (app: FastifyInstance, portal: Portal): void {
       tags: ['products'],
       response: { 200: ProductsBody, 400: ErrorBody }
     }
-  }, async (request, reply) => portal.sendJson(request, reply, 'state', () => {
-    const repos = portal.summary.repos()
+  }, async (_request, reply) => reply.versionedJson('state', () => {
+    const repos = app.summary.repos()
     return {
-      products: portal.summary.products().map((p) => ({
+      products: app.summary.products().map((p) => ({
         ...p,
         repos: repos.filter((r) => r.productId === p.id).map((r) => ({
           name: r.name, url: r.url, last_run_at: r.lastRunAt, last_success_at: r.lastSuccessAt, status: r.lastStatus, error: r.lastError

@@ -1,18 +1,17 @@
 // GET /api/v1/osv/all.ndjson: every advisory (optionally of one product) as OSV, one JSON record per line,
 // streamed so a large database never sits in memory whole.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Readable } from 'node:stream'
 import { Type } from 'typebox'
 import { emptyFilter, type Position } from '../../db/advisory-query.js'
 import { FilterError } from '../advisory-filter.js'
 import { isFresh, versionOf } from '../http/cache.js'
-import type { Portal } from '../portal.js'
 import { toOsv } from './osv.js'
 import { ErrorBody } from './schemas.js'
 
 const batch = 200
 
-export function registerOsvExport (app: FastifyInstance, portal: Portal): void {
+export const osvExport: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/v1/osv/all.ndjson', {
     schema: {
       operationId: 'exportOsv',
@@ -22,15 +21,15 @@ export function registerOsvExport (app: FastifyInstance, portal: Portal): void {
       response: { 200: { description: 'One OSV record per line', content: { 'application/x-ndjson': { schema: Type.String() } } }, 304: Type.Null({ description: 'Not modified' }), 400: ErrorBody }
     }
   }, async (request, reply) => {
-    const { product } = request.query as { product?: string }
-    const known = portal.vocabulary().products.map((p) => p.id)
+    const { product } = request.query
+    const known = app.data.vocabulary().products.map((p) => p.id)
     if (product !== undefined && !known.includes(product)) throw new FilterError(`product: unknown product "${product}"; known products: ${known.join(', ')}`)
-    const stamp = portal.stamp()
+    const stamp = app.data.stamp()
     const { generation } = stamp
-    const version = versionOf(stamp, portal.appVersion, 'data')
+    const version = versionOf(stamp, app.appVersion, 'data')
     reply.header('etag', version.etag).header('last-modified', version.lastModified.toUTCString()).header('cache-control', 'public, max-age=300')
-    if (isFresh(request, version)) return reply.code(304).send()
-    const base = portal.baseUrl(request)
+    if (isFresh(request, version)) return reply.code(304).send(null)
+    const base = app.baseUrl(request)
     const filter = { ...emptyFilter, products: product === undefined ? [] : [product] }
     async function * records (): AsyncGenerator<string> {
       // Keyset paging: an ingest running meanwhile cannot make the export skip or repeat a record. Each batch
@@ -38,13 +37,13 @@ export function registerOsvExport (app: FastifyInstance, portal: Portal): void {
       // is cut off (no final chunk) rather than finished as a mix of two states under one ETag.
       let after: Position | null = null
       for (;;) {
-        const chunk = portal.snapshot((stamp) => {
+        const chunk = app.data.read((stamp) => {
           if (stamp.generation !== generation) throw new Error(`the data changed during the OSV export (generation ${generation} -> ${stamp.generation}); the transfer was cut off, retry`)
-          const { items, positions } = portal.query.listAfter(filter, batch, after)
+          const { items, positions } = app.lists.listAfter(filter, batch, after)
           after = positions.at(-1) ?? null
           let text = ''
           for (const a of items) {
-            const detail = portal.reader.get(a.product, a.id)
+            const detail = app.advisories.get(a.product, a.id)
             if (detail !== null) text += `${JSON.stringify(toOsv(base, detail))}\n`
           }
           return items.length === 0 ? null : text
@@ -53,6 +52,7 @@ export function registerOsvExport (app: FastifyInstance, portal: Portal): void {
         yield chunk
       }
     }
-    return reply.type('application/x-ndjson; charset=utf-8').send(Readable.from(records()))
+    // A stream: the 200 schema describes the lines, which Fastify does not serialize.
+    return reply.type('application/x-ndjson; charset=utf-8').send(Readable.from(records()) as never)
   })
 }

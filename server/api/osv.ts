@@ -2,7 +2,8 @@
 // products use one advisory id), aliases are its CVEs, one affected entry per binary package name and
 // fixed EVR with an ECOSYSTEM range, severity in database_specific (OSV's `severity` takes only CVSS).
 import type { AdvisoryDetail } from '../../db/advisory-read.js'
-import { evr, safeHref, urls } from '../format.js'
+import { safeHref, urls } from '../format.js'
+import { evr } from '../../domain/nevra.js'
 
 export const osvSchemaVersion = '1.6.0'
 

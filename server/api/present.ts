@@ -1,7 +1,8 @@
 // Domain rows as the API's JSON: field names from the contract, absolute html_url and api_url.
 import type { AdvisorySummary } from '../../db/advisory-query.js'
 import type { AdvisoryDetail, PackageRow } from '../../db/advisory-read.js'
-import { evr, nevra, urls } from '../format.js'
+import { urls } from '../format.js'
+import { evr, nevra } from '../../domain/nevra.js'
 
 const enc = encodeURIComponent
 

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifySchemaValidationError } from 'fastify'
 import type { SchemaErrorDataVar } from 'fastify/types/schema.js'
 
-export function registerStrictParams (app: FastifyInstance): void {
+export function closeApiQuerystrings (app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith('/api/')) return
     const schema = route.schema ?? (route.schema = {})

@@ -1,11 +1,10 @@
 // Renders a list of advisories as RSS 2.0, Atom 1.0 or JSON Feed 1.1 with the `feed` package: items titled
-// in ALAS's form, linked by their canonical URL, carrying severity, CVEs, the fix command and the NEVRAs.
+// in ALAS's form, linked by their canonical URL; the item's HTML comes from views/partials/feed-item.eta.
 import { Feed, type Item } from 'feed'
 import type { AdvisorySummary } from '../../db/advisory-query.js'
 import type { PackageRow } from '../../db/advisory-read.js'
 import type { FeedFormat } from './feed-links.js'
-import { byArch, nevra, paragraphs, severityLabel, typeLabel, urls } from '../format.js'
-import { yumUpdateCommand } from '../shell.js'
+import { paragraphs, urls } from '../format.js'
 
 export interface FeedChannel {
   title: string
@@ -30,7 +29,10 @@ export function itemTitle (a: AdvisorySummary): string {
   return `${a.id}${severity}${packages}`
 }
 
-export function renderFeed (format: FeedFormat, channel: FeedChannel, entries: FeedEntry[]): string {
+/** An item's HTML content (views/partials/feed-item.eta). */
+export type ItemHtml = (entry: FeedEntry, summary: string) => string
+
+export function renderFeed (format: FeedFormat, channel: FeedChannel, entries: FeedEntry[], itemHtml: ItemHtml): string {
   // JSON.stringify escapes everything; only the XML formats need their text made fit for the feed package.
   const text = format === 'json' ? (s: string): string => s : xmlText
   const feed = new Feed({
@@ -46,7 +48,7 @@ export function renderFeed (format: FeedFormat, channel: FeedChannel, entries: F
     favicon: `${channel.baseUrl}/static/favicon.svg`,
     feedLinks: { [format]: channel.selfUrl }
   })
-  for (const entry of entries) feed.addItem(item(format, text, channel.baseUrl, entry, channel.updated))
+  for (const entry of entries) feed.addItem(item(format, text, channel.baseUrl, entry, channel.updated, itemHtml))
   if (format === 'rss') return xmlRestore(feed.rss2())
   if (format === 'atom') return xmlRestore(feed.atom1())
   return jsonFeed11(feed.json1(), channel)
@@ -77,7 +79,7 @@ function xmlRestore (xml: string): string {
   return xmlChars(xml.replace(/\ufffe/g, '&amp;').replace(/\uffff/g, '&lt;'))
 }
 
-function item (format: FeedFormat, text: (s: string) => string, baseUrl: string, entry: FeedEntry, fallbackDate: Date): Item {
+function item (format: FeedFormat, text: (s: string) => string, baseUrl: string, entry: FeedEntry, fallbackDate: Date, itemHtml: ItemHtml): Item {
   const a = entry.advisory
   const link = `${baseUrl}${urls.advisory(a.product, a.id)}`
   // The feed package puts RSS and Atom titles in CDATA, which an HTML reader parses: escape them so every
@@ -85,7 +87,8 @@ function item (format: FeedFormat, text: (s: string) => string, baseUrl: string,
   const title = format === 'json' ? itemTitle(a) : escapeHtml(xmlChars(itemTitle(a)))
   const issued = a.issued === null ? null : new Date(a.issued)
   const updated = a.updated === null ? issued : new Date(a.updated)
-  const content = format === 'json' ? contentHtml(baseUrl, entry) : xmlChars(contentHtml(baseUrl, entry))
+  const html = itemHtml(entry, summaryText(entry)).trimEnd()
+  const content = format === 'json' ? html : xmlChars(html)
   const category = (value: string, domain: string): { name: string, term: string, domain: string } => ({ name: text(value), term: text(value), domain })
   const categories = [category(a.severity ?? 'none', 'severity'), category(a.type ?? 'unspecified', 'type'), category(a.product, 'product')]
   if (format === 'rss') {
@@ -107,26 +110,6 @@ function item (format: FeedFormat, text: (s: string) => string, baseUrl: string,
 function summaryText (entry: FeedEntry): string {
   const first = paragraphs(entry.description)[0] ?? entry.advisory.title ?? ''
   return first.length > maxSummary ? `${first.slice(0, maxSummary - 1)}…` : first
-}
-
-/** What an operator needs without opening the page: severity, CVEs, a short description, the fix, the NEVRAs. */
-function contentHtml (baseUrl: string, entry: FeedEntry): string {
-  const a = entry.advisory
-  const parts: string[] = []
-  parts.push(`<p><strong>Severity:</strong> ${escapeHtml(severityLabel(a.severity))} · <strong>Type:</strong> ${escapeHtml(typeLabel(a.type))} · <strong>Product:</strong> ${escapeHtml(a.productName)}${a.withdrawn ? ' · <strong>Withdrawn</strong>' : ''}</p>`)
-  if (a.title !== null) parts.push(`<p>${escapeHtml(a.title)}</p>`)
-  if (a.cves.length > 0) {
-    parts.push(`<p><strong>CVEs:</strong> ${a.cves.map((c) => `<a href="${escapeHtml(baseUrl + urls.cve(c))}">${escapeHtml(c)}</a>`).join(', ')}</p>`)
-  }
-  const summary = summaryText(entry)
-  if (summary !== '' && summary !== a.title) parts.push(`<p>${escapeHtml(summary)}</p>`)
-  if (a.sourcePackages.length > 0) {
-    parts.push(`<p><strong>Fix:</strong> <code>${escapeHtml(yumUpdateCommand(a.sourcePackages))}</code>${a.rebootSuggested ? ' (a reboot is suggested)' : ''}</p>`)
-  }
-  for (const group of byArch(entry.packages)) {
-    parts.push(`<p><strong>${escapeHtml(group.arch)}:</strong></p><ul>${group.packages.map((p) => `<li><code>${escapeHtml(nevra(p))}</code></li>`).join('')}</ul>`)
-  }
-  return parts.join('\n')
 }
 
 /** The feed package writes JSON Feed 1; 1.1 renames `author` to `authors` and adds `language`. */

@@ -1,14 +1,15 @@
 // Feeds: `/feeds/advisories.{rss,atom,json}` with the list's filters and `limit`, short URLs per product
 // (`/feeds/<product>.rss`), CVE (`/feeds/cve/<CVE>.rss`) and package (`/feeds/packages/<name>.rss`),
 // and `/feeds`, the page that lists them.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
 import type { AdvisoryFilter } from '../../db/advisory-query.js'
-import { FilterError, listParams, parseListQuery, refuseUnknown, type RawQuery } from '../advisory-filter.js'
+import { FilterError, listParams, parseListQuery, RawQuerySchema, refuseUnknown, type RawQuery } from '../advisory-filter.js'
 import { NotFoundError } from '../http/errors.js'
 import { feedFormats, type FeedFormat } from './feed-links.js'
 import { renderFeed } from './feed-render.js'
 import { severityLabel, typeLabel, urls } from '../format.js'
-import type { Portal } from '../portal.js'
 import { isCveId, notACveId } from '../../domain/cve.js'
 
 export const feedLimit = { default: 100, max: 1000 }
@@ -18,33 +19,36 @@ const feedParams = [...listParams.filter((p) => p !== 'page' && p !== 'per_page'
 
 interface Scope { path: string, title: string, fixed: Partial<AdvisoryFilter>, pagePath: string }
 
-export function registerFeeds (app: FastifyInstance, portal: Portal): void {
-  app.get('/feeds', async (request, reply) => portal.sendPage(request, reply, 'data', () => portal.render('feeds', {
+// Feeds refuse parameters they do not know with their own 400 (refuseUnknown), after the route is found.
+const feedSchema = { tags: ['feeds'], params: Type.Object({ file: Type.String({ description: '<name>.rss, .atom or .json' }) }), querystring: RawQuerySchema }
+
+export const feeds: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/feeds', { schema: { summary: 'The feeds page', tags: ['pages'] } }, async (_request, reply) => reply.page('feeds', () => ({
     title: 'Feeds',
     nav: 'feeds',
-    products: portal.vocabulary().products,
+    products: app.data.vocabulary().products,
     limit: feedLimit,
     formats: feedFormats
   })))
 
-  app.get<{ Params: { file: string } }>('/feeds/:file', async (request, reply) => {
+  app.get('/feeds/:file', { schema: { ...feedSchema, summary: 'All advisories or one product\'s: RSS, Atom or JSON Feed' } }, async (request, reply) => {
     const { name, format } = splitFile(request.params.file)
-    if (name === 'advisories') return sendFeed(portal, request, reply, format, { path: '/feeds/advisories', title: 'Advisories', fixed: {}, pagePath: '/' })
-    const product = portal.vocabulary().products.find((p) => p.id === name)
+    if (name === 'advisories') return sendFeed(request, request.query, reply, format, { path: '/feeds/advisories', title: 'Advisories', fixed: {}, pagePath: '/' })
+    const product = app.data.vocabulary().products.find((p) => p.id === name)
     if (product === undefined) throw new NotFoundError('Feed not found', `There is no product "${name}", so no feed for it. The feeds are listed at /feeds.`)
-    return sendFeed(portal, request, reply, format, { path: `/feeds/${encodeURIComponent(name)}`, title: `${product.name} advisories`, fixed: { products: [product.id] }, pagePath: urls.product(product.id) })
+    return sendFeed(request, request.query, reply, format, { path: `/feeds/${encodeURIComponent(name)}`, title: `${product.name} advisories`, fixed: { products: [product.id] }, pagePath: urls.product(product.id) })
   })
 
-  app.get<{ Params: { file: string } }>('/feeds/cve/:file', async (request, reply) => {
+  app.get('/feeds/cve/:file', { schema: { ...feedSchema, summary: 'Advisories fixing a CVE: RSS, Atom or JSON Feed' } }, async (request, reply) => {
     const { name, format } = splitFile(request.params.file)
     if (!isCveId(name)) throw new NotFoundError('Feed not found', `${notACveId(name)}.`)
     const cve = name.toUpperCase()
-    return sendFeed(portal, request, reply, format, { path: `/feeds/cve/${cve}`, title: `Advisories fixing ${cve}`, fixed: { cve }, pagePath: urls.cve(cve) })
+    return sendFeed(request, request.query, reply, format, { path: `/feeds/cve/${cve}`, title: `Advisories fixing ${cve}`, fixed: { cve }, pagePath: urls.cve(cve) })
   })
 
-  app.get<{ Params: { file: string } }>('/feeds/packages/:file', async (request, reply) => {
+  app.get('/feeds/packages/:file', { schema: { ...feedSchema, summary: 'Advisories for a package: RSS, Atom or JSON Feed' } }, async (request, reply) => {
     const { name, format } = splitFile(request.params.file)
-    return sendFeed(portal, request, reply, format, { path: `/feeds/packages/${encodeURIComponent(name)}`, title: `Advisories for ${name}`, fixed: { package: name }, pagePath: urls.package(name) })
+    return sendFeed(request, request.query, reply, format, { path: `/feeds/packages/${encodeURIComponent(name)}`, title: `Advisories for ${name}`, fixed: { package: name }, pagePath: urls.package(name) })
   })
 }
 
@@ -56,38 +60,45 @@ function splitFile (file: string): { name: string, format: FeedFormat } {
   return { name: file.slice(0, dot), format: format.ext }
 }
 
-function sendFeed (portal: Portal, request: FastifyRequest, reply: FastifyReply, format: FeedFormat, scope: Scope): FastifyReply {
-  const query = request.query as RawQuery
+function sendFeed (request: FastifyRequest, query: RawQuery, reply: FastifyReply, format: FeedFormat, scope: Scope): FastifyReply {
+  const app = request.server
   for (const key of ['page', 'per_page']) if (query[key] !== undefined) throw new FilterError(`${key}: feeds take limit (1 to ${feedLimit.max}), not ${key}`)
   refuseUnknown(query, feedParams)
   for (const key of Object.keys(scope.fixed)) {
     const param = key === 'products' ? 'product' : key
     if (query[param] !== undefined) throw new FilterError(`${param}: this feed's URL already sets it; use /feeds/advisories.${format}?${param}=... instead`)
   }
-  const list = parseListQuery(query, portal.vocabulary(), { perPage: feedLimit.default, maxPerPage: feedLimit.max, perPageParam: 'limit', withdrawnDefault: false })
+  const list = parseListQuery(query, app.data.vocabulary(), { perPage: feedLimit.default, maxPerPage: feedLimit.max, perPageParam: 'limit', withdrawnDefault: false })
   // Feeds are always newest first: a reader shows the latest items, whatever the page's sort.
   const filter: AdvisoryFilter = { ...list.filter, ...scope.fixed, sort: 'issued', order: 'desc' }
   const contentType = `${feedFormats.find((f) => f.ext === format)!.type}; charset=utf-8`
   // One body per feed and filter, whatever order or spelling the parameters came in.
   const listQuery = list.params.toString()
   const canonical = `${scope.path}.${format}${listQuery === '' ? '' : `?${listQuery}`}`
-  return portal.sendFeed(request, reply, contentType, canonical, (updated) => {
-    const base = portal.baseUrl(request)
-    const { items } = portal.query.list(filter, list.perPage, 0)
-    const pks = items.map((a) => a.pk)
-    const packages = portal.query.packagesOf(pks, null)
-    const descriptions = portal.query.descriptionsOf(pks)
-    const pageQuery = new URLSearchParams(list.params)
-    pageQuery.delete('limit')
-    const qs = pageQuery.toString()
-    return renderFeed(format, {
-      title: `Lambda Linux Security Center: ${scope.title}${describe(filter, scope.fixed)}`,
-      description: `${scope.title}${describe(filter, scope.fixed)}, newest first (up to ${list.perPage}).`,
-      pageUrl: `${base}${scope.pagePath}${qs === '' ? '' : `?${qs}`}`,
-      selfUrl: `${base}${canonical}`,
-      updated,
-      baseUrl: base
-    }, items.map((advisory) => ({ advisory, description: descriptions.get(advisory.pk) ?? null, packages: packages.get(advisory.pk) ?? [] })))
+  const base = app.baseUrl(request)
+  return reply.versioned({
+    scope: 'data',
+    contentType,
+    maxAge: 300,
+    key: `${base} ${canonical}`,
+    render: (stamp) => {
+      const { items } = app.lists.list(filter, list.perPage, 0)
+      const pks = items.map((a) => a.pk)
+      const packages = app.lists.packagesOf(pks, null)
+      const descriptions = app.lists.descriptionsOf(pks)
+      const pageQuery = new URLSearchParams(list.params)
+      pageQuery.delete('limit')
+      const qs = pageQuery.toString()
+      return renderFeed(format, {
+        title: `Lambda Linux Security Center: ${scope.title}${describe(filter, scope.fixed)}`,
+        description: `${scope.title}${describe(filter, scope.fixed)}, newest first (up to ${list.perPage}).`,
+        pageUrl: `${base}${scope.pagePath}${qs === '' ? '' : `?${qs}`}`,
+        selfUrl: `${base}${canonical}`,
+        updated: new Date(stamp.changedAt),
+        baseUrl: base
+      }, items.map((advisory) => ({ advisory, description: descriptions.get(advisory.pk) ?? null, packages: packages.get(advisory.pk) ?? [] })),
+      (entry, summary) => app.render('./partials/feed-item', { ...entry, summary, baseUrl: base }))
+    }
   })
 }
 

@@ -2,7 +2,7 @@
 // version (not from the bytes), so a 304 costs no rendering; rendered bodies are kept in a bounded LRU.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { DataStamp } from '../../db/summary-store.js'
-import zlib from 'node:zlib'
+import { compressBytes, compressThreshold, preferredEncoding, varyOnEncoding } from './compress.js'
 
 export interface Version { etag: string, lastModified: Date, lastModifiedText?: string }
 
@@ -104,24 +104,6 @@ export interface CachedSend {
   key: string
 }
 
-/** br or gzip when the client accepts it (q > 0), else identity. */
-export function preferredEncoding (acceptEncoding: string | undefined): 'br' | 'gzip' | null {
-  if (acceptEncoding === undefined) return null
-  const accepted = new Set<string>()
-  for (const part of acceptEncoding.split(',')) {
-    const [name, ...params] = part.trim().toLowerCase().split(';')
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='))
-    if (q === undefined || Number(q.slice(2)) > 0) accepted.add(name!.trim())
-  }
-  if (accepted.has('br')) return 'br'
-  if (accepted.has('gzip') || accepted.has('*')) return 'gzip'
-  return null
-}
-
-// Compressed once per rendered body, so a middle setting costs little and serves every later request.
-const brotliOptions = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 6 } }
-const compressible = 1024
-
 /**
  * Sends a versioned response: 304 when the client is current, else the cached or freshly rendered bytes,
  * compressed as the client prefers (kept per entry, so nothing is compressed twice).
@@ -150,12 +132,12 @@ function sendHeaders (reply: FastifyReply, version: Version, maxAge: number): Fa
 /** Sends a cached entry in the encoding the client prefers, compressing it the first time it is asked for. */
 export function sendEntry (cache: BodyCache, request: FastifyRequest, reply: FastifyReply, entry: Entry, contentType: string): FastifyReply {
   reply.type(contentType)
-  reply.header('vary', 'accept-encoding')
-  const encoding = entry.body.length >= compressible ? preferredEncoding(request.headers['accept-encoding']) : null
+  varyOnEncoding(reply)
+  const encoding = entry.body.length >= compressThreshold ? preferredEncoding(request.headers['accept-encoding']) : null
   if (encoding === null) return reply.send(entry.body)
   let compressed = entry[encoding]
   if (compressed === undefined) {
-    compressed = encoding === 'br' ? zlib.brotliCompressSync(entry.body, brotliOptions) : zlib.gzipSync(entry.body)
+    compressed = compressBytes(entry.body, encoding)
     entry[encoding] = compressed
     cache.grew(compressed.length)
   }

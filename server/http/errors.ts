@@ -3,7 +3,6 @@
 // `{ "error", "message" }`; for feeds plain text.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { STATUS_CODES } from 'node:http'
-import type { Portal } from '../portal.js'
 
 export class NotFoundError extends Error {
   readonly statusCode = 404
@@ -28,43 +27,43 @@ function kind (request: FastifyRequest): 'json' | 'text' | 'html' {
 
 export interface ErrorAnswer { status: number, heading: string, message: string, searchText?: string | null, offerSearch?: boolean, extra?: Record<string, unknown> }
 
-export function sendError (portal: Portal, request: FastifyRequest, reply: FastifyReply, answer: ErrorAnswer): FastifyReply {
+export function sendError (request: FastifyRequest, reply: FastifyReply, answer: ErrorAnswer): FastifyReply {
   for (const h of cacheHeaders) reply.removeHeader(h)
   reply.code(answer.status).header('cache-control', 'no-store')
   const statusText = STATUS_CODES[answer.status] ?? 'Error'
   switch (kind(request)) {
     case 'json': return reply.type('application/json; charset=utf-8').send(JSON.stringify({ error: statusText, message: answer.message, ...answer.extra }))
     case 'text': return reply.type('text/plain; charset=utf-8').send(`${answer.status} ${answer.heading}: ${answer.message}\n`)
-    default: return reply.type('text/html; charset=utf-8').send(portal.render('error', {
+    default: return reply.type('text/html; charset=utf-8').send(request.server.render('error', {
       title: answer.heading, heading: answer.heading, message: answer.message, searchText: answer.searchText ?? null, offerSearch: answer.offerSearch ?? false
     }))
   }
 }
 
-export function registerErrorPages (app: FastifyInstance, portal: Portal): void {
+export function registerErrorPages (app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     const path = decodeSafely(request.url.split('?')[0] ?? '')
     const message = kind(request) === 'json' ? `no such endpoint: ${request.method} ${path}; see /openapi.json` : `Nothing lives at ${path}. Search the advisories instead:`
-    return sendError(portal, request, reply, { status: 404, heading: 'Page not found', message, offerSearch: true })
+    return sendError(request, reply, { status: 404, heading: 'Page not found', message, offerSearch: true })
   })
 
   app.setErrorHandler((error: FastifyError | NotFoundError | AmbiguousError, request, reply) => {
-    if (error instanceof NotFoundError) return sendError(portal, request, reply, { status: 404, heading: error.heading, message: error.message, searchText: error.searchText, offerSearch: true })
-    if (error instanceof AmbiguousError) return sendError(portal, request, reply, { status: 409, heading: 'Ambiguous', message: error.message, extra: { products: error.products } })
+    if (error instanceof NotFoundError) return sendError(request, reply, { status: 404, heading: error.heading, message: error.message, searchText: error.searchText, offerSearch: true })
+    if (error instanceof AmbiguousError) return sendError(request, reply, { status: 409, heading: 'Ambiguous', message: error.message, extra: { products: error.products } })
     const status = error.statusCode ?? 500
     if ('code' in error && error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return sendError(portal, request, reply, { status: 415, heading: 'Unsupported content type', message: `content type "${request.headers['content-type'] ?? ''}" is not accepted: send application/json or text/plain` })
+      return sendError(request, reply, { status: 415, heading: 'Unsupported content type', message: `content type "${request.headers['content-type'] ?? ''}" is not accepted: send application/json or text/plain` })
     }
     if ('code' in error && error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return sendError(portal, request, reply, { status: 413, heading: 'Body too large', message: `the request body is larger than this endpoint accepts (${Math.round((request.routeOptions.bodyLimit ?? 0) / 1024 / 1024)} MB)` })
+      return sendError(request, reply, { status: 413, heading: 'Body too large', message: `the request body is larger than this endpoint accepts (${Math.round((request.routeOptions.bodyLimit ?? 0) / 1024 / 1024)} MB)` })
     }
     if (status >= 400 && status < 500) {
       // Fastify's own validation messages name the field ("querystring/limit must be ..."): keep them.
       const heading = status === 400 ? 'Bad request' : status === 429 ? 'Too many requests' : 'Request refused'
-      return sendError(portal, request, reply, { status, heading, message: error.message, offerSearch: status === 400 })
+      return sendError(request, reply, { status, heading, message: error.message, offerSearch: status === 400 })
     }
     request.log.error({ err: error }, 'request failed')
-    return sendError(portal, request, reply, { status: 500, heading: 'Something went wrong', message: 'The server could not answer this request. The error has been logged; please try again later.' })
+    return sendError(request, reply, { status: 500, heading: 'Something went wrong', message: 'The server could not answer this request. The error has been logged; please try again later.' })
   })
 }
 

@@ -1,16 +1,18 @@
 // One advisory's page at its canonical URL `/<product>/<ID>`, in the order ALAS uses.
-import type { FastifyInstance } from 'fastify'
-import { NotFoundError } from '../http/errors.js'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
 import { byArch, safeHref, sourcePackages, urls } from '../format.js'
-import type { Portal } from '../portal.js'
+import { NotFoundError } from '../http/errors.js'
 
-export function registerAdvisoryPage (app: FastifyInstance, portal: Portal): void {
-  app.get<{ Params: { product: string, id: string } }>('/:product/:id', async (request, reply) => {
+export const advisoryPage: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/:product/:id', {
+    schema: { summary: 'An advisory page', tags: ['pages'], params: Type.Object({ product: Type.String(), id: Type.String() }) }
+  }, async (request, reply) => {
     const { product, id } = request.params
-    return portal.sendPage(request, reply, 'data', () => {
-      const advisory = portal.reader.get(product, id)
+    return reply.page('advisory', () => {
+      const advisory = app.advisories.get(product, id)
       if (advisory === null) {
-        const elsewhere = portal.reader.productsOf(id)
+        const elsewhere = app.advisories.productsOf(id)
         const hint = elsewhere.length > 0 ? ` It exists in ${elsewhere.join(', ')}.` : ''
         throw new NotFoundError('Advisory not found', `${product} has no advisory "${id}".${hint} Search for it instead:`, id)
       }
@@ -18,7 +20,7 @@ export function registerAdvisoryPage (app: FastifyInstance, portal: Portal): voi
       const otherReferences = advisory.references
         .filter((r) => !(r.type === 'cve' && r.id !== null && cveRefs.has(r.id.toUpperCase())))
         .map((r) => ({ ...r, safeHref: safeHref(r.href) }))
-      return portal.render('advisory', {
+      return {
         title: `${advisory.id}: ${advisory.title ?? advisory.productName}`,
         description: `${advisory.productName} advisory ${advisory.id}${advisory.severity === null ? '' : ` (${advisory.severity})`}`,
         canonical: urls.advisory(advisory.product, advisory.id),
@@ -27,7 +29,7 @@ export function registerAdvisoryPage (app: FastifyInstance, portal: Portal): voi
         sources: sourcePackages(advisory.packages),
         arches: byArch(advisory.packages),
         otherReferences
-      })
+      }
     })
   })
 }

@@ -1,9 +1,11 @@
 // `/check`, "Check a server": a form (no script) for pasted `rpm -qa` output and a product, answered with the
 // advisories that apply, by severity, and one yum command for them all. The matching is POST /api/v1/query's.
 import fastifyFormbody from '@fastify/formbody'
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
-import { nevra, urls } from '../format.js'
-import type { Portal } from '../portal.js'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { urls } from '../format.js'
+import { nevra } from '../../domain/nevra.js'
 import { answerQuery, epochNote, QueryInputError, QueryTooLargeError, textEntries, type QueryAnswer, type QueryLimits } from '../matching/query-answer.js'
 import { yumAdvisoriesCommand } from '../shell.js'
 import { severityRank } from '../../domain/vocabulary.js'
@@ -40,77 +42,89 @@ class CrossOriginError extends Error {
   readonly statusCode = 403
 }
 
-export async function registerCheckPage (app: FastifyInstance, portal: Portal, limits: QueryLimits): Promise<void> {
-  // Its own scope: only this route reads form bodies, and only form bodies.
-  await app.register(async (scope) => checkRoutes(scope, portal, limits))
-}
+export interface CheckPageOptions { limits: QueryLimits }
 
-async function checkRoutes (app: FastifyInstance, portal: Portal, limits: QueryLimits): Promise<void> {
+export const checkPage: FastifyPluginAsyncTypebox<CheckPageOptions> = async (app, { limits }) => {
+  // Only this route reads form bodies, and only form bodies (a plugin is its own scope).
   app.removeAllContentTypeParsers()
   await app.register(fastifyFormbody, { bodyLimit })
+  app.addHook('onRequest', sameOriginOnly)
+  app.setErrorHandler(formErrors)
 
-  app.addHook('onRequest', async (request, reply) => {
-    // The portal's own pages send no Referer and, under no-referrer, a form post would carry `Origin: null`;
-    // same-origin keeps both for our own requests only, so the Origin check below can tell our form apart.
-    reply.header('referrer-policy', 'same-origin')
-    if (request.method !== 'POST') return
-    const origin = request.headers.origin
-    if (origin !== undefined && origin !== portal.baseUrl(request)) {
-      throw new CrossOriginError(`cross-origin request from ${origin} refused: the check form only answers its own page`)
-    }
-  })
-
-  // What the body parser refuses is shown on the form, which the person can send again.
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return sendForm(portal, reply, 413, emptyForm, `The pasted text is larger than ${bodyLimit / 1024 / 1024} MB: check the packages of one server at a time.`)
-    }
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return sendForm(portal, reply, 415, emptyForm, `Content type "${request.headers['content-type'] ?? ''}" is not accepted: send the form as application/x-www-form-urlencoded.`)
-    }
-    // Anything else goes to the site's error pages (errors.ts): 403, 429, 500. The rate limiter throws a plain
-    // object, which Fastify would send as a 200 JSON body if rethrown as it is.
-    if (error instanceof Error) throw error
-    throw Object.assign(new Error(String((error as { message?: unknown }).message)), { statusCode: (error as { statusCode?: number }).statusCode })
-  })
-
-  app.get('/check', { schema: { summary: '"Check a server": the form', tags: ['pages'] } }, async (request, reply) => {
-    return portal.sendPage(request, reply, 'data', () => portal.render('check', pageData(portal, emptyForm, null, null)))
+  app.get('/check', { schema: { summary: '"Check a server": the form', tags: ['pages'] } }, async (_request, reply) => {
+    return reply.page('check', () => pageData(app, emptyForm, null, null))
   })
 
   app.post('/check', {
     bodyLimit,
-    // No body schema: what a person got wrong is shown on the form, not as a validation error.
     schema: {
       summary: '"Check a server": the advisories that apply to pasted rpm -qa output, as an HTML page',
       description: 'A form post (`application/x-www-form-urlencoded`) with `product` and `packages`; matched as `POST /api/v1/query` matches. Rate limited like it; answered with `Cache-Control: no-store`.',
-      tags: ['pages']
+      tags: ['pages'],
+      // Any body: what a person got wrong is shown on the form, not as a validation error.
+      body: Type.Unknown({ description: 'Form fields product and packages' })
     },
     config: { rateLimit: { max: limits.rateLimit.max, timeWindow: limits.rateLimit.windowMs } }
   }, async (request, reply) => {
-    const body = (request.body ?? {}) as Record<string, unknown>
-    const product = body.product === undefined ? '' : body.product
-    const packages = body.packages === undefined ? '' : body.packages
+    const { product, packages } = formFields(request.body)
     const form = { product: typeof product === 'string' ? product : '', packages: typeof packages === 'string' ? packages : '' }
     try {
       if (typeof product !== 'string') throw new CheckInputError(400, 'Choose one product (the form sent several).')
       if (typeof packages !== 'string') throw new CheckInputError(400, 'Send the packages in one field (the form sent several).')
-      const known = portal.vocabulary().products
-      const chosen = known.find((p) => p.id === product)
-      if (product === '') throw new CheckInputError(400, 'Choose the product the server runs.')
-      if (chosen === undefined) throw new CheckInputError(400, `Unknown product "${product}"; known products: ${known.map((p) => p.id).join(', ')}.`)
+      const chosen = knownProduct(app, product)
       const entries = textEntries(packages)
       if (entries.length === 0) throw new CheckInputError(400, 'Paste the output of rpm -qa: there is no package line in the box (blank lines and lines starting with # are skipped).')
-      const { matcher } = await portal.matchers.matcherFor(product, portal.stamp().generation)
+      const { matcher } = await app.matchers.matcherFor(product, app.data.stamp().generation)
       const answer = await answerQuery(matcher, entries, limits)
-      return sendHtml(reply, 200, portal.render('check', pageData(portal, form, checkResult(chosen, answer), null)))
+      return sendHtml(reply, 200, app.render('check', pageData(app, form, checkResult(chosen, answer), null)))
     } catch (err) {
       if (err instanceof CheckInputError || err instanceof QueryInputError || err instanceof QueryTooLargeError) {
-        return sendForm(portal, reply, err.statusCode, form, err.message)
+        return sendForm(app, reply, err.statusCode, form, err.message)
       }
       throw err
     }
   })
+}
+
+/** The fields as the form sent them: a string, several strings (a repeated field) or nothing. */
+function formFields (body: unknown): { product: unknown, packages: unknown } {
+  if (typeof body !== 'object' || body === null) return { product: undefined, packages: undefined }
+  const product = 'product' in body ? body.product : undefined
+  const packages = 'packages' in body ? body.packages : undefined
+  return { product: product ?? '', packages: packages ?? '' }
+}
+
+function knownProduct (app: FastifyInstance, product: string): { id: string, name: string } {
+  const known = app.data.vocabulary().products
+  const chosen = known.find((p) => p.id === product)
+  if (product === '') throw new CheckInputError(400, 'Choose the product the server runs.')
+  if (chosen === undefined) throw new CheckInputError(400, `Unknown product "${product}"; known products: ${known.map((p) => p.id).join(', ')}.`)
+  return chosen
+}
+
+async function sameOriginOnly (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  // The portal's own pages send no Referer and, under no-referrer, a form post would carry `Origin: null`;
+  // same-origin keeps both for our own requests only, so the Origin check below can tell our form apart.
+  reply.header('referrer-policy', 'same-origin')
+  if (request.method !== 'POST') return
+  const origin = request.headers.origin
+  if (origin !== undefined && origin !== request.server.baseUrl(request)) {
+    throw new CrossOriginError(`cross-origin request from ${origin} refused: the check form only answers its own page`)
+  }
+}
+
+/** What the body parser refuses is shown on the form, which the person can send again. */
+function formErrors (this: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return sendForm(this, reply, 413, emptyForm, `The pasted text is larger than ${bodyLimit / 1024 / 1024} MB: check the packages of one server at a time.`)
+  }
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return sendForm(this, reply, 415, emptyForm, `Content type "${request.headers['content-type'] ?? ''}" is not accepted: send the form as application/x-www-form-urlencoded.`)
+  }
+  // Anything else goes to the site's error pages (http/errors.ts): 403, 429, 500. The rate limiter throws a
+  // plain object, which Fastify would send as a 200 JSON body if rethrown as it is.
+  if (error instanceof Error) throw error
+  throw Object.assign(new Error(String((error as { message?: unknown }).message)), { statusCode: (error as { statusCode?: number }).statusCode })
 }
 
 const emptyForm: CheckForm = { product: '', packages: '' }
@@ -154,21 +168,21 @@ export function checkResult (product: { id: string, name: string }, answer: Quer
   }
 }
 
-function pageData (portal: Portal, form: CheckForm, result: CheckResult | null, error: string | null): Record<string, unknown> {
+function pageData (app: FastifyInstance, form: CheckForm, result: CheckResult | null, error: string | null): Record<string, unknown> {
   return {
     title: result === null ? title : `${title}: ${result.advisories} ${result.advisories === 1 ? 'advisory applies' : 'advisories apply'}`,
     description: 'Paste rpm -qa output, pick the product, and see which advisories apply to the server.',
     canonical: '/check',
     nav: 'check',
-    products: portal.vocabulary().products,
+    products: app.data.vocabulary().products,
     form,
     result,
     error
   }
 }
 
-function sendForm (portal: Portal, reply: FastifyReply, status: number, form: CheckForm, message: string): FastifyReply {
-  return sendHtml(reply, status, portal.render('check', pageData(portal, form, null, message)))
+function sendForm (app: FastifyInstance, reply: FastifyReply, status: number, form: CheckForm, message: string): FastifyReply {
+  return sendHtml(reply, status, app.render('check', pageData(app, form, null, message)))
 }
 
 /** An answer to one person's packages: never kept by a browser or a proxy. */

@@ -1,4 +1,10 @@
 // Page links for a list: first, last and the pages around the current one, with gaps between.
+import { Type } from 'typebox'
+
+const QueryValue = Type.Union([Type.String(), Type.Array(Type.String())])
+
+/** CVE and package pages take only paging parameters (and ignore others, as every page does). */
+export const PagingQuery = Type.Object({ page: Type.Optional(QueryValue), per_page: Type.Optional(QueryValue) })
 
 export interface Pagination { page: number, pages: number, numbers: Array<number | null>, pageHref: (n: number) => string }
 

@@ -3,7 +3,7 @@
 // very bytes the measured route answered, so the baseline has the same size and the same content (the
 // load generator's own cost depends on the content: a body of "x" parses several times faster).
 import { buildApp } from '../../server/app.js'
-import { defaultQueryLimits } from '../../server/api/query.js'
+import { defaultQueryLimits } from '../../server/matching/query-answer.js'
 
 const [dbPath, portText] = process.argv.slice(2)
 if (dbPath === undefined) throw new Error('usage: bench-server.ts DB [PORT]')
