@@ -73,7 +73,7 @@ function watchPeak (child: ChildProcess): () => number {
 
 async function ingest (repoUrl: string, dbPath: string): Promise<IngestFigures & { output: string }> {
   const started = process.hrtime.bigint()
-  const child = spawn(nodeBin, [join(projectDir, 'dist', 'ingest', 'cli.js'), '--repo', repoUrl, '--product', 'bench', '--db', dbPath, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(nodeBin, [join(projectDir, 'dist', 'bin', 'ingest.js'), '--repo', repoUrl, '--product', 'bench', '--db', dbPath, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
   const peak = watchPeak(child)
   let output = ''
   child.stdout!.on('data', (d: Buffer) => { output += d.toString() })
@@ -131,7 +131,7 @@ async function load (base: string, target: Target, seconds: number): Promise<{ r
 
 async function main (): Promise<void> {
   log(`bench: ${advisories} advisories x ${packagesPer} packages, ${connections} connections, ${duration} s per route; work dir ${work}`)
-  if (statSync(join(projectDir, 'dist', 'ingest', 'cli.js'), { throwIfNoEntry: false }) === undefined) {
+  if (statSync(join(projectDir, 'dist', 'bin', 'ingest.js'), { throwIfNoEntry: false }) === undefined) {
     throw new Error('run "npm run build" first (npm run bench does)')
   }
   const repoRoot = join(work, 'repo')

@@ -1,4 +1,4 @@
-// Runs the real ingest CLI (`node --import tsx ingest/cli.ts ...`) in a child process, from the project root.
+// Runs the real ingest CLI (`node --import tsx bin/ingest.ts ...`) in a child process, from the project root.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { projectDir } from './paths.js'
 
@@ -33,7 +33,7 @@ function childEnv (extra: Record<string, string>): NodeJS.ProcessEnv {
 
 /** Starts the CLI; it is killed (SIGKILL) at teardown if still running. */
 export function spawnCli (t: Teardown, args: string[], extraEnv: Record<string, string> = {}): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'ingest/cli.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/ingest.ts', ...args], {
     cwd: projectDir,
     env: childEnv(extraEnv),
     stdio: ['ignore', 'pipe', 'pipe']

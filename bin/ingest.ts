@@ -2,15 +2,15 @@
 // otherwise, `--json` for machines; `--watch` keeps it running as a worker.
 import type cliProgress from 'cli-progress'
 import { dirname, resolve } from 'node:path'
-import { parseCliArgs, usage, UsageError, type CliOptions } from './args.js'
-import { ConfigError } from './config.js'
-import { redactCredentials } from './fetcher.js'
-import type { Logger, RepoResult } from './ingest-repo.js'
-import { LockError } from './lock.js'
-import { RepoFileError } from './repo-file.js'
-import { failedRunSummary, formatSummary, jsonSummary } from './report.js'
-import { runIngest, silentLogger, type RunSummary } from './run.js'
-import { storageProblem } from './storage-error.js'
+import { parseCliArgs, usage, UsageError, type CliOptions } from '../ingest/args.js'
+import { ConfigError } from '../ingest/config.js'
+import { redactCredentials } from '../ingest/fetcher.js'
+import type { Logger, RepoResult } from '../ingest/ingest-repo.js'
+import { LockError } from '../ingest/lock.js'
+import { RepoFileError } from '../ingest/repo-file.js'
+import { failedRunSummary, formatSummary, jsonSummary } from '../ingest/report.js'
+import { runIngest, silentLogger, type RunSummary } from '../ingest/run.js'
+import { storageProblem } from '../ingest/storage-error.js'
 
 const stderrLogger: Logger = {
   info: (m) => { process.stderr.write(`${redactCredentials(m)}\n`) },

@@ -1,9 +1,9 @@
-// Listens on the configured address and stops cleanly on SIGTERM / Ctrl-C.
-import { defaultQueryLimits } from './api/query.js'
+// Listens on the configured address and stops cleanly on SIGTERM / Ctrl-C (for the entry points in bin/).
+import { defaultQueryLimits } from './matching/query-answer.js'
 import { buildApp } from './app.js'
 import type { ServerConfig } from './config.js'
 
-export async function serve (config: ServerConfig): Promise<void> {
+export async function listen (config: ServerConfig): Promise<void> {
   const app = await buildApp({
     dbPath: config.dbPath,
     logger: true,

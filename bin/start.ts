@@ -1,13 +1,13 @@
 // `npm start`: migrate, ingest the bundled demo repositories when the database is empty, then serve.
 import { join } from 'node:path'
-import { loadJsonConfig } from '../ingest/config.js'
-import { runIngest } from '../ingest/run.js'
 import { migrate } from '../db/migrate.js'
 import { openDatabase } from '../db/open.js'
 import { projectRoot } from '../db/paths.js'
 import { SummaryStore } from '../db/summary-store.js'
-import { readServerConfig } from './config.js'
-import { serve } from './serve.js'
+import { loadJsonConfig } from '../ingest/config.js'
+import { runIngest } from '../ingest/run.js'
+import { readServerConfig } from '../server/config.js'
+import { listen } from '../server/listen.js'
 
 const demoConfigPath = join(projectRoot, 'ingest', 'demo', 'config.json')
 
@@ -22,7 +22,7 @@ try {
     const summary = await runIngest({ dbPath: config.dbPath, repos: loadJsonConfig(demoConfigPath) })
     for (const r of summary.repos) process.stdout.write(`  ${r.product} ${r.status} ${r.added} added ${r.error ?? ''}\n`)
   }
-  await serve(config)
+  await listen(config)
 } catch (err) {
   process.stderr.write(`start: ${(err as Error).message}\n`)
   process.exitCode = 1

@@ -1,8 +1,8 @@
 // `npm run migrate -- [--db PATH]`: brings the database schema up to date and says what it did.
 import { parseArgs } from 'node:util'
-import { migrate } from './migrate.js'
-import { openDatabase } from './open.js'
-import { defaultDbPath } from './paths.js'
+import { migrate } from '../db/migrate.js'
+import { openDatabase } from '../db/open.js'
+import { defaultDbPath } from '../db/paths.js'
 
 const { values } = parseArgs({ options: { db: { type: 'string' } } })
 const path = values.db ?? process.env.DB_PATH ?? defaultDbPath
