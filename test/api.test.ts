@@ -5,15 +5,15 @@ import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { RepoSpec } from '../ingest/config.js'
-import { loadJsonConfig } from '../ingest/config.js'
 import { runIngest } from '../ingest/run.js'
 import { latestVersion, migrate } from '../db/migrate.js'
 import { openDatabase } from '../db/open.js'
-import { buildApp, type AppOptions } from '../server/app.js'
+import type { AppOptions } from '../server/app.js'
 import { defaultQueryLimits, epochNote } from '../server/matching/query-answer.js'
 import { readRows } from './helpers/db.js'
-import { projectDir, tempDir } from './helpers/paths.js'
+import { tempDir } from './helpers/paths.js'
 import { writeRepo } from './helpers/repo-builder.js'
+import { demoRepos, ingestOk, testApp, testDb } from './helpers/test-app.js'
 
 // ---------------------------------------------------------------------------------------------------------
 // The lab product: versions with epochs, tildes and carets, noarch, two arches of one package, an id that
@@ -81,24 +81,21 @@ type Seen = Map<string, Set<number>>
 interface Ctx { dbPath: string, labRoot: string, lab: RepoSpec, app: FastifyInstance, seen: Seen }
 
 async function makeApp (t: Test, options: AppOptions, seen: Seen): Promise<FastifyInstance> {
-  const app = await buildApp(options)
+  const app = await testApp(t, options)
   app.addHook('onResponse', async (request, reply) => {
     const key = `${request.method} ${request.routeOptions.url ?? '(none)'}`
     if (!seen.has(key)) seen.set(key, new Set())
     seen.get(key)!.add(reply.statusCode)
   })
-  t.teardown(async () => { await app.close() })
   return app
 }
 
 async function setup (t: Test): Promise<Ctx> {
-  const dir = tempDir(t)
-  const dbPath = join(dir, 'db.sqlite')
+  const { dir, dbPath } = testDb(t)
   const labRoot = join(dir, 'lab')
   const lab: RepoSpec = { productId: 'lab', productName: 'Lab Linux', url: labRoot, kind: 'baseurl', baseurls: [labRoot], name: 'lab x86_64', allowedHosts: [] }
   writeRepo(labRoot, labXml({ gone: true }))
-  const first = await runIngest({ dbPath, repos: [...loadJsonConfig(join(projectDir, 'ingest', 'demo', 'config.json')), lab] })
-  t.same(first.repos.map((r) => r.status), Array(9).fill('ok'), 'demo and lab ingested')
+  await ingestOk(t, dbPath, [...demoRepos(), lab])
   writeRepo(labRoot, labXml())
   const second = await runIngest({ dbPath, repos: [lab] })
   t.equal(second.repos[0]?.withdrawn, 1, 'LAB-2024:0002 is withdrawn by the second ingest')

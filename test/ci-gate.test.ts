@@ -6,14 +6,16 @@ import { spawn } from 'node:child_process'
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { demoApp } from './helpers/demo-app.js'
 import { projectDir } from './helpers/paths.js'
+import { demoRepos, ingestOk, testApp, testDb } from './helpers/test-app.js'
 
 const readme = readFileSync(join(projectDir, 'README.md'), 'utf8')
 const recipe = /<!-- ci-gate -->\n```sh\n([\s\S]*?)```/.exec(readme)?.[1]
 t.ok(recipe, 'the README has the CI gate recipe')
 
-const { app, dir } = await demoApp(t, ['amzn2'])
+const { dir, dbPath } = testDb(t)
+await ingestOk(t, dbPath, demoRepos(['amzn2']))
+const app = await testApp(t, { dbPath })
 await app.listen({ host: '127.0.0.1', port: 0 })
 const portal = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
 

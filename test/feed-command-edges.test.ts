@@ -3,18 +3,18 @@
 // show must read back in a POSIX shell as exactly the names and id it was made from, with nothing run.
 import t, { type Test } from 'tap'
 import Database from 'better-sqlite3'
+import type { FastifyInstance } from 'fastify'
 import { XMLParser } from 'fast-xml-parser'
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, realpathSync } from 'node:fs'
 import { join } from 'node:path'
 import Parser from 'rss-parser'
 import type { RepoSpec } from '../ingest/config.js'
-import { runIngest } from '../ingest/run.js'
-import { buildApp } from '../server/app.js'
 import { shellQuote, yumAdvisoryCommand, yumUpdateCommand } from '../server/shell.js'
 import { readRows } from './helpers/db.js'
 import { tempDir } from './helpers/paths.js'
 import { writeRepo } from './helpers/repo-builder.js'
+import { ingestOk, testApp, testDb } from './helpers/test-app.js'
 import { wellFormed } from './helpers/xml.js'
 
 const enc = encodeURIComponent
@@ -79,19 +79,18 @@ ${hostileNames.map((n) => `      <package name="${attr(n)}" version="1.0" releas
   </update>
 </updates>`
 
-interface Setup { app: Awaited<ReturnType<typeof buildApp>>, dir: string, dbPath: string }
+interface Setup { app: FastifyInstance, dir: string, dbPath: string }
 
 /**
  * Ingests the hostile repository, then writes into a fourth advisory what no XML can carry (control characters)
  * and what a stricter ingest might refuse (the hostile names): the display must be safe whatever the database holds.
  */
 async function setup (t: Test): Promise<Setup> {
-  const dir = tempDir(t)
-  const dbPath = join(dir, 'db.sqlite')
+  const { dir, dbPath } = testDb(t)
   const root = join(dir, 'evil')
   writeRepo(root, updateinfo)
   const repos: RepoSpec[] = [{ productId: 'evil', productName: 'Evil <i>Linux</i> & "co"', url: root, kind: 'baseurl', baseurls: [root], name: 'evil', allowedHosts: [] }]
-  await runIngest({ dbPath, repos })
+  await ingestOk(t, dbPath, repos)
   const db = new Database(dbPath)
   const second = db.prepare<[], { pk: number }>("SELECT pk FROM advisory WHERE title = 'second'").get()
   t.ok(second, 'the ingest kept the advisory with the hostile id')
@@ -103,8 +102,7 @@ async function setup (t: Test): Promise<Setup> {
   hostileNames.forEach((name, i) => insert.run(pkg.advisory_pk, pkg.repo_id, pkg.collection_pk, 100 + i, name))
   db.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_generation'").run()
   db.close()
-  const app = await buildApp({ dbPath })
-  t.teardown(async () => { await app.close() })
+  const app = await testApp(t, { dbPath })
   return { app, dir, dbPath }
 }
 

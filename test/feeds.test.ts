@@ -2,16 +2,15 @@
 // ALAS titles, permalinks, UTC dates, severity, CVEs, NEVRAs, self links, filters, 304, hostile text.
 import t, { type Test } from 'tap'
 import Database from 'better-sqlite3'
+import type { FastifyInstance } from 'fastify'
 import { XMLParser } from 'fast-xml-parser'
 import { join } from 'node:path'
 import Parser from 'rss-parser'
 import type { RepoSpec } from '../ingest/config.js'
-import { loadJsonConfig } from '../ingest/config.js'
 import { runIngest } from '../ingest/run.js'
-import { buildApp } from '../server/app.js'
 import { readRows } from './helpers/db.js'
-import { projectDir, tempDir } from './helpers/paths.js'
 import { writeRepo } from './helpers/repo-builder.js'
+import { demoRepos, ingestOk, testApp, testDb } from './helpers/test-app.js'
 import { wellFormed } from './helpers/xml.js'
 
 const rssParser = new Parser({ customFields: { item: [['category', 'categories', { keepArray: true }]] } })
@@ -35,20 +34,18 @@ const hostileXml = (extra = ''): string => `<?xml version="1.0" encoding="UTF-8"
   ${extra}
 </updates>`
 
-interface Setup { dbPath: string, root: string, repos: RepoSpec[], app: Awaited<ReturnType<typeof buildApp>> }
+interface Setup { dbPath: string, root: string, repos: RepoSpec[], app: FastifyInstance }
 
 async function setup (t: Test, publicUrl: string | null = null): Promise<Setup> {
-  const dir = tempDir(t)
-  const dbPath = join(dir, 'db.sqlite')
+  const { dir, dbPath } = testDb(t)
   const root = join(dir, 'hostile')
   writeRepo(root, hostileXml())
   const repos: RepoSpec[] = [
-    ...loadJsonConfig(join(projectDir, 'ingest', 'demo', 'config.json')),
+    ...demoRepos(),
     { productId: 'hostile', productName: 'Hostile', url: root, kind: 'baseurl', baseurls: [root], name: 'hostile', allowedHosts: [] }
   ]
-  await runIngest({ dbPath, repos })
-  const app = await buildApp({ dbPath, publicUrl })
-  t.teardown(async () => { await app.close() })
+  await ingestOk(t, dbPath, repos)
+  const app = await testApp(t, { dbPath, publicUrl })
   return { dbPath, root, repos, app }
 }
 
@@ -190,7 +187,7 @@ t.test('filters, short URLs, limit and errors', async (t) => {
 })
 
 t.test('conditional requests, compression and a new ETag after an ingest', async (t) => {
-  const { root, repos, app } = await setup(t)
+  const { dbPath, root, repos, app } = await setup(t)
   const first = await app.inject('/feeds/advisories.rss')
   const etag = first.headers.etag as string
   t.match(first.headers['cache-control'], /public, max-age=\d+/)
@@ -200,7 +197,7 @@ t.test('conditional requests, compression and a new ETag after an ingest', async
   t.equal((await app.inject({ url: '/feeds/advisories.rss', headers: { 'accept-encoding': 'gzip' } })).headers['content-encoding'], 'gzip')
 
   writeRepo(root, hostileXml('<update type="security"><id>HOST-2030:0001</id><issued date="2030-01-01"/><severity>Low</severity></update>'))
-  await runIngest({ dbPath: join(root, '..', 'db.sqlite'), repos: repos.slice(-1) })
+  await runIngest({ dbPath, repos: repos.slice(-1) })
   const after = await app.inject({ url: '/feeds/advisories.rss', headers: { 'if-none-match': etag } })
   t.equal(after.statusCode, 200)
   t.not(after.headers.etag, etag, 'a new ETag')

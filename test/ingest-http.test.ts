@@ -13,6 +13,7 @@ import { readRows, snapshot } from './helpers/db.js'
 import { deadPort, startServer, type TestServer } from './helpers/http-server.js'
 import { fixturesDir, tempDir } from './helpers/paths.js'
 import { sha256, writeRepo } from './helpers/repo-builder.js'
+import { testDb } from './helpers/test-app.js'
 
 const rockyPath = join(fixturesDir, 'updateinfo', 'vuln-list-update__rocky_happy_updateinfo.xml')
 const rockyXml = readFileSync(rockyPath)
@@ -33,12 +34,13 @@ interface Fixture { dir: string, dbPath: string, server: TestServer }
 
 interface Teardown { teardown: (fn: () => void | Promise<void>) => void }
 
+// Only the temporary database from test-app.ts: these tests ingest over HTTP with their own options, and build no app.
 async function setup (t: Teardown, serverOptions: { etag?: boolean, lastModified?: boolean } = {}): Promise<Fixture> {
-  const dir = tempDir(t)
+  const { dir, dbPath } = testDb(t)
   const root = join(dir, 'www')
   mkdirSync(root)
   const server = await startServer(t, { root, ...serverOptions })
-  return { dir, dbPath: join(dir, 'db.sqlite'), server }
+  return { dir, dbPath, server }
 }
 
 const counts = (r: RunSummary['repos'][number] | undefined): unknown => r === undefined

@@ -11,20 +11,22 @@ import { runIngest } from '../ingest/run.js'
 import { runCli, spawnCli, waitUntil, type CliResult } from './helpers/cli.js'
 import { dbState, readRows, type DbState } from './helpers/db.js'
 import { startServer, type TestServer } from './helpers/http-server.js'
-import { fixturesDir, tempDir } from './helpers/paths.js'
+import { fixturesDir } from './helpers/paths.js'
 import { writeRepo } from './helpers/repo-builder.js'
+import { testDb } from './helpers/test-app.js'
 
 const rockyXml = readFileSync(join(fixturesDir, 'updateinfo', 'vuln-list-update__rocky_happy_updateinfo.xml'))
 
 interface Teardown { teardown: (fn: () => void | Promise<void>) => void }
 
+// Only the temporary database from test-app.ts: these tests run the CLI in a child process, and build no app.
 async function setup (t: Teardown): Promise<{ dir: string, dbPath: string, server: TestServer, env: Record<string, string> }> {
-  const dir = tempDir(t)
+  const { dir, dbPath } = testDb(t)
   mkdirSync(join(dir, 'www'))
   mkdirSync(join(dir, 'tmp'))
   const server = await startServer(t, { root: join(dir, 'www') })
   // The CLI's temporary files (left behind by a killed process) stay inside the test's directory.
-  return { dir, dbPath: join(dir, 'db.sqlite'), server, env: { TMPDIR: join(dir, 'tmp') } }
+  return { dir, dbPath, server, env: { TMPDIR: join(dir, 'tmp') } }
 }
 
 const jsonKeys = ['product', 'url', 'status', 'added', 'changed', 'unchanged', 'withdrawn', 'skipped', 'error']

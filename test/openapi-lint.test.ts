@@ -4,8 +4,8 @@ import t from 'tap'
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { demoApp } from './helpers/demo-app.js'
 import { projectDir } from './helpers/paths.js'
+import { demoRepos, ingestOk, testApp, testDb } from './helpers/test-app.js'
 
 interface Problem { ruleId: string, severity: string, message: string, location: Array<{ pointer: string }> }
 interface Lint { status: number | null, totals: { errors: number, warnings: number }, problems: Problem[] }
@@ -18,7 +18,9 @@ const acceptedWarnings = new Set([
   'operation-4xx-response #/paths/~1readyz/get/responses'
 ])
 
-const { app, dir } = await demoApp(t, ['amzn2'])
+const { dir, dbPath } = testDb(t)
+await ingestOk(t, dbPath, demoRepos(['amzn2']))
+const app = await testApp(t, { dbPath })
 const res = await app.inject('/openapi.json')
 t.equal(res.statusCode, 200)
 const doc = res.json() as {

@@ -7,12 +7,11 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { RepoSpec } from '../ingest/config.js'
-import { loadJsonConfig } from '../ingest/config.js'
 import { runIngest } from '../ingest/run.js'
-import { buildApp } from '../server/app.js'
 import { readRows } from './helpers/db.js'
-import { fixturesDir, projectDir, tempDir } from './helpers/paths.js'
+import { fixturesDir } from './helpers/paths.js'
 import { writeRepo } from './helpers/repo-builder.js'
+import { demoRepos, ingestOk, testApp, testDb } from './helpers/test-app.js'
 
 // A lab product with what OSV must cope with: tilde, caret and epoch versions, noarch, a name built for two
 // arches at different EVRs, a "+" in a name, unsafe and missing hrefs, no title or packages, a withdrawal.
@@ -61,17 +60,14 @@ const htmlUrl = (product: string, id: string): string => `http://localhost/${pro
 const evrOf = (p: { epoch: string, version: string, release: string }): string => `${p.epoch === '0' ? '' : `${p.epoch}:`}${p.version}-${p.release}`
 
 async function setup (t: Test): Promise<{ dbPath: string, app: FastifyInstance, rows: Row[] }> {
-  const dir = tempDir(t)
-  const dbPath = join(dir, 'db.sqlite')
+  const { dir, dbPath } = testDb(t)
   const labRoot = join(dir, 'lab')
   const lab: RepoSpec = { productId: 'lab', productName: 'Lab Linux', url: labRoot, kind: 'baseurl', baseurls: [labRoot], name: 'lab', allowedHosts: [] }
   writeRepo(labRoot, labXml(true))
-  const first = await runIngest({ dbPath, repos: [...loadJsonConfig(join(projectDir, 'ingest', 'demo', 'config.json')), lab] })
-  t.same(first.repos.map((r) => r.status), Array(9).fill('ok'))
+  await ingestOk(t, dbPath, [...demoRepos(), lab])
   writeRepo(labRoot, labXml(false))
   t.equal((await runIngest({ dbPath, repos: [lab] })).repos[0]?.withdrawn, 1, 'LAB-2024:0002 is withdrawn')
-  const app = await buildApp({ dbPath })
-  t.teardown(async () => { await app.close() })
+  const app = await testApp(t, { dbPath })
   const rows = readRows<Row>(dbPath, 'SELECT * FROM advisory ORDER BY product_id, id')
   return { dbPath, app, rows }
 }

@@ -2,14 +2,13 @@
 // engineer checks on each page, filters and search against independent SQL, escaping, 404/500, caching.
 import t, { type Test } from 'tap'
 import Database from 'better-sqlite3'
+import type { FastifyInstance } from 'fastify'
 import { join } from 'node:path'
 import type { RepoSpec } from '../ingest/config.js'
-import { loadJsonConfig } from '../ingest/config.js'
 import { runIngest } from '../ingest/run.js'
-import { buildApp } from '../server/app.js'
 import { readRows } from './helpers/db.js'
-import { projectDir, tempDir } from './helpers/paths.js'
 import { writeRepo } from './helpers/repo-builder.js'
+import { demoRepos, ingestOk, testApp, testDb } from './helpers/test-app.js'
 
 const hostileXml = (extra = ''): string => `<?xml version="1.0" encoding="UTF-8"?>
 <updates>
@@ -57,19 +56,16 @@ Second paragraph &amp; more.</description>
   ${extra}
 </updates>`
 
-async function setup (t: Test): Promise<{ dbPath: string, hostileRoot: string, repos: RepoSpec[], app: Awaited<ReturnType<typeof buildApp>> }> {
-  const dir = tempDir(t)
-  const dbPath = join(dir, 'db.sqlite')
+async function setup (t: Test): Promise<{ dbPath: string, hostileRoot: string, repos: RepoSpec[], app: FastifyInstance }> {
+  const { dir, dbPath } = testDb(t)
   const hostileRoot = join(dir, 'hostile')
   writeRepo(hostileRoot, hostileXml())
   const repos: RepoSpec[] = [
-    ...loadJsonConfig(join(projectDir, 'ingest', 'demo', 'config.json')),
+    ...demoRepos(),
     { productId: 'hostile', productName: 'Hostile <Linux>', url: hostileRoot, kind: 'baseurl', baseurls: [hostileRoot], name: 'hostile', allowedHosts: [] }
   ]
-  const summary = await runIngest({ dbPath, repos })
-  t.same(summary.repos.map((r) => r.status), Array(9).fill('ok'))
-  const app = await buildApp({ dbPath })
-  t.teardown(async () => { await app.close() })
+  await ingestOk(t, dbPath, repos)
+  const app = await testApp(t, { dbPath })
   return { dbPath, hostileRoot, repos, app }
 }
 
