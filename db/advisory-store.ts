@@ -4,7 +4,6 @@
 import { createHash } from 'node:crypto'
 import type { Advisory } from './advisory.js'
 import type { Db } from './open.js'
-import { sourceName } from './source-name.js'
 
 export type WriteOutcome = 'added' | 'changed' | 'unchanged' | 'duplicate'
 
@@ -15,8 +14,16 @@ export interface DropPlan { listed: number, dropped: number }
 
 interface ExistingAdvisory { pk: number, withdrawn: number, issued: string | null, issued_raw: string | null, updated: string | null, updated_raw: string | null }
 
+/**
+ * A package's srcName is derived from its src, so it is left out: the hash stays the one earlier versions
+ * stored, and an upgrade does not report every advisory as changed.
+ */
 export function contentHash (advisory: Advisory): string {
-  return createHash('sha256').update(JSON.stringify(advisory)).digest('hex')
+  const hashed = {
+    ...advisory,
+    collections: advisory.collections.map((c) => ({ ...c, packages: c.packages.map(({ srcName: _derived, ...p }) => p) }))
+  }
+  return createHash('sha256').update(JSON.stringify(hashed)).digest('hex')
 }
 
 export class AdvisoryStore {
@@ -104,8 +111,7 @@ export class AdvisoryStore {
     for (const c of advisory.collections) {
       for (const p of c.packages) {
         names.add(p.name)
-        const source = sourceName(p.src)
-        if (source !== null) names.add(source)
+        if (p.srcName !== null) names.add(p.srcName)
       }
     }
     this.s.insertSearchRow.run(pk, advisory.id, advisory.title ?? '', advisory.description ?? '', [...names].join(' '), advisory.cves.join(' '))
@@ -125,7 +131,7 @@ export class AdvisoryStore {
       const collectionPk = s.insertCollection.run(pk, repoId, ci, c.short, c.name).lastInsertRowid
       c.modules.forEach((m, mi) => s.insertModule.run(collectionPk, mi, m.name, m.stream, m.version, m.context, m.arch))
       c.packages.forEach((p, pi) => s.insertPackage.run(pk, repoId, collectionPk, pi, p.name, p.epoch, p.version, p.release,
-        p.arch, p.src, sourceName(p.src), p.filename, p.sumType, p.sum, Number(p.rebootSuggested), Number(p.restartSuggested), Number(p.reloginSuggested)))
+        p.arch, p.src, p.srcName, p.filename, p.sumType, p.sum, Number(p.rebootSuggested), Number(p.restartSuggested), Number(p.reloginSuggested)))
     })
   }
 }

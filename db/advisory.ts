@@ -22,6 +22,7 @@ export interface AdvisoryPackage {
   release: string
   arch: string
   src: string | null
+  srcName: string | null // the source package's name, from src (domain/source-name.ts); null when src is no RPM file name
   filename: string | null
   sumType: string | null
   sum: string | null

@@ -1,9 +1,9 @@
 // Applies numbered SQL files from migrations/, each with its PRAGMA user_version in one transaction.
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { sourceName } from '../domain/source-name.js'
 import type { Db } from './open.js'
 import { migrationsDir } from './paths.js'
-import { sourceName } from './source-name.js'
 
 export interface Migration { version: number, name: string, sql: string }
 
@@ -33,7 +33,7 @@ export function migrate (db: Db, migrations = loadMigrations()): { from: number,
   if (from > latest) {
     throw new Error(`database schema version ${from} is newer than this program knows (${latest}); upgrade the program`)
   }
-  // SQL functions that migrations may call to backfill derived columns.
+  // SQL functions that migrations may call to backfill derived columns in rows older versions wrote.
   db.function('rpm_source_name', { deterministic: true }, (src: unknown) => sourceName(typeof src === 'string' ? src : null))
   for (const m of migrations.slice(from)) {
     db.transaction(() => {

@@ -1,8 +1,10 @@
-// Turns a raw <update> into the stored Advisory: dates to UTC, severity case, flags, epochs, CVE ids.
+// Turns a raw <update> into the stored Advisory: dates to UTC, severity case, flags, epochs, CVE ids,
+// source package names.
 // The rules are the ones in docs/ingest.md; every raw value that is reinterpreted is kept beside it.
 import type { Advisory, AdvisoryCollection, AdvisoryPackage, AdvisoryReference } from '../db/advisory.js'
-import type { RawPackage, RawUpdate } from './updateinfo-parser.js'
 import { cveIdsInText } from '../domain/cve.js'
+import { sourceName } from '../domain/source-name.js'
+import type { RawPackage, RawUpdate } from './updateinfo-parser.js'
 
 const dateRe = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2}|[A-Za-z]{3,4})?$/
 
@@ -80,13 +82,15 @@ function normalizePackage (raw: RawPackage): AdvisoryPackage | null {
   const name = optional(raw.name)
   if (name === null) return null
   const epoch = optional(raw.epoch)
+  const src = optional(raw.src)
   return {
     name,
     epoch: epoch !== null && /^\d+$/.test(epoch) ? String(BigInt(epoch)) : '0',
     version: optional(raw.version) ?? '',
     release: optional(raw.release) ?? '',
     arch: optional(raw.arch) ?? '',
-    src: optional(raw.src),
+    src,
+    srcName: sourceName(src),
     filename: optional(raw.filename),
     sumType: optional(raw.sumType)?.toLowerCase() ?? null,
     sum: optional(raw.sum)?.toLowerCase() ?? null,

@@ -1,6 +1,6 @@
 // How advisory data is spelled for people: dates in UTC, NEVRA, severity and type labels, and the portal's URLs.
 import type { PackageRow } from '../db/advisory-read.js'
-import { affectedSources } from '../db/source-name.js'
+import { affectedSources } from '../domain/source-name.js'
 import { yumAdvisoryCommand, yumUpdateCommand } from './shell.js'
 import { evr, nevra } from '../domain/nevra.js'
 

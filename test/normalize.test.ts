@@ -99,6 +99,9 @@ t.test('normalizeUpdate: severity, flags, epoch, missing id', async (t) => {
   t.equal(normalizeUpdate(raw({ id: 'R', collections: pkg({ restartSuggested: '1' }) }))?.advisory.rebootSuggested, false, 'restart is not reboot')
   const epoch = (e: string | undefined): string | undefined => normalizeUpdate(raw({ id: 'E', collections: pkg(e === undefined ? {} : { epoch: e }) }))?.advisory.collections[0]?.packages[0]?.epoch
   t.strictSame([epoch(undefined), epoch(''), epoch('0'), epoch('10'), epoch('abc')], ['0', '0', '0', '10', '0'])
+  const srcName = (src: string | undefined): unknown => normalizeUpdate(raw({ id: 'N', collections: pkg(src === undefined ? {} : { src }) }))?.advisory.collections[0]?.packages[0]?.srcName
+  t.strictSame([srcName('openssl-1.0.2k-19.amzn2.src.rpm'), srcName(' Packages/kernel-4.18.0-305.el8.src.rpm '), srcName('openssl'), srcName(undefined)],
+    ['openssl', 'kernel', null, null], 'the source name the store writes and searches')
   t.equal(normalizeUpdate(raw({ title: 'no id' })), null)
   t.equal(normalizeUpdate(raw({ id: '  ' })), null)
 })

@@ -1,6 +1,6 @@
 // Source package names: parsed from the src attribute, or derived as ALAS lists them when it is missing.
 import t from 'tap'
-import { affectedSources, sourceName } from '../db/source-name.js'
+import { affectedSources, sourceName } from '../domain/source-name.js'
 
 t.test('sourceName parses name-version-release[.src|.nosrc].rpm', async (t) => {
   t.equal(sourceName('openssl-1.0.2k-19.amzn2.src.rpm'), 'openssl')
