@@ -4,6 +4,7 @@
 import type { Advisory, AdvisoryCollection, AdvisoryPackage, AdvisoryReference } from '../db/advisory.js'
 import { cveIdsInText } from '../domain/cve.js'
 import { sourceName } from '../domain/source-name.js'
+import { isoSeconds } from '../domain/time.js'
 import type { RawPackage, RawUpdate } from './updateinfo-parser.js'
 
 const dateRe = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2}|[A-Za-z]{3,4})?$/
@@ -33,12 +34,6 @@ export function parseUpdateinfoDate (raw: string | undefined): string | null {
     ms -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000
   }
   return isoSeconds(ms)
-}
-
-function isoSeconds (ms: number): string | null {
-  const date = new Date(ms)
-  if (Number.isNaN(date.getTime()) || date.getUTCFullYear() > 9999) return null
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z')
 }
 
 /**

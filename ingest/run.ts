@@ -5,6 +5,7 @@ import { AdvisoryStore } from '../db/advisory-store.js'
 import { migrate } from '../db/migrate.js'
 import { openDatabase } from '../db/open.js'
 import { RepoStore } from '../db/repo-store.js'
+import { nowIsoSeconds } from '../domain/time.js'
 import { withoutCredentials, type RepoSpec } from './config.js'
 import { defaultFetchOptions, redactCredentials, type FetchOptions } from './fetcher.js'
 import { defaultLimits, ingestRepo, type IngestLimits, type Logger, type Progress, type RepoResult } from './ingest-repo.js'
@@ -37,8 +38,6 @@ export const silentLogger: Logger = { info: () => {}, warn: () => {} }
 // A function, so that TypeScript does not keep a check made before an await.
 const stopping = (signal: AbortSignal | undefined): boolean => signal?.aborted === true
 
-const nowIso = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
-
 export async function runIngest (options: RunOptions): Promise<RunSummary> {
   const lock = acquireIngestLock(options.dbPath, options.lockWaitMs ?? 0)
   const db = openDatabase(options.dbPath)
@@ -56,13 +55,13 @@ export async function runIngest (options: RunOptions): Promise<RunSummary> {
     repoStore.closeAbandonedRuns()
     const scrubbed = repoStore.scrubCredentials(redactCredentials)
     if (scrubbed > 0) options.log?.info(`removed credentials from ${scrubbed} repo and run-log rows written by an earlier version`)
-    const runId = repoStore.startRun(nowIso())
+    const runId = repoStore.startRun(nowIsoSeconds())
     const results: RepoResult[] = []
     let interrupted = false
     for (const given of options.repos) {
       // Credentials never reach the database, the log or the results: only the Authorization header.
       const spec = withoutCredentials(given)
-      const startedAt = nowIso()
+      const startedAt = nowIsoSeconds()
       const state = repoStore.ensureRepo(spec.productId, spec.productName, spec.url, spec.kind, spec.name, startedAt)
       let result: RepoResult
       if (options.signal?.aborted === true) {
@@ -79,18 +78,18 @@ export async function runIngest (options: RunOptions): Promise<RunSummary> {
           tempDir,
           log: options.log ?? silentLogger,
           onProgress: options.onProgress,
-          now: nowIso,
+          now: nowIsoSeconds,
           allowWithdraw: options.allowWithdraw ?? false
         })
         // The signal came while this repo was downloading: it failed because the run is stopping.
         if (stopping(options.signal) && result.status === 'failed') interrupted = true
       }
-      repoStore.log({ runId, repoId: state.id, url: spec.url, startedAt, finishedAt: nowIso(), status: result.status, checksum: result.checksum, added: result.added, changed: result.changed, unchanged: result.unchanged, withdrawn: result.withdrawn, skipped: result.skipped, error: result.error })
+      repoStore.log({ runId, repoId: state.id, url: spec.url, startedAt, finishedAt: nowIsoSeconds(), status: result.status, checksum: result.checksum, added: result.added, changed: result.changed, unchanged: result.unchanged, withdrawn: result.withdrawn, skipped: result.skipped, error: result.error })
       results.push(result)
       options.onRepoDone?.(result)
     }
     const failed = results.some((r) => r.status === 'failed')
-    repoStore.finishRun(runId, interrupted ? 'interrupted' : failed ? 'failed' : 'ok', nowIso())
+    repoStore.finishRun(runId, interrupted ? 'interrupted' : failed ? 'failed' : 'ok', nowIsoSeconds())
     return { runId, repos: results, interrupted }
   } finally {
     db.close()
