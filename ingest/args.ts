@@ -71,41 +71,41 @@ function atLeastOne (text: string, flag: string): number {
   return n
 }
 
-export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
-  let parsed
+const flags = {
+  db: { type: 'string' },
+  config: { type: 'string', multiple: true },
+  repo: { type: 'string', multiple: true },
+  mirrorlist: { type: 'string', multiple: true },
+  product: { type: 'string', multiple: true },
+  'product-name': { type: 'string', multiple: true },
+  releasever: { type: 'string' },
+  basearch: { type: 'string', multiple: true },
+  'allow-host': { type: 'string', multiple: true },
+  json: { type: 'boolean' },
+  watch: { type: 'boolean' },
+  interval: { type: 'string' },
+  wait: { type: 'boolean' },
+  'max-decompressed-size': { type: 'string' },
+  'allow-withdraw': { type: 'boolean' },
+  timeout: { type: 'string' },
+  'download-deadline': { type: 'string' },
+  retries: { type: 'string' },
+  help: { type: 'boolean', short: 'h' }
+} as const
+
+function readFlags (argv: string[]) {
   try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      tokens: true,
-      options: {
-        db: { type: 'string' },
-        config: { type: 'string', multiple: true },
-        repo: { type: 'string', multiple: true },
-        mirrorlist: { type: 'string', multiple: true },
-        product: { type: 'string', multiple: true },
-        'product-name': { type: 'string', multiple: true },
-        releasever: { type: 'string' },
-        basearch: { type: 'string', multiple: true },
-        'allow-host': { type: 'string', multiple: true },
-        json: { type: 'boolean' },
-        watch: { type: 'boolean' },
-        interval: { type: 'string' },
-        wait: { type: 'boolean' },
-        'max-decompressed-size': { type: 'string' },
-        'allow-withdraw': { type: 'boolean' },
-        timeout: { type: 'string' },
-        'download-deadline': { type: 'string' },
-        retries: { type: 'string' },
-        help: { type: 'boolean', short: 'h' }
-      }
-    })
+    return parseArgs({ args: argv, strict: true, allowPositionals: false, tokens: true, options: flags })
   } catch (err) {
     throw new UsageError((err as Error).message)
   }
-  const { values, tokens } = parsed
-  const options: CliOptions = {
+}
+
+type Flags = ReturnType<typeof readFlags>
+
+/** Every option but the repos, each value checked. */
+function scalarOptions (values: Flags['values'], env: NodeJS.ProcessEnv): CliOptions {
+  return {
     dbPath: values.db ?? env.DB_PATH ?? defaultDbPath,
     repos: [],
     json: values.json ?? false,
@@ -119,17 +119,13 @@ export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv = process.e
     help: values.help ?? false,
     allowWithdraw: values['allow-withdraw'] ?? false
   }
-  if (options.help) return options
-  if (values.interval !== undefined && !options.watch) throw new UsageError('--interval only makes sense with --watch')
+}
 
-  const variables: Variables = {}
-  if (values.releasever !== undefined) variables.releasever = values.releasever
-  if (values.basearch !== undefined) variables.basearch = values.basearch.length === 1 ? values.basearch[0]! : values.basearch
-  const allowedHosts = values['allow-host'] ?? []
+/** A source (--repo, --mirrorlist, --config) with the --product / --product-name that follow it. */
+interface SourceGroup { kind: 'repo' | 'mirrorlist' | 'config', value: string, product?: string, productName?: string }
 
-  // Groups in order: a source, then the --product / --product-name that follow it.
-  interface Group { kind: 'repo' | 'mirrorlist' | 'config', value: string, product?: string, productName?: string }
-  const groups: Group[] = []
+function sourceGroups (tokens: Flags['tokens']): SourceGroup[] {
+  const groups: SourceGroup[] = []
   for (const token of tokens) {
     if (token.kind !== 'option' || token.value === undefined) continue
     if (token.name === 'repo' || token.name === 'mirrorlist' || token.name === 'config') {
@@ -141,30 +137,38 @@ export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv = process.e
       else group.productName = token.value
     }
   }
-  const specs: RepoSpec[] = []
-  for (const group of groups) {
-    if (group.kind === 'config' && /\.json$/i.test(group.value)) {
-      if (group.product !== undefined) throw new UsageError(`--product does not apply to a JSON configuration (${group.value}): it names its products`)
-      specs.push(...loadJsonConfig(group.value, variables).map((s) => ({ ...s, allowedHosts: [...s.allowedHosts, ...allowedHosts] })))
-      continue
-    }
-    if (group.product === undefined) {
-      throw new UsageError(group.kind === 'config'
-        ? `--config ${group.value} is a .repo file: give --product ID after it`
-        : `--${group.kind} ${group.value} needs --product ID after it`)
-    }
-    const product = { id: checkProductId(group.product, `--product ${group.product}`), name: group.productName ?? group.product }
-    if (group.kind === 'config') {
-      specs.push(...reposFromRepoFile(group.value, product, variables, allowedHosts))
-    } else {
-      // $releasever / $basearch work here as in a configuration file; several --basearch give one repo each.
-      for (const { url, used } of expandVariables(group.value, variables, `--${group.kind} ${group.value}`)) {
-        const kind = group.kind === 'repo' ? 'baseurl' : 'mirrorlist'
-        specs.push({ productId: product.id, productName: product.name, url, kind, baseurls: kind === 'baseurl' ? [url] : [], name: label(null, used), allowedHosts })
-      }
-    }
+  return groups
+}
+
+function reposOfGroup (group: SourceGroup, variables: Variables, allowedHosts: string[]): RepoSpec[] {
+  if (group.kind === 'config' && /\.json$/i.test(group.value)) {
+    if (group.product !== undefined) throw new UsageError(`--product does not apply to a JSON configuration (${group.value}): it names its products`)
+    return loadJsonConfig(group.value, variables).map((s) => ({ ...s, allowedHosts: [...s.allowedHosts, ...allowedHosts] }))
   }
-  options.repos = dedupe(specs)
+  if (group.product === undefined) {
+    throw new UsageError(group.kind === 'config'
+      ? `--config ${group.value} is a .repo file: give --product ID after it`
+      : `--${group.kind} ${group.value} needs --product ID after it`)
+  }
+  const product = { id: checkProductId(group.product, `--product ${group.product}`), name: group.productName ?? group.product }
+  if (group.kind === 'config') return reposFromRepoFile(group.value, product, variables, allowedHosts)
+  // $releasever / $basearch work here as in a configuration file; several --basearch give one repo each.
+  const kind = group.kind === 'repo' ? 'baseurl' : 'mirrorlist'
+  return expandVariables(group.value, variables, `--${group.kind} ${group.value}`).map(({ url, used }) =>
+    ({ productId: product.id, productName: product.name, url, kind, baseurls: kind === 'baseurl' ? [url] : [], name: label(null, used), allowedHosts }))
+}
+
+export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
+  const { values, tokens } = readFlags(argv)
+  const options = scalarOptions(values, env)
+  if (options.help) return options
+  if (values.interval !== undefined && !options.watch) throw new UsageError('--interval only makes sense with --watch')
+
+  const variables: Variables = {}
+  if (values.releasever !== undefined) variables.releasever = values.releasever
+  if (values.basearch !== undefined) variables.basearch = values.basearch.length === 1 ? values.basearch[0]! : values.basearch
+  const allowedHosts = values['allow-host'] ?? []
+  options.repos = dedupe(sourceGroups(tokens).flatMap((group) => reposOfGroup(group, variables, allowedHosts)))
   if (options.repos.length === 0) throw new UsageError('nothing to ingest: give --config FILE, or --repo URL --product ID')
   return options
 }

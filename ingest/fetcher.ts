@@ -198,6 +198,83 @@ async function get (url: string, headers: Record<string, string>, signal: AbortS
   })
 }
 
+function requestHeaders (url: string, options: FetchOptions, conditional: Conditional): Record<string, string> {
+  const headers: Record<string, string> = { 'user-agent': options.userAgent, 'accept-encoding': 'identity' }
+  if (conditional.etag != null) headers['if-none-match'] = conditional.etag
+  if (conditional.lastModified != null) headers['if-modified-since'] = conditional.lastModified
+  const userinfo = options.credentials?.[new URL(url).host]
+  if (userinfo !== undefined) headers.authorization = `Basic ${Buffer.from(userinfo).toString('base64')}`
+  return headers
+}
+
+function responseHeader (res: IncomingMessage, name: string): string | null {
+  const value = res.headers[name]
+  return typeof value === 'string' ? value : null
+}
+
+const redirectStatuses = [301, 302, 303, 307, 308]
+
+/** Where a redirect leads, checked like the first URL: the same scheme (or http to https) and an allowed host. */
+function redirectTarget (res: IncomingMessage, status: number, url: string, hop: { startUrl: string, home: string, redirects: number }, options: FetchOptions): string {
+  res.destroy()
+  const target = res.headers.location
+  if (target === undefined) throw new FetchError(`HTTP ${status} redirect without a Location from ${url}`, status)
+  let next: URL
+  try { next = new URL(target, url) } catch { throw new FetchError(`HTTP ${status} redirect to an invalid URL from ${url}`, status) }
+  next.username = ''
+  next.password = ''
+  const from = new URL(url).protocol
+  if (!(next.protocol === from || (from === 'http:' && next.protocol === 'https:'))) {
+    throw new FetchError(`refusing a redirect from ${url} to another scheme (${next.protocol})`, status)
+  }
+  if (!hostAllowed(next, hop.home, options.allowedHosts ?? [])) {
+    throw new FetchError(`refusing a redirect from ${url} to host ${next.host}, which is not ${hop.home} and not in allowedHosts`, status)
+  }
+  if (hop.redirects >= options.maxRedirects) throw new FetchError(`too many redirects (more than ${options.maxRedirects}) starting at ${hop.startUrl}`, status)
+  return next.href
+}
+
+/** A 200 answer's body into `dest`, within maxBytes; every chunk re-arms the progress timer (`arm`). */
+async function receiveBody (res: IncomingMessage, url: string, dest: string, options: FetchOptions, arm: () => void, signal: AbortSignal): Promise<Downloaded> {
+  const declared = Number(responseHeader(res, 'content-length') ?? NaN)
+  if (declared > options.maxBytes) {
+    res.destroy()
+    throw new FetchError(`${url} is ${declared} bytes, over the ${options.maxBytes}-byte download limit`, 413)
+  }
+  const encoding = responseHeader(res, 'content-encoding')
+  let size = 0
+  const counter = new Transform({
+    transform (chunk: Buffer, _enc, done) {
+      arm()
+      size += chunk.length
+      options.onBytes?.(size)
+      if (size > options.maxBytes) done(new FetchError(`${url} sends more than the ${options.maxBytes}-byte download limit`, 413))
+      else done(null, chunk)
+    }
+  })
+  const file = createWriteStream(dest)
+  let writeError: NodeJS.ErrnoException | null = null
+  file.on('error', (err) => { writeError ??= err })
+  try {
+    await pipeline(res, counter, file)
+  } catch (err) {
+    if (signal.aborted) throw networkError(err, url, signal, true)
+    // Said without the local path: errors are shown publicly.
+    if (writeError !== null) throw new LocalWriteError(`cannot store the download of ${url} in the temporary directory (${(writeError as NodeJS.ErrnoException).code ?? 'error'})`)
+    throw err instanceof FetchError ? err : networkError(err, url, signal, true)
+  }
+  if (!Number.isNaN(declared) && size !== declared) throw new FetchError(`${url} ended after ${size} of ${declared} bytes`)
+  return {
+    notModified: false,
+    path: dest,
+    size,
+    etag: responseHeader(res, 'etag'),
+    lastModified: responseHeader(res, 'last-modified'),
+    contentEncoding: encoding === null || /^identity$/i.test(encoding) ? null : encoding
+  }
+}
+
+/** One attempt: follows redirects hop by hop, under the progress timer, the deadline and the stop signal. */
 async function httpDownload (startUrl: string, dest: string, options: FetchOptions, conditional: Conditional, deadline: number): Promise<Downloaded> {
   let url = startUrl
   const home = options.homeHost ?? new URL(startUrl).host
@@ -213,11 +290,7 @@ async function httpDownload (startUrl: string, dest: string, options: FetchOptio
   options.signal?.addEventListener('abort', onSignal, { once: true })
   try {
     for (let redirects = 0; ; redirects++) {
-      const headers: Record<string, string> = { 'user-agent': options.userAgent, 'accept-encoding': 'identity' }
-      if (conditional.etag != null) headers['if-none-match'] = conditional.etag
-      if (conditional.lastModified != null) headers['if-modified-since'] = conditional.lastModified
-      const userinfo = options.credentials?.[new URL(url).host]
-      if (userinfo !== undefined) headers.authorization = `Basic ${Buffer.from(userinfo).toString('base64')}`
+      const headers = requestHeaders(url, options, conditional)
       arm()
       let res: IncomingMessage
       try {
@@ -226,29 +299,13 @@ async function httpDownload (startUrl: string, dest: string, options: FetchOptio
         throw networkError(err, url, controller.signal, false)
       }
       const status = res.statusCode ?? 0
-      if ([301, 302, 303, 307, 308].includes(status)) {
-        res.destroy()
-        const target = res.headers.location
-        if (target === undefined) throw new FetchError(`HTTP ${status} redirect without a Location from ${url}`, status)
-        let next: URL
-        try { next = new URL(target, url) } catch { throw new FetchError(`HTTP ${status} redirect to an invalid URL from ${url}`, status) }
-        next.username = ''
-        next.password = ''
-        const from = new URL(url).protocol
-        if (!(next.protocol === from || (from === 'http:' && next.protocol === 'https:'))) {
-          throw new FetchError(`refusing a redirect from ${url} to another scheme (${next.protocol})`, status)
-        }
-        if (!hostAllowed(next, home, options.allowedHosts ?? [])) {
-          throw new FetchError(`refusing a redirect from ${url} to host ${next.host}, which is not ${home} and not in allowedHosts`, status)
-        }
-        if (redirects >= options.maxRedirects) throw new FetchError(`too many redirects (more than ${options.maxRedirects}) starting at ${startUrl}`, status)
-        url = next.href
+      if (redirectStatuses.includes(status)) {
+        url = redirectTarget(res, status, url, { startUrl, home, redirects }, options)
         continue
       }
-      const header = (name: string): string | null => { const v = res.headers[name]; return typeof v === 'string' ? v : null }
-      const etag = header('etag')
-      const lastModified = header('last-modified')
       if (status === 304) {
+        const etag = responseHeader(res, 'etag')
+        const lastModified = responseHeader(res, 'last-modified')
         res.destroy()
         return { notModified: true, path: dest, size: 0, etag: etag ?? conditional.etag ?? null, lastModified: lastModified ?? conditional.lastModified ?? null, contentEncoding: null }
       }
@@ -256,35 +313,7 @@ async function httpDownload (startUrl: string, dest: string, options: FetchOptio
         res.destroy()
         throw new FetchError(statusMessage(status, url), status)
       }
-      const declared = Number(header('content-length') ?? NaN)
-      if (declared > options.maxBytes) {
-        res.destroy()
-        throw new FetchError(`${url} is ${declared} bytes, over the ${options.maxBytes}-byte download limit`, 413)
-      }
-      const encoding = header('content-encoding')
-      let size = 0
-      const counter = new Transform({
-        transform (chunk: Buffer, _enc, done) {
-          arm()
-          size += chunk.length
-          options.onBytes?.(size)
-          if (size > options.maxBytes) done(new FetchError(`${url} sends more than the ${options.maxBytes}-byte download limit`, 413))
-          else done(null, chunk)
-        }
-      })
-      const file = createWriteStream(dest)
-      let writeError: NodeJS.ErrnoException | null = null
-      file.on('error', (err) => { writeError ??= err })
-      try {
-        await pipeline(res, counter, file)
-      } catch (err) {
-        if (controller.signal.aborted) throw networkError(err, url, controller.signal, true)
-        // Said without the local path: errors are shown publicly.
-        if (writeError !== null) throw new LocalWriteError(`cannot store the download of ${url} in the temporary directory (${(writeError as NodeJS.ErrnoException).code ?? 'error'})`)
-        throw err instanceof FetchError ? err : networkError(err, url, controller.signal, true)
-      }
-      if (!Number.isNaN(declared) && size !== declared) throw new FetchError(`${url} ended after ${size} of ${declared} bytes`)
-      return { notModified: false, path: dest, size, etag, lastModified, contentEncoding: encoding === null || /^identity$/i.test(encoding) ? null : encoding }
+      return await receiveBody(res, url, dest, options, arm, controller.signal)
     }
   } finally {
     clearTimeout(timer)

@@ -218,6 +218,18 @@ export class UpdateinfoParser {
     const name = localName(tag.name)
     const parent = this.stack[this.stack.length - 1]
     this.stack.push(name)
+    this.checkTag(tag, name)
+    if (!this.sawRoot) this.checkRoot(tag, name)
+    if (this.capture !== null) return // markup inside a text field: keep only its text
+    if (name === 'update' && (parent === 'updates' || parent === undefined)) {
+      this.startUpdate(tag, start)
+      return
+    }
+    if (this.update !== null) this.openInUpdate(this.update, tag, name, parent)
+  }
+
+  /** The bounds every start tag keeps: nesting depth, elements per <update>, name and attribute lengths. */
+  private checkTag (tag: SaxesTagPlain, name: string): void {
     if (this.stack.length > this.limits.maxDepth) {
       this.refuse(`elements nest deeper than ${this.limits.maxDepth} levels (<${name.slice(0, 64)}>), the depth limit libxml2 also applies`)
     }
@@ -230,82 +242,83 @@ export class UpdateinfoParser {
       if (attribute.length > maxField) this.refuse(`an attribute name of <${name.slice(0, 64)}> passes the ${maxField}-character limit`)
       if (value.length > maxField) this.refuse(`the ${attribute} attribute of <${name}> passes the ${maxField}-character limit for an attribute`)
     }
-    if (!this.sawRoot) {
-      this.sawRoot = true
-      if (name !== 'updates' && name !== 'update') {
-        throw new UpdateinfoSyntaxError(`not an updateinfo document: the root element is <${tag.name}>, expected <updates>`)
-      }
+  }
+
+  private checkRoot (tag: SaxesTagPlain, name: string): void {
+    this.sawRoot = true
+    if (name !== 'updates' && name !== 'update') {
+      throw new UpdateinfoSyntaxError(`not an updateinfo document: the root element is <${tag.name}>, expected <updates>`)
     }
-    if (this.capture !== null) return // markup inside a text field: keep only its text
-    if (name === 'update' && (parent === 'updates' || parent === undefined)) {
-      this.updateStart = start
-      this.elements = 0
-      this.update = {
-        line: this.sax.line,
-        type: attr(tag, 'type'),
-        status: attr(tag, 'status'),
-        version: attr(tag, 'version'),
-        from: attr(tag, 'from'),
-        author: attr(tag, 'author'),
-        references: [],
-        collections: []
-      }
-      return
+  }
+
+  private startUpdate (tag: SaxesTagPlain, start: number): void {
+    this.updateStart = start
+    this.elements = 0
+    this.update = {
+      line: this.sax.line,
+      type: attr(tag, 'type'),
+      status: attr(tag, 'status'),
+      version: attr(tag, 'version'),
+      from: attr(tag, 'from'),
+      author: attr(tag, 'author'),
+      references: [],
+      collections: []
     }
-    const update = this.update
-    if (update === null) return
-    const depth = this.stack.length
-    if (parent === 'update' && depth === this.updateDepth() + 1) {
-      const field = updateTextElements[name]
-      if (field !== undefined) {
-        this.startCapture((text) => { update[field] = text })
-      } else if (name === 'issued' || name === 'updated') {
-        const date = attr(tag, 'date')
-        // SUSE has been seen with the date as text content instead of the attribute.
-        if (date !== undefined) update[name] = date
-        else this.startCapture((text) => { update[name] = text })
-      }
-      return
-    }
-    if (name === 'reference' && parent === 'references' && depth === this.updateDepth() + 2) {
+  }
+
+  /** An element inside an <update>, by where it sits; anything elsewhere is skipped with its subtree. */
+  private openInUpdate (update: RawUpdate, tag: SaxesTagPlain, name: string, parent: string | undefined): void {
+    const level = this.stack.length - this.updateDepth()
+    if (parent === 'update' && level === 1) {
+      this.openUpdateField(update, tag, name)
+    } else if (name === 'reference' && parent === 'references' && level === 2) {
       update.references.push({ type: attr(tag, 'type'), id: attr(tag, 'id'), href: attr(tag, 'href'), title: attr(tag, 'title') })
-      return
-    }
-    if (name === 'collection' && parent === 'pkglist' && depth === this.updateDepth() + 2) {
+    } else if (name === 'collection' && parent === 'pkglist' && level === 2) {
       this.collection = { short: attr(tag, 'short'), modules: [], packages: [] }
       update.collections.push(this.collection)
-      return
-    }
-    const collection = this.collection
-    if (collection !== null && parent === 'collection' && depth === this.updateDepth() + 3) {
-      if (name === 'name') {
-        this.startCapture((text) => { collection.name = text })
-      } else if (name === 'module') {
-        collection.modules.push({
-          name: attr(tag, 'name'),
-          stream: attr(tag, 'stream'),
-          version: attr(tag, 'version'),
-          context: attr(tag, 'context'),
-          arch: attr(tag, 'arch')
-        })
-      } else if (name === 'package') {
-        this.pkg = {
-          name: attr(tag, 'name'),
-          epoch: attr(tag, 'epoch'),
-          version: attr(tag, 'version'),
-          release: attr(tag, 'release'),
-          arch: attr(tag, 'arch'),
-          src: attr(tag, 'src')
-        }
-        collection.packages.push(this.pkg)
-      }
-      return
-    }
-    const pkg = this.pkg
-    if (pkg !== null && parent === 'package' && depth === this.updateDepth() + 4) {
+    } else if (this.collection !== null && parent === 'collection' && level === 3) {
+      this.openInCollection(this.collection, tag, name)
+    } else if (this.pkg !== null && parent === 'package' && level === 4) {
+      const pkg = this.pkg
       const field = packageTextElements[name]
       if (field === 'sum') pkg.sumType = attr(tag, 'type')
       if (field !== undefined) this.startCapture((text) => { pkg[field] = text })
+    }
+  }
+
+  private openUpdateField (update: RawUpdate, tag: SaxesTagPlain, name: string): void {
+    const field = updateTextElements[name]
+    if (field !== undefined) {
+      this.startCapture((text) => { update[field] = text })
+    } else if (name === 'issued' || name === 'updated') {
+      const date = attr(tag, 'date')
+      // SUSE has been seen with the date as text content instead of the attribute.
+      if (date !== undefined) update[name] = date
+      else this.startCapture((text) => { update[name] = text })
+    }
+  }
+
+  private openInCollection (collection: RawCollection, tag: SaxesTagPlain, name: string): void {
+    if (name === 'name') {
+      this.startCapture((text) => { collection.name = text })
+    } else if (name === 'module') {
+      collection.modules.push({
+        name: attr(tag, 'name'),
+        stream: attr(tag, 'stream'),
+        version: attr(tag, 'version'),
+        context: attr(tag, 'context'),
+        arch: attr(tag, 'arch')
+      })
+    } else if (name === 'package') {
+      this.pkg = {
+        name: attr(tag, 'name'),
+        epoch: attr(tag, 'epoch'),
+        version: attr(tag, 'version'),
+        release: attr(tag, 'release'),
+        arch: attr(tag, 'arch'),
+        src: attr(tag, 'src')
+      }
+      collection.packages.push(this.pkg)
     }
   }
 
