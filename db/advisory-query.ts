@@ -1,9 +1,10 @@
 // Filtered, sorted, paged advisory lists: the one query behind the list pages, CVE and package pages,
 // feeds and the API. Filters arrive validated (server/advisory-filter.ts); values are always bound.
-import type { PackageRow } from './advisory-read.js'
+import { headColumns, headFlags, type AdvisoryHead, type PackageRow } from './advisory-read.js'
 import type { Statement } from 'better-sqlite3'
+import { withFlags, type Stored } from './flags.js'
 import type { Db } from './open.js'
-import { affectedSources } from './source-name.js'
+import { affectedSources } from '../domain/source-name.js'
 
 export type SortKey = 'issued' | 'updated' | 'severity' | 'id' | 'relevance'
 
@@ -22,28 +23,18 @@ export interface AdvisoryFilter {
   order: 'asc' | 'desc'
 }
 
-export interface AdvisorySummary {
-  pk: number
-  product: string
-  productName: string
-  id: string
-  type: string | null
-  severity: string | null
-  title: string | null
-  issued: string | null
-  issuedRaw: string | null
-  updated: string | null
-  updatedRaw: string | null
-  withdrawn: boolean
-  rebootSuggested: boolean
-  sourcePackages: string[]
+export interface AdvisorySummary extends AdvisoryHead {
+  source_packages: string[]
   cves: string[]
 }
 
 export interface AdvisoryPage { total: number, items: AdvisorySummary[] }
 
+/** A fixed package as the lists show it: NEVRA and source, without the advisory page's details. */
+export type ListedPackage = Omit<PackageRow, 'filename' | 'collection' | 'reboot_suggested'>
+
 export interface FixedPackageRow {
-  advisoryId: string
+  advisory_id: string
   severity: string | null
   type: string | null
   name: string
@@ -76,21 +67,7 @@ const severityRank = `CASE WHEN a.severity IS NULL THEN 0 WHEN a.severity = 'cri
   WHEN a.severity IN ('important', 'high') THEN 5 WHEN a.severity IN ('moderate', 'medium') THEN 4
   WHEN a.severity = 'low' THEN 2 ELSE 1 END`
 
-interface Row {
-  pk: number
-  product_id: string
-  product_name: string
-  id: string
-  type: string | null
-  severity: string | null
-  title: string | null
-  issued: string | null
-  issued_raw: string | null
-  updated: string | null
-  updated_raw: string | null
-  withdrawn: number
-  reboot_suggested: number
-}
+type Row = Stored<AdvisoryHead, typeof headFlags[number]>
 
 export class AdvisoryQuery {
   private readonly statements = new Map<string, Statement<unknown[], unknown>>()
@@ -101,8 +78,7 @@ export class AdvisoryQuery {
     const { join, where, params } = whereClause(filter)
     const total = (this.prepare(`SELECT count(*) AS n FROM advisory a ${join} ${where}`).get(...params) as { n: number }).n
     if (total === 0 || offset >= total) return { total, items: [] }
-    const rows = this.prepare(`SELECT a.pk, a.product_id, p.name AS product_name, a.id, a.type, a.severity, a.title, a.issued,
-        a.issued_raw, a.updated, a.updated_raw, a.withdrawn, a.reboot_suggested
+    const rows = this.prepare(`SELECT ${headColumns}
       FROM advisory a JOIN product p ON p.id = a.product_id ${join} ${where} ORDER BY ${orderBy(filter)} LIMIT ? OFFSET ?`)
       .all(...params, limit, offset) as Row[]
     return { total, items: this.summaries(rows) }
@@ -122,34 +98,23 @@ export class AdvisoryQuery {
       clause = `${where === '' ? 'WHERE' : `${where} AND`} (${key}, a.id, a.product_id) ${dir === 'ASC' ? '>' : '<'} (?, ?, ?)`
       bound.push(after.key, after.id, after.product)
     }
-    const rows = this.prepare(`SELECT a.pk, a.product_id, p.name AS product_name, a.id, a.type, a.severity, a.title, a.issued,
-        a.issued_raw, a.updated, a.updated_raw, a.withdrawn, a.reboot_suggested, ${key} AS sort_key
+    const rows = this.prepare(`SELECT ${headColumns}, ${key} AS sort_key
       FROM advisory a JOIN product p ON p.id = a.product_id ${join} ${clause}
       ORDER BY ${key} ${dir}, a.id ${dir}, a.product_id ${dir} LIMIT ?`).all(...bound, limit) as Array<Row & { sort_key: string }>
     if (rows.length === 0) return { items: [], positions: [] }
-    return { items: this.summaries(rows), positions: rows.map((r) => ({ key: r.sort_key, id: r.id, product: r.product_id })) }
+    const positions = rows.map((r) => ({ key: r.sort_key, id: r.id, product: r.product }))
+    return { items: this.summaries(rows.map(({ sort_key: _key, ...row }) => row)), positions }
   }
 
   /** The fixed packages of each advisory, only those named `name` (binary or source name) when given. */
-  packagesOf (pks: number[], name: string | null): Map<number, PackageRow[]> {
+  packagesOf (pks: number[], name: string | null): Map<number, ListedPackage[]> {
     if (pks.length === 0) return new Map()
     const marks = pks.map(() => '?').join(',')
     const byName = name === null ? '' : 'AND (name = ? OR src_name = ?)'
     const rows = this.prepare(`SELECT DISTINCT advisory_pk AS pk, name, epoch, version, release, arch, src, src_name
       FROM advisory_package WHERE advisory_pk IN (${marks}) ${byName} ORDER BY advisory_pk, arch, name`)
-      .all(...pks, ...(name === null ? [] : [name, name])) as Array<{
-        pk: number,
-        name: string,
-        epoch: string,
-        version: string,
-        release: string,
-        arch: string,
-        src: string | null,
-        src_name: string | null
-      }>
-    return groupBy(rows, (r): PackageRow => ({
-      name: r.name, epoch: r.epoch, version: r.version, release: r.release, arch: r.arch, src: r.src, srcName: r.src_name, filename: null, collection: null, rebootSuggested: false
-    }))
+      .all(...pks, ...(name === null ? [] : [name, name])) as Array<ListedPackage & { pk: number }>
+    return groupBy(rows, ({ pk: _pk, ...p }) => p)
   }
 
   /** Every fixed package of a product's active advisories: what POST /api/v1/query matches against. */
@@ -161,7 +126,7 @@ export class AdvisoryQuery {
     const lastPk = (this.prepare(`SELECT max(pk) AS pk FROM (SELECT pk FROM advisory WHERE product_id = ? AND withdrawn = 0 AND pk > ?
       ORDER BY pk LIMIT ?)`).get(product, afterPk, advisories) as { pk: number | null }).pk
     if (lastPk === null) return { rows: [], lastPk }
-    const rows = this.prepare(`SELECT DISTINCT a.id AS advisoryId, a.severity, a.type, p.name, p.epoch, p.version, p.release, p.arch
+    const rows = this.prepare(`SELECT DISTINCT a.id AS advisory_id, a.severity, a.type, p.name, p.epoch, p.version, p.release, p.arch
       FROM advisory a JOIN advisory_package p ON p.advisory_pk = a.pk
       WHERE a.product_id = ? AND a.withdrawn = 0 AND a.pk > ? AND a.pk <= ? AND p.arch NOT IN ('src', 'nosrc')`).all(product, afterPk, lastPk) as FixedPackageRow[]
     return { rows, lastPk }
@@ -175,7 +140,10 @@ export class AdvisoryQuery {
     return new Map(rows.map((r) => [r.pk, r.text]))
   }
 
-  /** Source package names and CVEs for a page of rows, in two queries rather than two per row. */
+  /**
+   * Source package names and CVEs for a page of rows, in two queries rather than two per row. The package
+   * rows take affectedSources' own field name (srcName).
+   */
   private summaries (rows: Row[]): AdvisorySummary[] {
     const pks = rows.map((r) => r.pk)
     const marks = pks.map(() => '?').join(',')
@@ -185,20 +153,8 @@ export class AdvisoryQuery {
     const cves = groupBy(this.prepare(`SELECT DISTINCT advisory_pk AS pk, cve AS v FROM advisory_cve
       WHERE advisory_pk IN (${marks}) ORDER BY 2`).all(...pks) as Array<{ pk: number, v: string }>, (row) => row.v)
     return rows.map((r) => ({
-      pk: r.pk,
-      product: r.product_id,
-      productName: r.product_name,
-      id: r.id,
-      type: r.type,
-      severity: r.severity,
-      title: r.title,
-      issued: r.issued,
-      issuedRaw: r.issued_raw,
-      updated: r.updated,
-      updatedRaw: r.updated_raw,
-      withdrawn: r.withdrawn === 1,
-      rebootSuggested: r.reboot_suggested === 1,
-      sourcePackages: affectedSources(byAdvisory.get(r.pk) ?? []),
+      ...withFlags(r, headFlags),
+      source_packages: affectedSources(byAdvisory.get(r.pk) ?? []),
       cves: cves.get(r.pk) ?? []
     }))
   }

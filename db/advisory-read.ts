@@ -1,88 +1,32 @@
 // One advisory with everything its page, feed item and API record show: the union of what each of the
-// product's repos lists, duplicates removed.
+// product's repos lists, duplicates removed. Rows leave SQL in the API's field names (column aliases).
+import { withFlags, type Stored } from './flags.js'
 import type { Db } from './open.js'
 
-export interface PackageRow {
-  name: string
-  epoch: string
-  version: string
-  release: string
-  arch: string
-  src: string | null
-  srcName: string | null
-  filename: string | null
-  collection: string | null
-  rebootSuggested: boolean
-}
-
-export interface ReferenceRow { type: string | null, id: string | null, href: string | null, title: string | null }
-
-export interface ModuleRow { name: string | null, stream: string | null, version: string | null, context: string | null, arch: string | null }
-
-export interface HistoryRow { changedAt: string, issued: string | null, issuedRaw: string | null, updated: string | null, updatedRaw: string | null }
-
-export interface AdvisoryDetail {
+/** What every read of an advisory starts with (lists, feeds, pages, API): the API's names, plus pk. */
+export interface AdvisoryHead {
   pk: number
   product: string
-  productName: string
-  id: string
-  type: string | null
-  status: string | null
-  version: string | null
-  from: string | null
-  title: string | null
-  issued: string | null
-  issuedRaw: string | null
-  updated: string | null
-  updatedRaw: string | null
-  severity: string | null
-  severityRaw: string | null
-  summary: string | null
-  description: string | null
-  solution: string | null
-  rights: string | null
-  release: string | null
-  rebootSuggested: boolean
-  withdrawn: boolean
-  withdrawnAt: string | null
-  firstSeen: string
-  lastChanged: string
-  cves: string[]
-  references: ReferenceRow[]
-  packages: PackageRow[]
-  modules: ModuleRow[]
-  history: HistoryRow[]
-}
-
-interface AdvisoryRow {
-  pk: number
-  product_id: string
   product_name: string
   id: string
   type: string | null
-  status: string | null
-  version: string | null
-  from_address: string | null
+  severity: string | null
   title: string | null
   issued: string | null
   issued_raw: string | null
   updated: string | null
   updated_raw: string | null
-  severity: string | null
-  severity_raw: string | null
-  summary: string | null
-  description: string | null
-  solution: string | null
-  rights: string | null
-  release: string | null
-  reboot_suggested: number
-  withdrawn: number
-  withdrawn_at: string | null
-  first_seen: string
-  last_changed: string
+  withdrawn: boolean
+  reboot_suggested: boolean
 }
 
-interface PackageDbRow {
+/** AdvisoryHead's columns, selected from `advisory a JOIN product p ON p.id = a.product_id`. */
+export const headColumns = `a.pk, a.product_id AS product, p.name AS product_name, a.id, a.type, a.severity, a.title,
+  a.issued, a.issued_raw, a.updated, a.updated_raw, a.withdrawn, a.reboot_suggested`
+
+export const headFlags = ['withdrawn', 'reboot_suggested'] as const
+
+export interface PackageRow {
   name: string
   epoch: string
   version: string
@@ -92,28 +36,58 @@ interface PackageDbRow {
   src_name: string | null
   filename: string | null
   collection: string | null
-  reboot_suggested: number
+  reboot_suggested: boolean
 }
+
+export interface ReferenceRow { type: string | null, id: string | null, href: string | null, title: string | null }
+
+export interface ModuleRow { name: string | null, stream: string | null, version: string | null, context: string | null, arch: string | null }
+
+export interface HistoryRow { changed_at: string, issued: string | null, issued_raw: string | null, updated: string | null, updated_raw: string | null }
+
+export interface AdvisoryDetail extends AdvisoryHead {
+  status: string | null
+  version: string | null
+  from: string | null
+  severity_raw: string | null
+  summary: string | null
+  description: string | null
+  solution: string | null
+  rights: string | null
+  release: string | null
+  withdrawn_at: string | null
+  first_seen: string
+  last_changed: string
+  cves: string[]
+  references: ReferenceRow[]
+  packages: PackageRow[]
+  modules: ModuleRow[]
+  history: HistoryRow[]
+}
+
+type DetailColumns = Omit<AdvisoryDetail, 'cves' | 'references' | 'packages' | 'modules' | 'history'>
 
 export class AdvisoryReader {
   private readonly s
 
   constructor (db: Db) {
     this.s = {
-      advisory: db.prepare<[string, string], AdvisoryRow>(`SELECT a.*, p.name AS product_name FROM advisory a
-        JOIN product p ON p.id = a.product_id WHERE a.product_id = ? AND a.id = ?`),
+      advisory: db.prepare<[string, string], Stored<DetailColumns, typeof headFlags[number]>>(`SELECT ${headColumns},
+          a.status, a.version, a.from_address AS "from", a.severity_raw, a.summary, a.description, a.solution, a.rights,
+          a.release, a.withdrawn_at, a.first_seen, a.last_changed
+        FROM advisory a JOIN product p ON p.id = a.product_id WHERE a.product_id = ? AND a.id = ?`),
       productsOf: db.prepare<[string], { product_id: string }>('SELECT product_id FROM advisory WHERE id = ? ORDER BY product_id'),
       cves: db.prepare<[number], { cve: string }>('SELECT DISTINCT cve FROM advisory_cve WHERE advisory_pk = ? ORDER BY cve'),
       references: db.prepare<[number], ReferenceRow>(`SELECT type, ref_id AS id, href, title FROM advisory_reference
         WHERE advisory_pk = ? ORDER BY repo_id, seq`),
-      packages: db.prepare<[number], PackageDbRow>(`SELECT p.name, p.epoch, p.version, p.release, p.arch, p.src, p.src_name,
-          p.filename, coalesce(c.name, c.short) AS collection, p.reboot_suggested
+      packages: db.prepare<[number], Stored<PackageRow, 'reboot_suggested'>>(`SELECT p.name, p.epoch, p.version, p.release, p.arch,
+          p.src, p.src_name, p.filename, coalesce(c.name, c.short) AS collection, p.reboot_suggested
         FROM advisory_package p JOIN advisory_collection c ON c.pk = p.collection_pk
         WHERE p.advisory_pk = ? ORDER BY p.arch, p.name, p.repo_id, c.seq, p.seq`),
       modules: db.prepare<[number], ModuleRow>(`SELECT m.name, m.stream, m.version, m.context, m.arch FROM advisory_module m
         JOIN advisory_collection c ON c.pk = m.collection_pk WHERE c.advisory_pk = ? ORDER BY c.repo_id, c.seq, m.seq`),
-      history: db.prepare<[number], HistoryRow>(`SELECT changed_at AS changedAt, issued, issued_raw AS issuedRaw, updated,
-        updated_raw AS updatedRaw FROM advisory_history WHERE advisory_pk = ? ORDER BY changed_at DESC, rowid DESC`)
+      history: db.prepare<[number], HistoryRow>(`SELECT changed_at, issued, issued_raw, updated, updated_raw
+        FROM advisory_history WHERE advisory_pk = ? ORDER BY changed_at DESC, rowid DESC`)
     }
   }
 
@@ -123,55 +97,18 @@ export class AdvisoryReader {
   }
 
   get (product: string, id: string): AdvisoryDetail | null {
-    const a = this.s.advisory.get(product, id)
-    if (a === undefined) return null
+    const row = this.s.advisory.get(product, id)
+    if (row === undefined) return null
+    const pk = row.pk
     return {
-      pk: a.pk,
-      product: a.product_id,
-      productName: a.product_name,
-      id: a.id,
-      type: a.type,
-      status: a.status,
-      version: a.version,
-      from: a.from_address,
-      title: a.title,
-      issued: a.issued,
-      issuedRaw: a.issued_raw,
-      updated: a.updated,
-      updatedRaw: a.updated_raw,
-      severity: a.severity,
-      severityRaw: a.severity_raw,
-      summary: a.summary,
-      description: a.description,
-      solution: a.solution,
-      rights: a.rights,
-      release: a.release,
-      rebootSuggested: a.reboot_suggested === 1,
-      withdrawn: a.withdrawn === 1,
-      withdrawnAt: a.withdrawn_at,
-      firstSeen: a.first_seen,
-      lastChanged: a.last_changed,
-      cves: this.s.cves.all(a.pk).map((r) => r.cve),
-      references: unique(this.s.references.all(a.pk), (r) => `${r.type ?? ''}\n${r.id ?? ''}\n${r.href ?? ''}`),
-      packages: unique(this.s.packages.all(a.pk).map(toPackage), (p) => `${p.name}\n${p.epoch}\n${p.version}\n${p.release}\n${p.arch}`),
-      modules: unique(this.s.modules.all(a.pk), (m) => `${m.name ?? ''}:${m.stream ?? ''}:${m.version ?? ''}:${m.context ?? ''}:${m.arch ?? ''}`),
-      history: this.s.history.all(a.pk)
+      ...withFlags(row, headFlags),
+      cves: this.s.cves.all(pk).map((r) => r.cve),
+      references: unique(this.s.references.all(pk), (r) => `${r.type ?? ''}\n${r.id ?? ''}\n${r.href ?? ''}`),
+      packages: unique(this.s.packages.all(pk), (p) => `${p.name}\n${p.epoch}\n${p.version}\n${p.release}\n${p.arch}`)
+        .map((p) => withFlags(p, ['reboot_suggested'])),
+      modules: unique(this.s.modules.all(pk), (m) => `${m.name ?? ''}:${m.stream ?? ''}:${m.version ?? ''}:${m.context ?? ''}:${m.arch ?? ''}`),
+      history: this.s.history.all(pk)
     }
-  }
-}
-
-function toPackage (p: PackageDbRow): PackageRow {
-  return {
-    name: p.name,
-    epoch: p.epoch,
-    version: p.version,
-    release: p.release,
-    arch: p.arch,
-    src: p.src,
-    srcName: p.src_name,
-    filename: p.filename,
-    collection: p.collection,
-    rebootSuggested: p.reboot_suggested === 1
   }
 }
 

@@ -74,8 +74,8 @@ export function safeHref (href: string | null): string | null {
 }
 
 /** Binary packages grouped by architecture in ALAS's order (alphabetical, src with the rest). */
-export function byArch (packages: PackageRow[]): Array<{ arch: string, packages: PackageRow[] }> {
-  const groups = new Map<string, PackageRow[]>()
+export function byArch<P extends { arch: string }> (packages: P[]): Array<{ arch: string, packages: P[] }> {
+  const groups = new Map<string, P[]>()
   for (const p of packages) {
     const list = groups.get(p.arch)
     if (list === undefined) groups.set(p.arch, [p])
@@ -84,9 +84,9 @@ export function byArch (packages: PackageRow[]): Array<{ arch: string, packages:
   return [...groups.keys()].sort().map((arch) => ({ arch, packages: groups.get(arch)! }))
 }
 
-/** Source package names an advisory fixes (db/source-name.ts says how they are found). */
+/** Source package names an advisory fixes (domain/source-name.ts says how they are found). */
 export function sourcePackages (packages: PackageRow[]): string[] {
-  return affectedSources(packages)
+  return affectedSources(packages.map((p) => ({ name: p.name, arch: p.arch, srcName: p.src_name })))
 }
 
 export const format = { urls, dateTime, date, nevra, evr, severityLabel, severityClass, typeLabel, advisoryKind, paragraphs, safeHref, byArch, sourcePackages, yumUpdateCommand, yumAdvisoryCommand }

@@ -28,7 +28,7 @@ export function toOsv (base: string, a: AdvisoryDetail): Record<string, unknown>
   const record: Record<string, unknown> = {
     schema_version: osvSchemaVersion,
     id: osvId(a.product, a.id),
-    modified: rfc3339(a.lastChanged),
+    modified: rfc3339(a.last_changed),
     aliases: a.cves,
     affected: [...byName.values()].map((entry) => ({
       package: { ecosystem: ecosystemOf(a.product), name: entry.name, purl: `pkg:rpm/lambda-linux/${encodeURIComponent(entry.name)}?distro=${encodeURIComponent(a.product)}` },
@@ -43,10 +43,10 @@ export function toOsv (base: string, a: AdvisoryDetail): Record<string, unknown>
         return [{ type: r.type === 'bugzilla' ? 'REPORT' : r.type === 'cve' ? 'WEB' : 'ADVISORY', url }]
       })
     ],
-    database_specific: { product: a.product, advisory_id: a.id, severity: a.severity, type: a.type, reboot_suggested: a.rebootSuggested, url: base + urls.advisory(a.product, a.id) }
+    database_specific: { product: a.product, advisory_id: a.id, severity: a.severity, type: a.type, reboot_suggested: a.reboot_suggested, url: base + urls.advisory(a.product, a.id) }
   }
   if (a.issued !== null) record.published = rfc3339(a.issued)
-  if (a.withdrawn && a.withdrawnAt !== null) record.withdrawn = rfc3339(a.withdrawnAt)
+  if (a.withdrawn && a.withdrawn_at !== null) record.withdrawn = rfc3339(a.withdrawn_at)
   if (a.title !== null) record.summary = a.title
   const details = a.description ?? a.summary
   if (details !== null) record.details = details

@@ -98,19 +98,19 @@ function presentAnswer (base: string, product: string, answer: QueryAnswer): Sta
     installed: finding.installed,
     epoch_assumed: finding.epochAssumed,
     advisories: finding.advisories.map(({ fixed }) => {
-      if (!counted.has(fixed.advisoryId)) {
-        counted.add(fixed.advisoryId)
+      if (!counted.has(fixed.advisory_id)) {
+        counted.add(fixed.advisory_id)
         const severity = fixed.severity?.toLowerCase() ?? 'none'
         severities[severity] = (severities[severity] ?? 0) + 1
       }
       return {
-        id: fixed.advisoryId,
+        id: fixed.advisory_id,
         severity: fixed.severity,
         type: fixed.type,
         fixed: nevra(fixed),
         fixed_evr: evr(fixed),
-        html_url: base + urls.advisory(product, fixed.advisoryId),
-        api_url: base + apiUrls.advisory(product, fixed.advisoryId)
+        html_url: base + urls.advisory(product, fixed.advisory_id),
+        api_url: base + apiUrls.advisory(product, fixed.advisory_id)
       }
     })
   }))

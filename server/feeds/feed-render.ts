@@ -1,8 +1,7 @@
 // Renders a list of advisories as RSS 2.0, Atom 1.0 or JSON Feed 1.1 with the `feed` package: items titled
 // in ALAS's form, linked by their canonical URL; the item's HTML comes from views/partials/feed-item.eta.
 import { Feed, type Item } from 'feed'
-import type { AdvisorySummary } from '../../db/advisory-query.js'
-import type { PackageRow } from '../../db/advisory-read.js'
+import type { AdvisorySummary, ListedPackage } from '../../db/advisory-query.js'
 import type { FeedFormat } from './feed-links.js'
 import { paragraphs, urls } from '../format.js'
 
@@ -18,14 +17,14 @@ export interface FeedChannel {
   baseUrl: string
 }
 
-export interface FeedEntry { advisory: AdvisorySummary, description: string | null, packages: PackageRow[] }
+export interface FeedEntry { advisory: AdvisorySummary, description: string | null, packages: ListedPackage[] }
 
 const maxSummary = 600
 
 /** `EPLL-2016-0042 (important): openssl`, as ALAS titles its items, so existing consumers keep working. */
 export function itemTitle (a: AdvisorySummary): string {
   const severity = a.severity === null ? '' : ` (${a.severity})`
-  const packages = a.sourcePackages.length === 0 ? '' : `: ${a.sourcePackages.join(', ')}`
+  const packages = a.source_packages.length === 0 ? '' : `: ${a.source_packages.join(', ')}`
   return `${a.id}${severity}${packages}`
 }
 

@@ -63,8 +63,8 @@ export class AdvisoryMatcher {
     for (const c of candidates) {
       if (!archFits(c.fixed.arch, installed.arch)) continue
       if (compareEvr(c.evr, installedEvr(installed, c.evr.epoch)) <= 0) continue
-      applicable.set(`${c.fixed.advisoryId}\n${c.fixed.epoch}:${c.fixed.version}-${c.fixed.release}`, c)
+      applicable.set(`${c.fixed.advisory_id}\n${c.fixed.epoch}:${c.fixed.version}-${c.fixed.release}`, c)
     }
-    return [...applicable.values()].sort((a, b) => compareEvr(b.evr, a.evr) || (a.fixed.advisoryId < b.fixed.advisoryId ? -1 : 1))
+    return [...applicable.values()].sort((a, b) => compareEvr(b.evr, a.evr) || (a.fixed.advisory_id < b.fixed.advisory_id ? -1 : 1))
   }
 }

@@ -21,8 +21,8 @@ export const advisoryPage: FastifyPluginAsyncTypebox = async (app) => {
         .filter((r) => !(r.type === 'cve' && r.id !== null && cveRefs.has(r.id.toUpperCase())))
         .map((r) => ({ ...r, safeHref: safeHref(r.href) }))
       return {
-        title: `${advisory.id}: ${advisory.title ?? advisory.productName}`,
-        description: `${advisory.productName} advisory ${advisory.id}${advisory.severity === null ? '' : ` (${advisory.severity})`}`,
+        title: `${advisory.id}: ${advisory.title ?? advisory.product_name}`,
+        description: `${advisory.product_name} advisory ${advisory.id}${advisory.severity === null ? '' : ` (${advisory.severity})`}`,
         canonical: urls.advisory(advisory.product, advisory.id),
         nav: 'advisories',
         advisory,

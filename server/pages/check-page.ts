@@ -137,10 +137,10 @@ export function checkResult (product: { id: string, name: string }, answer: Quer
   const advisories = new Map<string, { id: string, severity: string | null, type: string | null, fixes: Fix[] }>()
   for (const finding of answer.findings) {
     for (const { fixed } of finding.advisories) {
-      let advisory = advisories.get(fixed.advisoryId)
+      let advisory = advisories.get(fixed.advisory_id)
       if (advisory === undefined) {
-        advisory = { id: fixed.advisoryId, severity: fixed.severity?.toLowerCase() ?? null, type: fixed.type, fixes: [] }
-        advisories.set(fixed.advisoryId, advisory)
+        advisory = { id: fixed.advisory_id, severity: fixed.severity?.toLowerCase() ?? null, type: fixed.type, fixes: [] }
+        advisories.set(fixed.advisory_id, advisory)
       }
       advisory.fixes.push({ installed: finding.installed, epochAssumed: finding.epochAssumed, fixed: nevra(fixed) })
     }
