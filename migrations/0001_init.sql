@@ -91,6 +91,8 @@ CREATE TABLE advisory_cve (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX advisory_cve_cve ON advisory_cve (cve);
 
+-- Like advisory_reference and advisory_cve, every per-repo child of an advisory carries (advisory_pk,
+-- repo_id): the shapes repeat on purpose, one table per updateinfo element.
 CREATE TABLE advisory_collection (
   pk           INTEGER PRIMARY KEY,
   advisory_pk  INTEGER NOT NULL REFERENCES advisory(pk),

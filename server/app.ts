@@ -98,17 +98,9 @@ async function register (app: FastifyInstance, options: AppOptions): Promise<voi
   await app.register(openApi)
   registerErrorPages(app)
 
-  await app.register(healthApi)
-  await app.register(productsPage)
   await app.register(checkPage, { limits: queryLimits })
-  await app.register(cvePage)
-  await app.register(packagePage)
-  await app.register(feeds)
-  await app.register(advisoryApi)
-  await app.register(lookupApi)
   await app.register(queryApi, { limits: queryLimits })
-  await app.register(osvExport)
-  await app.register(apiDocs)
-  await app.register(advisoryListPage)
-  await app.register(advisoryPage)
+  for (const routes of [healthApi, productsPage, cvePage, packagePage, feeds, advisoryApi, lookupApi, osvExport, apiDocs, advisoryListPage, advisoryPage]) {
+    await app.register(routes)
+  }
 }

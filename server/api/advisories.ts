@@ -1,7 +1,7 @@
 // GET /api/v1/advisories (filters, keyset cursor), /api/v1/advisories/{id} and its OSV form.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
-import { Type } from 'typebox'
+import { Type, type TSchema } from 'typebox'
 import type { AdvisoryDetail } from '../../db/advisory-read.js'
 import type { Position } from '../../db/advisory-query.js'
 import { FilterError, parseListQuery } from '../advisory-filter.js'
@@ -15,6 +15,11 @@ export const apiLimit = { default: 100, max: 1000 }
 
 const DetailParams = Type.Object({ id: Type.String({ description: 'Advisory id, percent-encoded' }) })
 const DetailQuery = Type.Object({ product: Type.Optional(Type.String({ description: 'Product id; required when several products use the id' })) })
+
+/** One advisory by id, in some form: the id in the path, ?product= when several products use it. */
+function detailSchema<T extends TSchema> (operationId: string, summary: string, tag: string, body: T) {
+  return { operationId, summary, tags: [tag], params: DetailParams, querystring: DetailQuery, response: { 200: body, 400: ErrorBody, 404: ErrorBody, 409: ConflictBody } }
+}
 
 export const advisoryApi: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/v1/advisories', {
@@ -45,32 +50,12 @@ export const advisoryApi: FastifyPluginAsyncTypebox = async (app) => {
     })
   })
 
-  app.get('/api/v1/advisories/:id', {
-    schema: {
-      operationId: 'getAdvisory',
-      summary: 'One advisory',
-      tags: ['advisories'],
-      params: DetailParams,
-      querystring: DetailQuery,
-      response: { 200: AdvisoryBody, 400: ErrorBody, 404: ErrorBody, 409: ConflictBody }
-    }
-  }, async (request, reply) => {
-    const { id } = request.params
-    return reply.versionedJson('data', () => advisoryJson(app.baseUrl(request), find(app, id, request.query.product)))
+  app.get('/api/v1/advisories/:id', { schema: detailSchema('getAdvisory', 'One advisory', 'advisories', AdvisoryBody) }, async (request, reply) => {
+    return reply.versionedJson('data', () => advisoryJson(app.baseUrl(request), find(app, request.params.id, request.query.product)))
   })
 
-  app.get('/api/v1/advisories/:id/osv', {
-    schema: {
-      operationId: 'getAdvisoryOsv',
-      summary: 'One advisory in OSV format (schema 1.6)',
-      tags: ['osv'],
-      params: DetailParams,
-      querystring: DetailQuery,
-      response: { 200: OsvRecord, 400: ErrorBody, 404: ErrorBody, 409: ConflictBody }
-    }
-  }, async (request, reply) => {
-    const { id } = request.params
-    return reply.versionedJson('data', () => toOsv(app.baseUrl(request), find(app, id, request.query.product)))
+  app.get('/api/v1/advisories/:id/osv', { schema: detailSchema('getAdvisoryOsv', 'One advisory in OSV format (schema 1.6)', 'osv', OsvRecord) }, async (request, reply) => {
+    return reply.versionedJson('data', () => toOsv(app.baseUrl(request), find(app, request.params.id, request.query.product)))
   })
 }
 

@@ -9,6 +9,9 @@ import { withFixesJson } from './present.js'
 import { CveBody, ErrorBody, PackageAdvisories, ProductsBody } from './schemas.js'
 import { isCveId, notACveId } from '../../domain/cve.js'
 
+// Each route states its whole API contract (operationId, summary, tags, params, responses) where it is
+// served, so route declarations have the same shape here and in the other API files.
+
 // Enough for any real CVE or package; the API says so rather than truncating silently.
 const maxAdvisories = 5000
 
