@@ -1,7 +1,7 @@
 // Gets bytes from http(s)://, file:// or a plain path: timeouts and an overall deadline, bounded retries
 // with backoff, redirects checked hop by hop, a size cap, conditional requests, a clear error per status.
 import { createWriteStream } from 'node:fs'
-import { lstat, realpath, stat } from 'node:fs/promises'
+import { lstat, readFile, realpath, stat } from 'node:fs/promises'
 import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { isAbsolute, relative, sep } from 'node:path'
@@ -152,6 +152,16 @@ export async function download (location: Location, dest: string, options: Fetch
   const Kind = lastError instanceof DeadlineError ? DeadlineError : FetchError
   throw new Kind(options.retries > 0 && retryable(lastError) ? `${message} (after ${options.retries + 1} attempts)` : message,
     lastError instanceof FetchError ? lastError.status : undefined)
+}
+
+export interface FetchedText { text: string | null, etag: string | null, lastModified: string | null }
+
+/** A small file (repomd.xml, a mirrorlist) as text, by way of `dest`; the text is null when not modified. */
+export async function fetchText (location: Location, dest: string, options: FetchOptions, conditional: Conditional = {}): Promise<FetchedText> {
+  const got = await download(location, dest, options, conditional)
+  if (got.notModified) return { text: null, etag: got.etag, lastModified: got.lastModified }
+  const text = await readFile(got.path, 'utf8')
+  return { text, etag: got.etag, lastModified: got.lastModified }
 }
 
 async function localFile (location: Location & { kind: 'file' }, options: FetchOptions): Promise<Downloaded> {

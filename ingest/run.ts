@@ -8,8 +8,9 @@ import { RepoStore } from '../db/repo-store.js'
 import { nowIsoSeconds } from '../domain/time.js'
 import { withoutCredentials, type RepoSpec } from './config.js'
 import { defaultFetchOptions, redactCredentials, type FetchOptions } from './fetcher.js'
-import { defaultLimits, ingestRepo, type IngestLimits, type Logger, type Progress, type RepoResult } from './ingest-repo.js'
+import { ingestRepo, type RepoResult } from './ingest-repo.js'
 import { acquireIngestLock } from './lock.js'
+import { defaultLimits, type IngestLimits, type Logger, type Progress } from './repo-context.js'
 
 export interface RunOptions {
   dbPath: string

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { createDecompressor, detectCompression } from '../../ingest/decompress.js'
-import { defaultLimits } from '../../ingest/ingest-repo.js'
+import { defaultLimits } from '../../ingest/repo-context.js'
 import { readUpdateinfo, type ReadResult } from '../../ingest/read-updateinfo.js'
 import { fixturesDir } from './paths.js'
 
