@@ -1,6 +1,6 @@
 -- Full-text search over advisories (FTS5) and the source package name of every package row, so
 -- lists can filter by source or binary name through an index. Backfilled from what 0001 stored;
--- rpm_source_name() is registered by db/migrate.ts (db/source-name.ts).
+-- rpm_source_name() is registered by db/migrate.ts (the rule is domain/source-name.ts).
 
 ALTER TABLE advisory_package ADD COLUMN src_name TEXT;
 UPDATE advisory_package SET src_name = rpm_source_name(src);
