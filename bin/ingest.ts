@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // Entry point of the ingest worker: `npm run ingest -- ...`. Progress on a terminal, log lines
 // otherwise, `--json` for machines; `--watch` keeps it running as a worker.
 import type cliProgress from 'cli-progress'

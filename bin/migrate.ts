@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // `npm run migrate -- [--db PATH]`: brings the database schema up to date and says what it did.
 import { parseArgs } from 'node:util'
 import { migrate } from '../db/migrate.js'

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // `npm run serve -- [--db PATH] [--host H] [--port N]`: serves an existing database.
 import { readServerConfig } from '../server/config.js'
 import { listen } from '../server/listen.js'

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // `npm start`: migrate, ingest the bundled demo repositories when the database is empty, then serve.
 import { join } from 'node:path'
 import { migrate } from '../db/migrate.js'

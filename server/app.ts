@@ -28,6 +28,7 @@ import { cvePage } from './pages/cve-page.js'
 import { packagePage } from './pages/package-page.js'
 import { productsPage } from './pages/products-page.js'
 import database from './plugins/database.js'
+import metrics from './plugins/metrics.js'
 import views from './plugins/views.js'
 
 export interface AppOptions {
@@ -80,6 +81,7 @@ async function register (app: FastifyInstance, options: AppOptions): Promise<voi
   await app.register(database, { dbPath: options.dbPath })
   await app.register(httpCache, { appVersion, publicUrl: options.publicUrl ?? null })
   await app.register(views, { cssHref })
+  await app.register(metrics)
   registerSecurityHeaders(app)
   closeApiQuerystrings(app)
   await app.register(fastifyStatic, { root: join(projectRoot, 'public'), prefix: '/static/', maxAge: '1d' })
