@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run serve -- [--db PATH] [--host H] [--port N]`: serves an existing database.
+// `npm run serve -- [--db PATH] [--host H] [--port N] ...`: serves an existing database (settings: server/config.ts, README "Deploying").
 import { readServerConfig } from '../server/config.js'
 import { listen } from '../server/listen.js'
 

@@ -5,8 +5,9 @@ import fastifyCors from '@fastify/cors'
 import fastifyRateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { join } from 'node:path'
+import { pino } from 'pino'
 import { projectRoot } from '../db/paths.js'
 import { advisoryApi } from './api/advisories.js'
 import { healthApi } from './api/health.js'
@@ -16,6 +17,7 @@ import { osvExport } from './api/osv-export.js'
 import { queryApi } from './api/query.js'
 import { closeApiQuerystrings, schemaErrorFormatter } from './api/strict-params.js'
 import { feeds } from './feeds/feeds.js'
+import type { LogLevel, TrustProxy } from './config.js'
 import { assetVersions } from './http/app-version.js'
 import httpCache from './http/cache-plugin.js'
 import { registerErrorPages, sendError } from './http/errors.js'
@@ -33,7 +35,13 @@ import views from './plugins/views.js'
 
 export interface AppOptions {
   dbPath: string
+  /** Logs to stdout as JSON lines (asynchronously); off in tests. */
   logger?: boolean
+  logLevel?: LogLevel
+  /** One log line per request (off: no per-request logging cost at all). */
+  accessLog?: boolean
+  /** Fastify's trustProxy: which proxies to believe for the client address, scheme and host. */
+  trustProxy?: TrustProxy
   /** Base of absolute URLs (feeds); without it, the request's own scheme and host. */
   publicUrl?: string | null
   /** POST /api/v1/query: batch size and rate limit per client address. */
@@ -48,8 +56,13 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   // Advisory ids and package names can be long; the default limit of 100 characters would 404 them.
   // Slow clients (slowloris) are cut off: the whole request within requestTimeout, headers sooner.
   const requestTimeout = options.requestTimeoutMs ?? defaultRequestTimeoutMs
+  const log = options.logger === true ? logDestination(options.logLevel ?? 'info') : null
   const app = Fastify({
-    logger: options.logger ?? false,
+    loggerInstance: log?.logger,
+    // Requests share the app's logger (no child logger per request); the access log is one line, below.
+    childLoggerFactory: (logger) => logger,
+    disableRequestLogging: true,
+    trustProxy: trustProxyOption(options.trustProxy ?? false),
     routerOptions: { maxParamLength: 1000, ignoreTrailingSlash: true },
     requestTimeout,
     connectionTimeout: requestTimeout * 2,
@@ -66,6 +79,12 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false } },
     schemaErrorFormatter
   }).withTypeProvider<TypeBoxTypeProvider>()
+  if (log !== null) app.addHook('onClose', async () => { log.flush() })
+  if (options.accessLog === true) {
+    app.addHook('onResponse', async (request, reply) => {
+      request.log.info({ reqId: request.id, method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ip: request.ip }, 'request')
+    })
+  }
   try {
     await register(app, options)
   } catch (err) {
@@ -73,6 +92,17 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     throw err
   }
   return app
+}
+
+/** A hop count believes that many proxies nearest the server (Fastify's types take it as a function). */
+function trustProxyOption (trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust
+}
+
+/** pino writing asynchronously to stdout: a log line never waits for the terminal or the journal. */
+function logDestination (level: LogLevel): { logger: FastifyBaseLogger, flush: () => void } {
+  const destination = pino.destination({ dest: 1, sync: false })
+  return { logger: pino({ level }, destination), flush: () => { try { destination.flushSync() } catch {} } }
 }
 
 async function register (app: FastifyInstance, options: AppOptions): Promise<void> {

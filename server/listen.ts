@@ -7,6 +7,9 @@ export async function listen (config: ServerConfig): Promise<void> {
   const app = await buildApp({
     dbPath: config.dbPath,
     logger: true,
+    logLevel: config.logLevel,
+    accessLog: config.accessLog,
+    trustProxy: config.trustProxy,
     publicUrl: config.publicUrl,
     queryLimits: { ...defaultQueryLimits, rateLimit: { max: config.queryRateLimit, windowMs: 60_000 } }
   })

@@ -62,7 +62,7 @@ export function registerErrorPages (app: FastifyInstance): void {
       const heading = status === 400 ? 'Bad request' : status === 429 ? 'Too many requests' : 'Request refused'
       return sendError(request, reply, { status, heading, message: error.message, offerSearch: status === 400 })
     }
-    request.log.error({ err: error }, 'request failed')
+    request.log.error({ err: error, reqId: request.id, method: request.method, url: request.url }, 'request failed')
     return sendError(request, reply, { status: 500, heading: 'Something went wrong', message: 'The server could not answer this request. The error has been logged; please try again later.' })
   })
 }
