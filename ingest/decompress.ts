@@ -74,6 +74,13 @@ class Bzip2Transform extends Transform {
   }
 }
 
+/** Node gives the UMD bundle as a default export; tsx's interop gives its exports directly: take either. */
+function xzModule (imported: { default?: XzDecompress } & Partial<XzDecompress>): XzDecompress {
+  if (imported.default?.XzReadableStream !== undefined) return imported.default
+  if (imported.XzReadableStream !== undefined) return { XzReadableStream: imported.XzReadableStream }
+  throw new Error('xz-decompress: no XzReadableStream export')
+}
+
 function xzStage (xzDecompress: XzDecompress): Duplex {
   const input = new TransformStream<Uint8Array, Uint8Array>()
   const output = new xzDecompress.XzReadableStream(input.readable as unknown as ReadableStream<Uint8Array>)
@@ -87,7 +94,7 @@ export async function createDecompressor (compression: Compression): Promise<Dup
     case 'gzip': return createGunzip()
     case 'bzip2': return new Bzip2Transform((await import('unbzip2-stream')).default)
     case 'zstd': return new ZstdTransform(await import('fzstd'))
-    case 'xz': return xzStage((await import('xz-decompress')).default)
+    case 'xz': return xzStage(xzModule(await import('xz-decompress')))
     case 'zchunk':
       throw new UnsupportedCompressionError(zchunkUnsupported)
   }
