@@ -47,6 +47,13 @@ t.test('tsx runs the CLI from the project root', async (t) => {
   t.match(res.stdout, /^Usage: npm run ingest -- \[options\]/)
 })
 
+t.test('under tsx the CLI reads every compression of the demo repos (xz included)', async (t) => {
+  const { dbPath } = testDb(t)
+  const res = await runCli(t, ['--db', dbPath, '--config', join('ingest', 'demo', 'config.json'), '--json'])
+  t.equal(res.code, 0, res.stderr)
+  t.same(readRows(dbPath, "SELECT count(*) AS n FROM repo WHERE last_status = 'ok'"), [{ n: 8 }], 'all 8 demo repos ok, the xz ones (alma9) too')
+})
+
 t.test('--json: only JSON on stdout, exit statuses 0, 1 and 2', async (t) => {
   const { dir, server, env } = await setup(t)
   writeRepo(join(server.root, 'good'), rockyXml)
