@@ -51,6 +51,8 @@ export interface Entry { body: Buffer, gzip?: Buffer, br?: Buffer }
 export class BodyCache {
   private readonly entries = new Map<string, Entry>()
   private bytes = 0
+  /** Lookups that found a body or not, and 304s answered from the version alone: plain numbers for /metrics. */
+  readonly counts = { hits: 0, misses: 0, notModified: 0 }
 
   constructor (private readonly maxEntries = 2000, private readonly maxBytes = 128 * 1024 * 1024) {}
 
@@ -59,7 +61,10 @@ export class BodyCache {
 
   get (key: string): Entry | undefined {
     const entry = this.entries.get(key)
-    if (entry !== undefined) { this.entries.delete(key); this.entries.set(key, entry) }
+    if (entry === undefined) { this.counts.misses++; return undefined }
+    this.counts.hits++
+    this.entries.delete(key)
+    this.entries.set(key, entry)
     return entry
   }
 
@@ -110,7 +115,10 @@ export interface CachedSend {
  */
 export function sendVersioned (cache: BodyCache, request: FastifyRequest, reply: FastifyReply, options: CachedSend): FastifyReply {
   let { version } = options
-  if (isFresh(request, version)) return sendHeaders(reply, version, options.maxAge).code(304).send()
+  if (isFresh(request, version)) {
+    cache.counts.notModified++
+    return sendHeaders(reply, version, options.maxAge).code(304).send()
+  }
   let entry = cache.get(`${version.etag} ${options.key}`)
   if (entry === undefined) {
     // The body and the validators sent with it come from the same snapshot, even if an ingest committed
