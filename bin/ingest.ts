@@ -1,30 +1,32 @@
 #!/usr/bin/env node
-// Entry point of the ingest worker: `npm run ingest -- ...`. Progress on a terminal, log lines
-// otherwise, `--json` for machines; `--watch` keeps it running as a worker.
-import type cliProgress from 'cli-progress'
+// Entry point of the ingest worker: `npm run ingest -- ...`. A progress bar on a terminal, JSON lines (or
+// text log lines) otherwise, `--json` for the summary alone; `--watch` keeps it running as a worker.
 import { dirname, resolve } from 'node:path'
 import { parseCliArgs, usage, UsageError, type CliOptions } from '../ingest/args.js'
 import { ConfigError } from '../ingest/config.js'
 import { redactCredentials } from '../ingest/fetcher.js'
-import type { RepoResult } from '../ingest/ingest-repo.js'
 import { LockError } from '../ingest/lock.js'
+import { progressOutput } from '../ingest/progress-bar.js'
 import { RepoFileError } from '../ingest/repo-file.js'
-import type { Logger } from '../ingest/repo-context.js'
-import { failedRunSummary, formatSummary, jsonSummary } from '../ingest/report.js'
-import { runIngest, silentLogger, type RunSummary } from '../ingest/run.js'
+import { jsonLinesOutput, summaryJsonOutput, textOutput, type RunOutput } from '../ingest/run-output.js'
+import { runIngest, type RunSummary } from '../ingest/run.js'
 import { storageProblem } from '../ingest/storage-error.js'
 
-const stderrLogger: Logger = {
-  info: (m) => { process.stderr.write(`${redactCredentials(m)}\n`) },
-  warn: (m) => { process.stderr.write(`warning: ${redactCredentials(m)}\n`) }
+const helpPointer = 'see npm run ingest -- --help'
+/** Errors the output has already reported in its own form. */
+const reported = new WeakSet<object>()
+
+/** --json: the summary alone; else the format asked for, or a progress bar on a terminal and JSON lines without one. */
+async function chooseOutput (options: CliOptions): Promise<RunOutput> {
+  const streams = { stdout: process.stdout, stderr: process.stderr }
+  if (options.json) return summaryJsonOutput(streams)
+  const format = options.logFormat ?? (process.stderr.isTTY ? 'text' : 'json')
+  if (format === 'json') return jsonLinesOutput(streams)
+  return process.stderr.isTTY ? await progressOutput(streams) : textOutput(streams)
 }
 
-async function runOnce (options: CliOptions, signal: AbortSignal): Promise<RunSummary> {
-  const interactive = process.stderr.isTTY && !options.json
-  const log = options.json ? silentLogger : stderrLogger
-  let bar: cliProgress.SingleBar | null = null
-  // The progress bar's library is loaded only for a terminal: scripts and --json never pay for it.
-  const progress = interactive ? (await import('cli-progress')).default : null
+async function runOnce (options: CliOptions, output: RunOutput, signal: AbortSignal): Promise<RunSummary> {
+  output.runStart(options.disabled)
   const summary = await runIngest({
     dbPath: options.dbPath,
     repos: options.repos,
@@ -37,66 +39,40 @@ async function runOnce (options: CliOptions, signal: AbortSignal): Promise<RunSu
       ...(options.retries !== undefined && { retries: options.retries })
     },
     limits: options.maxDecompressedBytes !== undefined ? { maxDecompressedBytes: options.maxDecompressedBytes } : {},
-    log: interactive ? { info: () => {}, warn: (m) => { bar?.stop(); bar = null; stderrLogger.warn(m) } } : log,
-    onRepoStart: (repo) => {
-      if (progress !== null) {
-        bar = new progress.SingleBar({
-          format: `${repo.productId} ${repo.name ?? repo.url} [{bar}] {percentage}% | {value}/{total} kB | {advisories} advisories`,
-          stream: process.stderr,
-          hideCursor: true
-        }, progress.Presets.shades_classic)
-        bar.start(1, 0, { advisories: 0 })
-      } else {
-        log.info(`${repo.productId}: ingesting ${repo.url}`)
-      }
-    },
-    onProgress: (p) => {
-      if (bar === null) return
-      const kB = Math.ceil(p.bytes / 1024)
-      if (p.phase === 'download') {
-        // The size may be unknown while downloading: the bar grows with the bytes received.
-        bar.setTotal(Math.max(1, kB))
-        bar.update(kB)
-        return
-      }
-      bar.setTotal(Math.max(1, Math.ceil(p.total / 1024)))
-      bar.update(kB, { advisories: p.advisories })
-    },
-    onRepoDone: (result: RepoResult) => {
-      bar?.stop()
-      bar = null
-      if (!interactive) {
-        log.info(result.status === 'failed'
-          ? `${result.product}: FAILED ${result.error ?? ''}`
-          : `${result.product}: ${result.status} ${result.url} added=${result.added} changed=${result.changed} unchanged=${result.unchanged} withdrawn=${result.withdrawn} skipped=${result.skipped}`)
-      } else if (result.status === 'failed') {
-        stderrLogger.warn(result.error ?? 'failed')
-      }
-    }
+    log: output.log,
+    onRepoStart: output.repoStart,
+    onProgress: output.progress,
+    onRepoDone: output.repoDone
   }).catch((err: unknown) => {
-    // The whole run failed (no lock, the database cannot be opened or written): say why, and with
-    // --json still answer one line of JSON.
+    // The whole run failed (no lock, the database cannot be opened or written): say why, in the output's form.
     const problem = storageProblem(err, dirname(resolve(options.dbPath)))
     if (problem !== null && err instanceof Error) err.message = problem
-    if (options.json) process.stdout.write(`${JSON.stringify(failedRunSummary(options.repos, (err as Error).message))}\n`)
+    output.runFailed(options.repos, (err as Error).message)
+    if (err instanceof Error) reported.add(err)
     throw err
   })
-  process.stdout.write(options.json ? `${JSON.stringify(jsonSummary(summary))}\n` : formatSummary(summary))
+  output.runDone(summary)
   return summary
 }
 
-async function main (): Promise<number> {
-  let options: CliOptions
+/** The options, or the exit status: a mistake is one line on stderr with a pointer to --help (status 2). */
+function readOptions (): CliOptions | number {
   try {
-    options = parseCliArgs(process.argv.slice(2))
+    return parseCliArgs(process.argv.slice(2))
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError || err instanceof RepoFileError) {
-      process.stderr.write(`ingest: ${redactCredentials(err.message)}\n\n${usage}\n`)
+      process.stderr.write(`ingest: ${redactCredentials(err.message)} (${helpPointer})\n`)
       return 2
     }
     throw err
   }
+}
+
+async function main (): Promise<number> {
+  const options = readOptions()
+  if (typeof options === 'number') return options
   if (options.help) { process.stdout.write(`${usage}\n`); return 0 }
+  const output = await chooseOutput(options)
 
   // First signal: abandon a download in progress (that repo fails) or let a repo being written commit,
   // then stop. Second: stop now (SQLite rolls back).
@@ -113,14 +89,14 @@ async function main (): Promise<number> {
 
   try {
     if (!options.watch) {
-      const summary = await runOnce(options, controller.signal)
+      const summary = await runOnce(options, output, controller.signal)
       if (summary.interrupted) return received === 'SIGINT' ? 130 : 143
       return summary.repos.some((r) => r.status === 'failed') ? 1 : 0
     }
     while (!controller.signal.aborted) {
-      await runOnce(options, controller.signal)
+      await runOnce(options, output, controller.signal)
       const delay = options.intervalMs * (0.9 + Math.random() * 0.2)
-      if (!options.json) stderrLogger.info(`ingest: next check in ${Math.round(delay / 1000)} s`)
+      output.nextCheck(delay)
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay)
         controller.signal.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
@@ -128,9 +104,8 @@ async function main (): Promise<number> {
     }
     return 0
   } catch (err) {
-    if (err instanceof LockError) { process.stderr.write(`ingest: ${err.message}\n`); return 75 }
-    process.stderr.write(`ingest: ${redactCredentials((err as Error).message)}\n`)
-    return 1
+    if (!(err instanceof Error && reported.has(err))) process.stderr.write(`ingest: ${redactCredentials((err as Error).message)}\n`)
+    return err instanceof LockError ? 75 : 1
   }
 }
 

@@ -103,6 +103,41 @@ export class RepoStore {
   }
 
   /**
+   * Repo URLs stored before they were canonical (`canonicalOf` gives the form, or null when it cannot be known,
+   * as for a relative path): renamed, or merged with the row that has the canonical form when one of the two
+   * holds no advisories (its run log moves to the other). Two rows that both hold advisories are left for the
+   * operator (`repos list` shows them, `repos remove` removes one). Returns rows renamed or merged.
+   */
+  canonicaliseUrls (canonicalOf: (url: string, kind: 'baseurl' | 'mirrorlist') => string | null): number {
+    const { db } = this
+    const rows = db.prepare<[], { id: number, product_id: string, url: string, kind: 'baseurl' | 'mirrorlist' }>('SELECT id, product_id, url, kind FROM repo').all()
+    const stale = rows.map((r) => ({ ...r, canonical: canonicalOf(r.url, r.kind) })).filter((r) => r.canonical !== null && r.canonical !== r.url)
+    if (stale.length === 0) return 0
+    const used = db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM advisory_repo WHERE repo_id = ?')
+    const moveLog = db.prepare('UPDATE ingest_log SET repo_id = ? WHERE repo_id = ?')
+    const drop = db.prepare('DELETE FROM repo WHERE id = ?')
+    const rename = db.prepare('UPDATE repo SET url = ? WHERE id = ?')
+    let changed = 0
+    db.transaction(() => {
+      for (const r of stale) {
+        const existing = this.s.findRepo.get(r.product_id, r.canonical!)
+        if (existing !== undefined && used.get(r.id)!.n === 0) {
+          moveLog.run(existing.id, r.id)
+          drop.run(r.id)
+        } else if (existing === undefined || used.get(existing.id)!.n === 0) {
+          if (existing !== undefined) { moveLog.run(r.id, existing.id); drop.run(existing.id) }
+          rename.run(r.canonical, r.id)
+        } else {
+          continue
+        }
+        changed++
+      }
+      if (changed > 0) this.s.bumpState.run()
+    })()
+    return changed
+  }
+
+  /**
    * Rows written before credentials were taken out of repo URLs (such a repo never ingested: fetch
    * refused its URL): renamed to the URL without them, or merged into the row that has it, and every
    * text redacted; freed bytes are zeroed (secure_delete) and the WAL checkpointed. Returns rows changed.

@@ -1,7 +1,8 @@
 // Command-line arguments of the ingest worker, validated once, with a clear message for each mistake.
 import { parseArgs } from 'node:util'
 import { defaultDbPath } from '../db/paths.js'
-import { checkProductId, dedupe, expandVariables, label, loadJsonConfig, reposFromRepoFile, type RepoSpec, type Variables } from './config.js'
+import { closest } from './closest.js'
+import { canonical, checkProductId, dedupe, enableMatches, expandVariables, label, readJsonConfig, reposFromRepoFile, type DisabledSource, type RepoSpec, type Sources, type Variables } from './config.js'
 
 export class UsageError extends Error { override name = 'UsageError' }
 
@@ -13,12 +14,17 @@ Sources (at least one):
   --mirrorlist URL           a repo by mirror list; repeatable
   --product ID               product of the preceding --repo/--mirrorlist (or of a .repo --config)
   --product-name NAME        its display name
+  --enablerepo ID            ingest the .repo section ID although it says enabled=0 (globs * and ?
+                             as in yum); repeatable
 
 Options:
   --db PATH                  SQLite database (default: $DB_PATH or ${defaultDbPath})
   --releasever V, --basearch A  values for $releasever / $basearch (repeat --basearch for several arches)
   --allow-host HOST          a host (or host:port) repomd locations and redirects may lead to besides
                              the repo's own; repeatable
+  --log-format text|json     text: a progress bar on a terminal, else log lines on stderr and a table;
+                             json: one JSON line per repo and per warning on stdout (default: text on
+                             a terminal, json otherwise; also $LOG_FORMAT)
   --json                     print only the summary, as JSON on stdout
   --watch [--interval 15m]   keep running, re-checking every repo on schedule (with jitter)
   --wait                     wait for another running ingest instead of refusing
@@ -29,10 +35,16 @@ Options:
   --download-deadline SECONDS  the longest one download may take, retries included (default 600)
   -h, --help                 this text`
 
+export type LogFormat = 'text' | 'json'
+
 export interface CliOptions {
   dbPath: string
   repos: RepoSpec[]
+  /** Repos the configuration lists but disables: the run says so. */
+  disabled: DisabledSource[]
   json: boolean
+  /** null: text on a terminal, JSON lines otherwise (bin/ingest.ts decides). */
+  logFormat: LogFormat | null
   watch: boolean
   intervalMs: number
   wait: boolean
@@ -81,6 +93,8 @@ const flags = {
   releasever: { type: 'string' },
   basearch: { type: 'string', multiple: true },
   'allow-host': { type: 'string', multiple: true },
+  enablerepo: { type: 'string', multiple: true },
+  'log-format': { type: 'string' },
   json: { type: 'boolean' },
   watch: { type: 'boolean' },
   interval: { type: 'string' },
@@ -97,8 +111,26 @@ function readFlags (argv: string[]) {
   try {
     return parseArgs({ args: argv, strict: true, allowPositionals: false, tokens: true, options: flags })
   } catch (err) {
-    throw new UsageError((err as Error).message)
+    throw new UsageError(flagMistake(err as Error & { code?: string }))
   }
+}
+
+/** Node's parseArgs messages, said shortly, with the flag that was probably meant. */
+export function flagMistake (err: Error & { code?: string }, known: string[] = Object.keys(flags)): string {
+  const unknown = /^Unknown option '(-{1,2})([^']+)'/.exec(err.message)
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown !== null) {
+    const near = closest(unknown[2]!, known)
+    return `unknown option ${unknown[1]!}${unknown[2]!}${near === null ? '' : `; did you mean --${near}?`}`
+  }
+  const missing = /^Option '(-[^ ']+)(?:, (--[^ ']+))?(?: <value>)?' argument missing/.exec(err.message)
+  if (missing !== null) return `${missing[2] ?? missing[1]!} needs a value`
+  return err.message
+}
+
+function logFormat (text: string | undefined, from: string): LogFormat | null {
+  if (text === undefined || text === '') return null
+  if (text === 'text' || text === 'json') return text
+  throw new UsageError(`${from}: "${text}" is not a log format (text or json)`)
 }
 
 type Flags = ReturnType<typeof readFlags>
@@ -108,7 +140,10 @@ function scalarOptions (values: Flags['values'], env: NodeJS.ProcessEnv): CliOpt
   return {
     dbPath: values.db ?? env.DB_PATH ?? defaultDbPath,
     repos: [],
+    disabled: [],
     json: values.json ?? false,
+    // --json prints only the summary: LOG_FORMAT, set for every run, does not apply to it.
+    logFormat: values['log-format'] !== undefined ? logFormat(values['log-format'], '--log-format') : values.json === true ? null : logFormat(env.LOG_FORMAT, 'LOG_FORMAT'),
     watch: values.watch ?? false,
     intervalMs: values.interval === undefined ? 15 * 60_000 : parseDuration(values.interval, '--interval'),
     wait: values.wait ?? false,
@@ -140,10 +175,13 @@ function sourceGroups (tokens: Flags['tokens']): SourceGroup[] {
   return groups
 }
 
-function reposOfGroup (group: SourceGroup, variables: Variables, allowedHosts: string[]): RepoSpec[] {
+interface Given { variables: Variables, allowedHosts: string[], enable: string[] }
+
+function sourcesOfGroup (group: SourceGroup, given: Given): Sources {
   if (group.kind === 'config' && /\.json$/i.test(group.value)) {
     if (group.product !== undefined) throw new UsageError(`--product does not apply to a JSON configuration (${group.value}): it names its products`)
-    return loadJsonConfig(group.value, variables).map((s) => ({ ...s, allowedHosts: [...s.allowedHosts, ...allowedHosts] }))
+    const sources = readJsonConfig(group.value, given.variables, given.enable)
+    return { ...sources, repos: sources.repos.map((s) => ({ ...s, allowedHosts: [...s.allowedHosts, ...given.allowedHosts] })) }
   }
   if (group.product === undefined) {
     throw new UsageError(group.kind === 'config'
@@ -151,11 +189,31 @@ function reposOfGroup (group: SourceGroup, variables: Variables, allowedHosts: s
       : `--${group.kind} ${group.value} needs --product ID after it`)
   }
   const product = { id: checkProductId(group.product, `--product ${group.product}`), name: group.productName ?? group.product }
-  if (group.kind === 'config') return reposFromRepoFile(group.value, product, variables, allowedHosts)
+  if (group.kind === 'config') return reposFromRepoFile(group.value, product, given.variables, given.allowedHosts, given.enable)
   // $releasever / $basearch work here as in a configuration file; several --basearch give one repo each.
+  // A relative path is relative to the current directory.
   const kind = group.kind === 'repo' ? 'baseurl' : 'mirrorlist'
-  return expandVariables(group.value, variables, `--${group.kind} ${group.value}`).map(({ url, used }) =>
-    ({ productId: product.id, productName: product.name, url, kind, baseurls: kind === 'baseurl' ? [url] : [], name: label(null, used), allowedHosts }))
+  const where = `--${group.kind} ${group.value}`
+  const repos = expandVariables(group.value, given.variables, where).map(({ url, used }): RepoSpec => {
+    const located = canonical(url, kind, process.cwd(), `--${group.kind}`)
+    return { productId: product.id, productName: product.name, url: located, kind, baseurls: kind === 'baseurl' ? [located] : [], name: label(null, used), allowedHosts: given.allowedHosts }
+  })
+  return { repos, disabled: [], sections: [] }
+}
+
+/** Every --enablerepo must name a section of a .repo file given: a typo would silently ingest nothing. */
+function checkEnablerepo (patterns: string[], sections: string[]): void {
+  for (const pattern of patterns) {
+    if (sections.some((s) => enableMatches(pattern, s))) continue
+    if (sections.length === 0) throw new UsageError(`--enablerepo ${pattern}: no .repo file was given (--enablerepo names a section of one)`)
+    const near = closest(pattern, sections)
+    throw new UsageError(`--enablerepo ${pattern}: no section [${pattern}] in the .repo files given${near === null ? ` (sections: ${[...new Set(sections)].join(', ')})` : `; did you mean ${near}?`}`)
+  }
+}
+
+function nothingToIngest (disabled: DisabledSource[]): UsageError {
+  if (disabled.length === 0) return new UsageError('nothing to ingest: give --config FILE, or --repo URL --product ID')
+  return new UsageError(`nothing to ingest: every repo given is disabled (${disabled.map((d) => `${d.source}: ${d.reason}`).join('; ')})`)
 }
 
 export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
@@ -163,12 +221,16 @@ export function parseCliArgs (argv: string[], env: NodeJS.ProcessEnv = process.e
   const options = scalarOptions(values, env)
   if (options.help) return options
   if (values.interval !== undefined && !options.watch) throw new UsageError('--interval only makes sense with --watch')
+  if (values.json === true && values['log-format'] !== undefined) throw new UsageError('--json and --log-format do not go together: --json prints only the summary')
 
   const variables: Variables = {}
   if (values.releasever !== undefined) variables.releasever = values.releasever
   if (values.basearch !== undefined) variables.basearch = values.basearch.length === 1 ? values.basearch[0]! : values.basearch
-  const allowedHosts = values['allow-host'] ?? []
-  options.repos = dedupe(sourceGroups(tokens).flatMap((group) => reposOfGroup(group, variables, allowedHosts)))
-  if (options.repos.length === 0) throw new UsageError('nothing to ingest: give --config FILE, or --repo URL --product ID')
+  const given: Given = { variables, allowedHosts: values['allow-host'] ?? [], enable: values.enablerepo ?? [] }
+  const all = sourceGroups(tokens).map((group) => sourcesOfGroup(group, given))
+  checkEnablerepo(given.enable, all.flatMap((s) => s.sections))
+  options.repos = dedupe(all.flatMap((s) => s.repos))
+  options.disabled = all.flatMap((s) => s.disabled)
+  if (options.repos.length === 0) throw nothingToIngest(options.disabled)
   return options
 }

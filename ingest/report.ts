@@ -1,8 +1,9 @@
 // The end-of-run summary: a table for people, JSON for machines.
-import type { RepoSpec } from './config.js'
+import type { DisabledSource, RepoSpec } from './config.js'
 import type { RunSummary } from './run.js'
 
-export function jsonSummary (summary: RunSummary): { repos: Array<Record<string, unknown>> } {
+/** `disabled` appears only when the configuration disables something, so the usual answer keeps its shape. */
+export function jsonSummary (summary: RunSummary, disabled: DisabledSource[] = []): { repos: Array<Record<string, unknown>>, disabled?: Array<Record<string, unknown>> } {
   return {
     repos: summary.repos.map((r) => ({
       product: r.product,
@@ -14,7 +15,8 @@ export function jsonSummary (summary: RunSummary): { repos: Array<Record<string,
       withdrawn: r.withdrawn,
       skipped: r.skipped,
       error: r.error
-    }))
+    })),
+    ...(disabled.length > 0 && { disabled: disabled.map((d) => ({ product: d.productId, source: d.source, reason: d.reason })) })
   }
 }
 

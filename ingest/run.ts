@@ -6,11 +6,12 @@ import { migrate } from '../db/migrate.js'
 import { openDatabase } from '../db/open.js'
 import { RepoStore } from '../db/repo-store.js'
 import { nowIsoSeconds } from '../domain/time.js'
-import { withoutCredentials, type RepoSpec } from './config.js'
+import { canonicalSpec, withoutCredentials, type RepoSpec } from './config.js'
 import { defaultFetchOptions, redactCredentials, type FetchOptions } from './fetcher.js'
 import { ingestRepo, type RepoResult } from './ingest-repo.js'
 import { acquireIngestLock } from './lock.js'
 import { defaultLimits, type IngestLimits, type Logger, type Progress } from './repo-context.js'
+import { canonicalStoredUrl } from './repo-url.js'
 
 export interface RunOptions {
   dbPath: string
@@ -56,12 +57,14 @@ export async function runIngest (options: RunOptions): Promise<RunSummary> {
     repoStore.closeAbandonedRuns()
     const scrubbed = repoStore.scrubCredentials(redactCredentials)
     if (scrubbed > 0) options.log?.info(`removed credentials from ${scrubbed} repo and run-log rows written by an earlier version`)
+    const renamed = repoStore.canonicaliseUrls(canonicalStoredUrl)
+    if (renamed > 0) options.log?.info(`rewrote ${renamed} repo URLs stored by an earlier version in their canonical form`)
     const runId = repoStore.startRun(nowIsoSeconds())
     const results: RepoResult[] = []
     let interrupted = false
     for (const given of options.repos) {
       // Credentials never reach the database, the log or the results: only the Authorization header.
-      const spec = withoutCredentials(given)
+      const spec = withoutCredentials(canonicalSpec(given))
       const startedAt = nowIsoSeconds()
       const state = repoStore.ensureRepo(spec.productId, spec.productName, spec.url, spec.kind, spec.name, startedAt)
       let result: RepoResult

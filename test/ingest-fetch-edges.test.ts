@@ -387,7 +387,7 @@ t.test('14: user:token@ in a repo URL is sent as Basic auth to that host only an
   const args = ['--db', db, '--repo', secret, '--product', 'amzn', '--repo', missing, '--product', 'gone', '--repo', rocky, '--product', 'rocky',
     '--allow-host', `127.0.0.1:${cdn.port}`, '--retries', '0']
 
-  const first = await spawnCli(t, args).done
+  const first = await spawnCli(t, [...args, '--log-format', 'text']).done
   t.strictSame(readRows(db, "SELECT url, base_url, updateinfo_url FROM repo WHERE product_id = 'amzn'"),
     [{ url: clean, base_url: clean, updateinfo_url: server.url(`/amzn/${updateinfoHref}`) }], 'the repo is known by its URL without credentials')
   const second = await spawnCli(t, [...args, '--json']).done

@@ -89,19 +89,17 @@ t.test('--json: only JSON on stdout, exit statuses 0, 1 and 2', async (t) => {
     t.same(readRows(db, 'SELECT status FROM ingest_run'), [{ status: 'failed' }])
   })
 
-  t.test('exit 2 with a usage message for bad arguments', async (t) => {
+  t.test('exit 2 with one line naming the mistake and pointing to --help', async (t) => {
     const db = join(dir, 'usage.sqlite')
     const noProduct = await runCli(t, ['--db', db, '--repo', good, '--json'], env)
     t.equal(noProduct.code, 2)
     t.equal(noProduct.stdout, '')
-    t.match(noProduct.stderr, `ingest: --repo ${good} needs --product ID after it`)
-    t.match(noProduct.stderr, 'Usage: npm run ingest -- [options]')
+    t.equal(noProduct.stderr, `ingest: --repo ${good} needs --product ID after it (see npm run ingest -- --help)\n`)
 
     const unknown = await runCli(t, ['--db', db, '--bogus'], env)
     t.equal(unknown.code, 2)
     t.equal(unknown.stdout, '')
-    t.match(unknown.stderr, '--bogus')
-    t.match(unknown.stderr, 'Usage: npm run ingest -- [options]')
+    t.equal(unknown.stderr, 'ingest: unknown option --bogus (see npm run ingest -- --help)\n')
 
     const nothing = await runCli(t, ['--db', db], env)
     t.equal(nothing.code, 2)
