@@ -38,8 +38,9 @@ export class RepoStore {
     this.s = {
       upsertProduct: db.prepare(`INSERT INTO product (id, name, created_at) VALUES (?, ?, ?)
         ON CONFLICT (id) DO UPDATE SET name = excluded.name`),
+      // A repo removed with --withdraw that the configuration names again is back in use.
       upsertRepo: db.prepare(`INSERT INTO repo (product_id, url, kind, name) VALUES (?, ?, ?, ?)
-        ON CONFLICT (product_id, url) DO UPDATE SET kind = excluded.kind, name = excluded.name`),
+        ON CONFLICT (product_id, url) DO UPDATE SET kind = excluded.kind, name = excluded.name, removed_at = NULL`),
       findRepo: db.prepare<[string, string], RepoState>(`SELECT id, product_id, url, base_url, checksum_type, checksum,
         repomd_etag, repomd_last_modified, repomd_revision, repomd_timestamp FROM repo WHERE product_id = ? AND url = ?`),
       saveSuccess: db.prepare(`UPDATE repo SET base_url = @baseUrl, updateinfo_url = @updateinfoUrl,

@@ -26,13 +26,16 @@ export class SummaryStore {
 
   constructor (db: Db) {
     this.s = {
+      // Products and repos in use: a repo removed by the operator (`repos remove --withdraw`), and a product
+      // left with no other, are not shown; the product's advisories keep their pages (allProducts).
       products: db.prepare<[], ProductSummary>(`SELECT p.id, p.name,
           (SELECT count(*) FROM advisory a WHERE a.product_id = p.id) AS advisories,
           (SELECT count(*) FROM advisory a WHERE a.product_id = p.id AND a.withdrawn = 1) AS withdrawn
-        FROM product p ORDER BY p.id`),
+        FROM product p WHERE EXISTS (SELECT 1 FROM repo r WHERE r.product_id = p.id AND r.removed_at IS NULL) ORDER BY p.id`),
+      allProducts: db.prepare<[], { id: string, name: string }>('SELECT id, name FROM product ORDER BY id'),
       repos: db.prepare<[], RepoStatus>(`SELECT id, product_id AS productId, name, url, base_url AS baseUrl,
         last_run_at AS lastRunAt, last_success_at AS lastSuccessAt, last_status AS lastStatus, last_error AS lastError
-        FROM repo ORDER BY product_id, name, url`),
+        FROM repo WHERE removed_at IS NULL ORDER BY product_id, name, url`),
       total: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM advisory'),
       severities: db.prepare<[], { v: string }>('SELECT DISTINCT severity AS v FROM advisory WHERE severity IS NOT NULL'),
       types: db.prepare<[], { v: string }>('SELECT DISTINCT type AS v FROM advisory WHERE type IS NOT NULL ORDER BY type'),
@@ -42,12 +45,13 @@ export class SummaryStore {
   }
 
   advisoryCount (): number { return this.s.total.get()!.n }
+  /** Products with a repo in use (the products page, the API, metrics). */
   products (): ProductSummary[] { return this.s.products.all() }
   repos (): RepoStatus[] { return this.s.repos.all() }
 
   vocabulary (): Vocabulary {
     return {
-      products: this.s.products.all().map((p) => ({ id: p.id, name: p.name })),
+      products: this.s.allProducts.all(),
       severities: this.s.severities.all().map((r) => r.v),
       types: this.s.types.all().map((r) => r.v)
     }

@@ -157,7 +157,7 @@ t.test('item 8: a repomd older than the last one ingested (revision or timestamp
   const lab = await goodLab(t, amzn(20))
   t.strictSame(readRows(lab.db, 'SELECT repomd_revision, repomd_timestamp FROM repo WHERE product_id = ?', 'amzn'),
     [{ repomd_revision: '1700000000', repomd_timestamp: '1700000000' }], 'the revision and newest timestamp are stored per repo (migration 0003)')
-  t.strictSame(readRows(lab.db, 'PRAGMA user_version'), [{ user_version: 3 }])
+  t.ok(readRows<{ user_version: number }>(lab.db, 'PRAGMA user_version')[0]!.user_version >= 3, 'migration 0003 is applied')
 
   writeRepo(lab.amzn, amzn(21))
   setRepomdAge(lab.amzn, '1699999999', '1700000000')

@@ -1,4 +1,5 @@
-// Runs the real ingest CLI (`node --import tsx bin/ingest.ts ...`) in a child process, from the project root.
+// Runs the real ingest CLI (`node --import tsx bin/ingest.ts ...`), or another entry point, in a child process,
+// from the project root.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { projectDir } from './paths.js'
 
@@ -31,9 +32,9 @@ function childEnv (extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra }
 }
 
-/** Starts the CLI; it is killed (SIGKILL) at teardown if still running. */
-export function spawnCli (t: Teardown, args: string[], extraEnv: Record<string, string> = {}): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/ingest.ts', ...args], {
+/** Starts the CLI (`entry`, bin/ingest.ts unless told); it is killed (SIGKILL) at teardown if still running. */
+export function spawnCli (t: Teardown, args: string[], extraEnv: Record<string, string> = {}, entry = 'bin/ingest.ts'): CliProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     cwd: projectDir,
     env: childEnv(extraEnv),
     stdio: ['ignore', 'pipe', 'pipe']
@@ -61,8 +62,8 @@ export function spawnCli (t: Teardown, args: string[], extraEnv: Record<string, 
 }
 
 /** Runs the CLI to the end. */
-export async function runCli (t: Teardown, args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
-  return await spawnCli(t, args, extraEnv).done
+export async function runCli (t: Teardown, args: string[], extraEnv: Record<string, string> = {}, entry = 'bin/ingest.ts'): Promise<CliResult> {
+  return await spawnCli(t, args, extraEnv, entry).done
 }
 
 /** Resolves when `predicate` holds, polling every `everyMs`; rejects after `timeoutMs`. */
