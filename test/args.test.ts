@@ -43,7 +43,7 @@ t.test('mistakes are refused with a message naming them', async (t) => {
   t.throws(() => parseCliArgs(['--config', repoFile], {}), { name: 'UsageError', message: `--config ${repoFile} is a .repo file: give --product ID after it` })
   t.throws(() => parseCliArgs(['--config', repoFile, '--product', 'epll', '--enablerepo', 'epll'], {}), { name: 'ConfigError', message: `${repoFile} [epll]: unknown variable $releasever in "http://repo.lambda-linux.io/$releasever/epll/$basearch/os/mirror.list" (set it in "variables" or with --releasever)` })
   t.throws(() => parseCliArgs(['--repo', '/r', '--product', 'Bad Id'], {}), { name: 'ConfigError', message: /product id "Bad Id" must be 1-64 lower-case letters/ })
-  for (const page of ['check', 'feeds', 'packages']) {
+  for (const page of ['check', 'feeds', 'packages', 'metrics']) {
     t.throws(() => parseCliArgs(['--repo', '/r', '--product', page], {}), { name: 'ConfigError', message: `--product ${page}: product id "${page}" is reserved for the portal's own pages; choose another` }, `/${page} is a page`)
   }
   t.throws(() => parseCliArgs([], {}), { name: 'UsageError', message: 'nothing to ingest: give --config FILE, or --repo URL --product ID' })

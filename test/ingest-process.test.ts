@@ -47,8 +47,9 @@ t.test('tsx runs the CLI from the project root', async (t) => {
   t.match(res.stdout, /^Usage: npm run ingest -- \[options\]/)
 })
 
-t.test('under tsx the CLI reads every compression of the demo repos (xz included)', async (t) => {
-  const { dbPath } = testDb(t)
+t.test('under tsx the CLI reads every compression of the demo repos (xz included), into a new folder', async (t) => {
+  // In a folder that does not exist yet: the first ingest makes it (the lock file included).
+  const dbPath = join(testDb(t).dir, 'new', 'data', 'db.sqlite')
   const res = await runCli(t, ['--db', dbPath, '--config', join('ingest', 'demo', 'config.json'), '--json'])
   t.equal(res.code, 0, res.stderr)
   t.same(readRows(dbPath, "SELECT count(*) AS n FROM repo WHERE last_status = 'ok'"), [{ n: 8 }], 'all 8 demo repos ok, the xz ones (alma9) too')
