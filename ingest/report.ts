@@ -2,6 +2,11 @@
 import type { DisabledSource, RepoSpec } from './config.js'
 import type { RunSummary } from './run.js'
 
+/** What one repo's run did, as every output (the --json answer, the JSON log lines) counts it. */
+export function repoCounts (r: RunSummary['repos'][number]): { added: number, changed: number, unchanged: number, withdrawn: number, skipped: number } {
+  return { added: r.added, changed: r.changed, unchanged: r.unchanged, withdrawn: r.withdrawn, skipped: r.skipped }
+}
+
 /** `disabled` appears only when the configuration disables something, so the usual answer keeps its shape. */
 export function jsonSummary (summary: RunSummary, disabled: DisabledSource[] = []): { repos: Array<Record<string, unknown>>, disabled?: Array<Record<string, unknown>> } {
   return {
@@ -9,11 +14,7 @@ export function jsonSummary (summary: RunSummary, disabled: DisabledSource[] = [
       product: r.product,
       url: r.url,
       status: r.status,
-      added: r.added,
-      changed: r.changed,
-      unchanged: r.unchanged,
-      withdrawn: r.withdrawn,
-      skipped: r.skipped,
+      ...repoCounts(r),
       error: r.error
     })),
     ...(disabled.length > 0 && { disabled: disabled.map((d) => ({ product: d.productId, source: d.source, reason: d.reason })) })

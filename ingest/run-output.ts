@@ -5,7 +5,7 @@ import type { DisabledSource, RepoSpec } from './config.js'
 import { redactCredentials } from './fetcher.js'
 import type { RepoResult } from './ingest-repo.js'
 import type { Logger, Progress } from './repo-context.js'
-import { failedRunSummary, formatSummary, jsonSummary } from './report.js'
+import { failedRunSummary, formatSummary, jsonSummary, repoCounts } from './report.js'
 import type { RunSummary } from './run.js'
 
 /** Called by bin/ingest.ts around each run; `log` and the repo callbacks go to runIngest. */
@@ -101,11 +101,7 @@ export function jsonLinesOutput ({ stdout }: Streams, now: () => number = Date.n
         repo: r.url,
         repo_name: repoName,
         status: r.status,
-        added: r.added,
-        changed: r.changed,
-        unchanged: r.unchanged,
-        withdrawn: r.withdrawn,
-        skipped: r.skipped,
+        ...repoCounts(r),
         warnings: r.warnings,
         duration_ms: repoStarted === null ? 0 : now() - repoStarted,
         error: r.error === null ? null : redactCredentials(r.error),

@@ -3,7 +3,7 @@
 // JSON line per request, and a tree with only the production dependencies (what `npm ci --omit=dev`
 // leaves) runs serve and ingest.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, readFileSync, symlinkSync, cpSync } from 'node:fs'
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs'
 import { createServer, connect } from 'node:net'
 import { dirname, join, relative } from 'node:path'
 import t from 'tap'
