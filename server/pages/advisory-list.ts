@@ -7,8 +7,7 @@ import { parseListQuery, RawQuerySchema, type RawQuery } from '../advisory-filte
 import { feedLinks } from '../feeds/feed-links.js'
 import { urls } from '../format.js'
 import { NotFoundError } from '../http/errors.js'
-import { canonicalOf } from '../plugins/views.js'
-import { paginate } from './pagination.js'
+import { firstPageByPath, listUrl, PageParam, paginate } from './pagination.js'
 import { knownTypes, severityOrder, severityRank } from '../../domain/vocabulary.js'
 
 const sorts = [['issued', 'Issued date'], ['updated', 'Updated date'], ['severity', 'Severity'], ['id', 'Advisory ID'], ['relevance', 'Relevance (with a search)']]
@@ -23,6 +22,17 @@ export const advisoryListPage: FastifyPluginAsyncTypebox = async (app) => {
     return bareId(app, reply, request.params.segment.replace(/\.html$/, ''))
   })
 
+  // The path-only form of further pages (what a static copy of the portal holds): /page/2, /<product>/page/2.
+  app.get('/page/:n', { schema: { ...pageSchema, params: Type.Object({ n: PageParam }) } }, async (request, reply) => {
+    return listPage(request, reply, { ...request.query, page: request.params.n }, null)
+  })
+
+  app.get('/:product/page/:n', { schema: { ...pageSchema, params: Type.Object({ product: Type.String(), n: PageParam }) } }, async (request, reply) => {
+    const product = app.data.vocabulary().products.find((p) => p.id === request.params.product)
+    if (product === undefined) throw new NotFoundError('Product not found', `No product is called "${request.params.product}". Search the advisories instead:`, request.params.product)
+    return listPage(request, reply, { ...request.query, page: request.params.n }, product)
+  })
+
   app.get('/advisories/:id', { schema: { summary: 'An advisory by id alone', tags: ['pages'], params: Type.Object({ id: Type.String() }) } },
     async (request, reply) => bareId(app, reply, request.params.id))
 }
@@ -35,6 +45,8 @@ function listPage (request: FastifyRequest, reply: FastifyReply, raw: RawQuery, 
   const list = parseListQuery(query, vocabulary, { perPage: 50, maxPerPage: 200 })
   if (product !== null) list.filter.products = [product.id]
   const path = product === null ? '/' : urls.product(product.id)
+  const canonical = listUrl(path, list.params)
+  if (firstPageByPath(request.url, list.page)) return reply.redirect(canonical, 301)
   return reply.page('advisory-list', () => {
     const offset = (list.page - 1) * list.perPage
     const { total, items } = app.lists.list(list.filter, list.perPage, offset)
@@ -64,7 +76,7 @@ function listPage (request: FastifyRequest, reply: FastifyReply, raw: RawQuery, 
       feeds: feedLinks.list(list.params, product?.id ?? null),
       pagination: paginate(total, list.page, list.perPage, path, list.params)
     }
-  }, { canonical: canonicalOf(request, list.params) })
+  }, { canonical })
 }
 
 function bareId (app: FastifyInstance, reply: FastifyReply, id: string): FastifyReply {

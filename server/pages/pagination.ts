@@ -22,8 +22,28 @@ export function paginate (total: number, page: number, perPage: number, path: st
     const p = new URLSearchParams(params)
     if (n === 1) p.delete('page')
     else p.set('page', String(n))
-    const query = p.toString()
-    return query === '' ? path : `${path}?${query}`
+    return listUrl(path, p)
   }
   return { page, pages, numbers, pageHref }
+}
+
+/**
+ * A list's URL: path-only (`/amzn2/page/2`) when the page number is its only parameter, so a static copy
+ * of the portal (which answers no query strings) has every page; with filters, the query string as before.
+ */
+export function listUrl (path: string, params: URLSearchParams): string {
+  const rest = new URLSearchParams(params)
+  const page = rest.get('page')
+  rest.delete('page')
+  if (rest.size === 0) return page === null ? path : `${path === '/' ? '' : path}/page/${page}`
+  if (page !== null) rest.append('page', page) // parseListQuery puts page last: the same order as before
+  return `${path}?${rest.toString()}`
+}
+
+/** The path-only page number, for the routes that take it (`/page/:n`, `/<product>/page/:n`, ...). */
+export const PageParam = Type.String({ pattern: '^[0-9]{1,7}$', description: 'Page number, from 2' })
+
+/** `/.../page/1` asked by path: the list itself, where the caller redirects. */
+export function firstPageByPath (url: string, page: number): boolean {
+  return page === 1 && /\/page\/\d+$/.test(url.split('?')[0]!)
 }
