@@ -5,7 +5,7 @@ import fastifyCors from '@fastify/cors'
 import fastifyRateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { projectRoot } from '../db/paths.js'
@@ -61,7 +61,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     loggerInstance: log?.logger,
     // Requests share the app's logger (no child logger per request); the access log is one line, below.
     childLoggerFactory: (logger) => logger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: trustProxyOption(options.trustProxy ?? false),
     routerOptions: { maxParamLength: 1000, ignoreTrailingSlash: true },
     requestTimeout,
