@@ -2,6 +2,7 @@
 // `/packages/<name>/page/2`): a static copy of the portal answers no query strings. The pages link to
 // that form when the page number is their only parameter, answer it with the bytes of the `?page=` form,
 // and send `/.../page/1` to the list itself.
+import Parser from 'rss-parser'
 import t from 'tap'
 import { join } from 'node:path'
 import { writeRepo } from './helpers/repo-builder.js'
@@ -53,4 +54,28 @@ t.test('path-only list pages', async (t) => {
   t.equal((await get('/lab/page/two')).status, 400, 'a page number is digits')
   const past = await get('/lab/page/999')
   t.same(past, await get('/lab?page=999'), 'past the last page: as ?page= answers it')
+})
+
+t.test('severity feeds have a path: /feeds/severity/<severity>.<format>', async (t) => {
+  const { dir, dbPath } = testDb(t)
+  const root = join(dir, 'lab')
+  writeRepo(root, labXml())
+  await ingestOk(t, dbPath, [{ productId: 'lab', productName: 'Lab Linux', url: root, kind: 'baseurl', baseurls: [root], name: 'lab', allowedHosts: [] }])
+  const app = await testApp(t, { dbPath })
+  const parser = new Parser()
+  const links = async (url: string): Promise<string[]> => {
+    const res = await app.inject({ url })
+    t.equal(res.statusCode, 200, `${url}: 200`)
+    return (await parser.parseString(res.body)).items.map((i) => i.link ?? '')
+  }
+  const critical = await links('/feeds/severity/critical.rss')
+  t.equal(critical.length, 40, 'every third of 120 advisories is critical')
+  t.same(critical, await links('/feeds/advisories.rss?severity=critical'), 'the same items as ?severity=critical')
+  t.same(await links('/feeds/severity/none.rss'), [], 'none: advisories without a severity (there are none here)')
+  const feedsPage = await app.inject({ url: '/feeds' })
+  for (const s of ['critical', 'low', 'none']) t.match(feedsPage.body, `href="/feeds/severity/${s}.rss"`, `/feeds links the ${s} feed`)
+  t.equal((await app.inject({ url: '/feeds/severity/moderate.rss' })).statusCode, 404, 'a severity the data does not use has no feed')
+  const twice = await app.inject({ url: '/feeds/severity/critical.rss?severity=low' })
+  t.equal(twice.statusCode, 400, 'the severity is in the path already')
+  t.match(twice.body, /severity: this feed's URL already sets it/)
 })

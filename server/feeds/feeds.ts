@@ -11,6 +11,7 @@ import { feedFormats, type FeedFormat } from './feed-links.js'
 import { renderFeed } from './feed-render.js'
 import { severityLabel, typeLabel, urls } from '../format.js'
 import { isCveId, notACveId } from '../../domain/cve.js'
+import { severityRank } from '../../domain/vocabulary.js'
 
 export const feedLimit = { default: 100, max: 1000 }
 
@@ -27,6 +28,7 @@ export const feeds: FastifyPluginAsyncTypebox = async (app) => {
     title: 'Feeds',
     nav: 'feeds',
     products: app.data.vocabulary().products,
+    severities: feedSeverities(app.data.vocabulary().severities),
     limit: feedLimit,
     formats: feedFormats
   })))
@@ -46,10 +48,23 @@ export const feeds: FastifyPluginAsyncTypebox = async (app) => {
     return sendFeed(request, request.query, reply, format, { path: `/feeds/cve/${cve}`, title: `Advisories fixing ${cve}`, fixed: { cve }, pagePath: urls.cve(cve) })
   })
 
+  // Path-only, so a static copy of the portal has them too (the same as ?severity=<severity>).
+  app.get('/feeds/severity/:file', { schema: { ...feedSchema, summary: 'Advisories of one severity: RSS, Atom or JSON Feed' } }, async (request, reply) => {
+    const { name, format } = splitFile(request.params.file)
+    const severities = feedSeverities(app.data.vocabulary().severities)
+    if (!severities.includes(name)) throw new NotFoundError('Feed not found', `There is no severity "${name}"; severity feeds: ${severities.join(', ')}. The feeds are listed at /feeds.`)
+    return sendFeed(request, request.query, reply, format, { path: `/feeds/severity/${name}`, title: `${severityLabel(name === 'none' ? null : name)} advisories`, fixed: { severities: [name] }, pagePath: `/?severity=${name}` })
+  })
+
   app.get('/feeds/packages/:file', { schema: { ...feedSchema, summary: 'Advisories for a package: RSS, Atom or JSON Feed' } }, async (request, reply) => {
     const { name, format } = splitFile(request.params.file)
     return sendFeed(request, request.query, reply, format, { path: `/feeds/packages/${encodeURIComponent(name)}`, title: `Advisories for ${name}`, fixed: { package: name }, pagePath: urls.package(name) })
   })
+}
+
+/** The severities with a feed of their own: those the data uses, most urgent first, and `none`. */
+export function feedSeverities (present: string[]): string[] {
+  return [...present].sort((a, b) => severityRank(a) - severityRank(b)).concat('none')
 }
 
 function splitFile (file: string): { name: string, format: FeedFormat } {
@@ -65,7 +80,7 @@ function sendFeed (request: FastifyRequest, query: RawQuery, reply: FastifyReply
   for (const key of ['page', 'per_page']) if (query[key] !== undefined) throw new FilterError(`${key}: feeds take limit (1 to ${feedLimit.max}), not ${key}`)
   refuseUnknown(query, feedParams)
   for (const key of Object.keys(scope.fixed)) {
-    const param = key === 'products' ? 'product' : key
+    const param = key === 'products' ? 'product' : key === 'severities' ? 'severity' : key
     if (query[param] !== undefined) throw new FilterError(`${param}: this feed's URL already sets it; use /feeds/advisories.${format}?${param}=... instead`)
   }
   const list = parseListQuery(query, app.data.vocabulary(), { perPage: feedLimit.default, maxPerPage: feedLimit.max, perPageParam: 'limit', withdrawnDefault: false })
