@@ -29,6 +29,7 @@ import { checkPage } from './pages/check-page.js'
 import { cvePage } from './pages/cve-page.js'
 import { packagePage } from './pages/package-page.js'
 import { productsPage } from './pages/products-page.js'
+import { sitemap } from './pages/sitemap.js'
 import database from './plugins/database.js'
 import metrics from './plugins/metrics.js'
 import views from './plugins/views.js'
@@ -132,7 +133,7 @@ async function register (app: FastifyInstance, options: AppOptions): Promise<voi
 
   await app.register(checkPage, { limits: queryLimits })
   await app.register(queryApi, { limits: queryLimits })
-  for (const routes of [healthApi, productsPage, cvePage, packagePage, feeds, advisoryApi, lookupApi, osvExport, apiDocs, advisoryListPage, advisoryPage]) {
+  for (const routes of [healthApi, productsPage, sitemap, cvePage, packagePage, feeds, advisoryApi, lookupApi, osvExport, apiDocs, advisoryListPage, advisoryPage]) {
     await app.register(routes)
   }
 }

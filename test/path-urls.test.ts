@@ -48,6 +48,12 @@ t.test('path-only list pages', async (t) => {
     t.same(await get(`${prefix}/page/1`), { status: 301, body: '', location: list }, `${prefix}/page/1 goes to ${list}`)
   }
 
+  const sitemap = (await get('/sitemaps/1.xml')).body
+  for (const path of ['/page/2', '/page/3', '/lab/page/2', '/lab/page/3', '/cve/CVE-2024-0001/page/2', '/packages/labpkg/page/2']) {
+    t.match(sitemap, `<loc>http://localhost${path}</loc>`, `the sitemap lists ${path}`)
+  }
+  t.notMatch(sitemap, /\/page\/4<|\/lab\/page\/4<|\/labpkg\/page\/3</, 'and no page past the last')
+
   const filtered = await get('/lab?severity=critical&per_page=10')
   t.ok(hrefs(filtered.body).includes('/lab?severity=critical&per_page=10&page=2'), 'with filters, the page number stays in the query string')
   t.equal((await get('/nope/page/2')).status, 404, 'an unknown product has no pages')

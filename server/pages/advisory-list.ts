@@ -7,6 +7,7 @@ import { parseListQuery, RawQuerySchema, type RawQuery } from '../advisory-filte
 import { feedLinks } from '../feeds/feed-links.js'
 import { urls } from '../format.js'
 import { NotFoundError } from '../http/errors.js'
+import { listPageSizes } from './site-contents.js'
 import { firstPageByPath, listUrl, PageParam, paginate } from './pagination.js'
 import { knownTypes, severityOrder, severityRank } from '../../domain/vocabulary.js'
 
@@ -42,7 +43,7 @@ function listPage (request: FastifyRequest, reply: FastifyReply, raw: RawQuery, 
   const query = { ...raw }
   if (product !== null) delete query.product
   const vocabulary = app.data.vocabulary()
-  const list = parseListQuery(query, vocabulary, { perPage: 50, maxPerPage: 200 })
+  const list = parseListQuery(query, vocabulary, { perPage: listPageSizes.list, maxPerPage: 200 })
   if (product !== null) list.filter.products = [product.id]
   const path = product === null ? '/' : urls.product(product.id)
   const canonical = listUrl(path, list.params)

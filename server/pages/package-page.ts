@@ -8,6 +8,7 @@ import { parseListQuery } from '../advisory-filter.js'
 import { feedLinks } from '../feeds/feed-links.js'
 import { urls } from '../format.js'
 import { NotFoundError } from '../http/errors.js'
+import { listPageSizes } from './site-contents.js'
 import { firstPageByPath, listUrl, PageParam, paginate, PagingQuery } from './pagination.js'
 
 export const packagePage: FastifyPluginAsyncTypebox = async (app) => {
@@ -23,7 +24,7 @@ export const packagePage: FastifyPluginAsyncTypebox = async (app) => {
 function sendPackagePage (request: FastifyRequest, reply: FastifyReply, name: string, query: Static<typeof PagingQuery>): FastifyReply {
   const app = request.server
   const { page, per_page: perPage } = query
-  const list = parseListQuery({ page, per_page: perPage }, app.data.vocabulary(), { perPage: 100, maxPerPage: 500 })
+  const list = parseListQuery({ page, per_page: perPage }, app.data.vocabulary(), { perPage: listPageSizes.package, maxPerPage: 500 })
   const canonical = listUrl(urls.package(name), list.params)
   if (firstPageByPath(request.url, list.page)) return reply.redirect(canonical, 301)
   return reply.page('package', () => {

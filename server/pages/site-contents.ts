@@ -1,0 +1,69 @@
+// What the site is made of, read in one snapshot: every product, advisory, CVE and package with the number
+// of advisories behind each (how many list pages it has). The sitemap lists it; the static export
+// writes it.
+import type { FastifyInstance } from 'fastify'
+import { emptyFilter, type Position } from '../../db/advisory-query.js'
+import { urls } from '../format.js'
+
+export interface SiteContents {
+  /** Product id -> advisories (withdrawn ones included: their pages stay). */
+  products: Map<string, number>
+  /** `/<product>/<ID>` -> the advisory's newest date (updated, else issued), for sitemaps. */
+  advisories: Map<string, string | null>
+  /** CVE id -> advisories fixing it. */
+  cves: Map<string, number>
+  /** Binary and source package name (a package page answers either) -> advisories touching it. */
+  packages: Map<string, number>
+  total: number
+}
+
+/** Items per page of the HTML lists (server/pages/*): the home and product lists, CVE and package pages. */
+export const listPageSizes = { list: 50, cve: 100, package: 100 }
+
+const batch = 500
+const bump = (map: Map<string, number>, key: string): void => { map.set(key, (map.get(key) ?? 0) + 1) }
+
+export function readSiteContents (app: FastifyInstance): SiteContents {
+  return app.data.read(() => {
+    const contents: SiteContents = { products: new Map(), advisories: new Map(), cves: new Map(), packages: new Map(), total: 0 }
+    for (const p of app.data.vocabulary().products) contents.products.set(p.id, 0)
+    let after: Position | null = null
+    for (;;) {
+      const { items, positions } = app.lists.listAfter(emptyFilter, batch, after)
+      if (items.length === 0) break
+      const packages = app.lists.packagesOf(items.map((a) => a.pk), null)
+      for (const a of items) {
+        contents.total++
+        bump(contents.products, a.product)
+        contents.advisories.set(urls.advisory(a.product, a.id), a.updated ?? a.issued)
+        for (const cve of a.cves) bump(contents.cves, cve)
+        const names = new Set<string>()
+        for (const p of packages.get(a.pk) ?? []) {
+          names.add(p.name)
+          if (p.src_name !== null) names.add(p.src_name)
+        }
+        for (const name of names) bump(contents.packages, name)
+      }
+      after = positions[positions.length - 1]!
+    }
+    return contents
+  })
+}
+
+/** `/page/2` .. `/page/n` of a list with `count` items (nothing when one page holds them all). */
+export function furtherPages (path: string, count: number, perPage: number): string[] {
+  const pages = Math.ceil(count / perPage)
+  return Array.from({ length: Math.max(0, pages - 1) }, (_, i) => `${path === '/' ? '' : path}/page/${i + 2}`)
+}
+
+/** Every HTML page of the site, in a fixed order (the same data gives the same list). */
+export function pageUrls (contents: SiteContents): string[] {
+  const sorted = <T>(map: Map<string, T>): string[] => [...map.keys()].sort()
+  return [
+    '/', ...furtherPages('/', contents.total, listPageSizes.list), '/products', '/feeds', '/docs/api',
+    ...sorted(contents.products).flatMap((p) => [urls.product(p), ...furtherPages(urls.product(p), contents.products.get(p)!, listPageSizes.list)]),
+    ...sorted(contents.advisories),
+    ...sorted(contents.cves).flatMap((c) => [urls.cve(c), ...furtherPages(urls.cve(c), contents.cves.get(c)!, listPageSizes.cve)]),
+    ...sorted(contents.packages).flatMap((n) => [urls.package(n), ...furtherPages(urls.package(n), contents.packages.get(n)!, listPageSizes.package)])
+  ]
+}
