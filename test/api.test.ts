@@ -72,7 +72,7 @@ const labXml = (options: { gone?: boolean, extra?: string } = {}): string => `<?
 
 const lab1 = 'LAB-2024:0001'
 const lab1Html = 'http://localhost/lab/LAB-2024%3A0001'
-const lab1Api = 'http://localhost/api/v1/advisories/LAB-2024%3A0001?product=lab'
+const lab1Api = 'http://localhost/api/v1/products/lab/advisories/LAB-2024%3A0001.json'
 
 type Res = LightMyRequestResponse
 /** Status codes seen per route ("GET /api/v1/cves/:cve"), so the OpenAPI test can check they are documented. */
@@ -129,7 +129,7 @@ const cvesOf = (dbPath: string, pk: number): string[] =>
   readRows<{ cve: string }>(dbPath, 'SELECT DISTINCT cve FROM advisory_cve WHERE advisory_pk = ? ORDER BY cve', pk).map((r) => r.cve)
 
 const htmlUrl = (product: string, id: string): string => `http://localhost/${product}/${encodeURIComponent(id)}`
-const apiUrl = (product: string, id: string): string => `http://localhost/api/v1/advisories/${encodeURIComponent(id)}?product=${product}`
+const apiUrl = (product: string, id: string): string => `http://localhost/api/v1/products/${product}/advisories/${encodeURIComponent(id)}.json`
 
 /** GET /api/v1/advisories/{id}, built from the advisory's rows. */
 function expectedDetail (dbPath: string, product: string, id: string): Record<string, unknown> {
@@ -265,7 +265,7 @@ t.test('JSON API', async (t) => {
     t.equal(body.items.find((i) => i.id === 'LAB-2024:0002')?.withdrawn, true, 'withdrawn advisories are listed by default')
     const odd = body.items.find((i) => i.id === 'LAB/2023 "odd"')
     t.equal(odd?.html_url, 'http://localhost/lab/LAB%2F2023%20%22odd%22')
-    t.equal(odd?.api_url, 'http://localhost/api/v1/advisories/LAB%2F2023%20%22odd%22?product=lab')
+    t.equal(odd?.api_url, 'http://localhost/api/v1/products/lab/advisories/LAB%2F2023%20%22odd%22.json')
     t.equal(odd?.issued, null)
 
     const amzn = ((await get(app, '/api/v1/advisories?product=amzn2')).json() as { items: Array<Record<string, unknown>> }).items
@@ -282,7 +282,7 @@ t.test('JSON API', async (t) => {
       source_packages: ['kernel', 'perf', 'python-perf'], // derived: Amazon's updateinfo gives no src
       cves: cvesOf(dbPath, a.pk),
       html_url: 'http://localhost/amzn2/ALAS2-2018-939',
-      api_url: 'http://localhost/api/v1/advisories/ALAS2-2018-939?product=amzn2'
+      api_url: 'http://localhost/api/v1/products/amzn2/advisories/ALAS2-2018-939.json'
     })
   })
 
@@ -444,7 +444,7 @@ t.test('JSON API', async (t) => {
       { nevra: 'libfoo-1.5-2.x86_64', name: 'libfoo', evr: '1.5-2', arch: 'x86_64' }
     ], 'the source name finds the binary packages built from it, and nothing else of the advisory')
     const zlib = (await get(app, '/api/v1/packages/zlib')).json() as { advisories: Array<{ product: string, api_url: string }> }
-    t.strictSame(zlib.advisories.map((a) => a.api_url), ['http://localhost/api/v1/advisories/ALAS2-2018-939?product=lab'])
+    t.strictSame(zlib.advisories.map((a) => a.api_url), ['http://localhost/api/v1/products/lab/advisories/ALAS2-2018-939.json'])
     t.equal(((await get(app, '/api/v1/packages/gone')).json() as { advisories: Array<{ withdrawn: boolean }> }).advisories[0]?.withdrawn, true)
     isError(t, await get(app, '/api/v1/packages/no-such-package'), 404, 'no advisory touches a package called "no-such-package"', 'unknown package')
   })
@@ -569,7 +569,7 @@ t.test('JSON API', async (t) => {
     const other = await postJson(app, { product: 'amzn2', packages: ['kernel-4.9.0-1.amzn2.x86_64', 'zlib-0.9-1.noarch'] })
     const answer = other.json() as { results: Array<{ installed: string, advisories: Array<{ id: string, api_url: string }> }> }
     t.strictSame(answer.results.map((r) => r.installed), ['kernel-4.9.0-1.amzn2.x86_64'], 'the product decides: amzn2\'s ALAS2-2018-939 does not fix zlib')
-    t.ok(answer.results[0]!.advisories.every((a) => a.api_url.endsWith('?product=amzn2')))
+    t.ok(answer.results[0]!.advisories.every((a) => a.api_url.startsWith('http://localhost/api/v1/products/amzn2/advisories/')))
     t.strictSame(answer.results[0]!.advisories.map((a) => a.id).sort(), readRows<{ id: string }>(dbPath, `SELECT DISTINCT a.id FROM advisory a JOIN advisory_package p
       ON p.advisory_pk = a.pk WHERE a.product_id = 'amzn2' AND p.name = 'kernel' AND p.arch = 'x86_64' ORDER BY a.id`).map((r) => r.id), 'every kernel advisory of amzn2')
   })
@@ -638,7 +638,7 @@ t.test('JSON API', async (t) => {
   t.test('absolute URLs use PUBLIC_URL when configured', async (t) => {
     const pub = await makeApp(t, { dbPath, publicUrl: 'https://security.example.com' }, ctx.seen)
     const body = (await get(pub, `/api/v1/advisories?product=lab&q=${encodeURIComponent('epo')}`)).json() as { items: Array<{ html_url: string, api_url: string }> }
-    t.strictSame(body.items.map((i) => [i.html_url, i.api_url]), [['https://security.example.com/lab/LAB-2024%3A0001', 'https://security.example.com/api/v1/advisories/LAB-2024%3A0001?product=lab']])
+    t.strictSame(body.items.map((i) => [i.html_url, i.api_url]), [['https://security.example.com/lab/LAB-2024%3A0001', 'https://security.example.com/api/v1/products/lab/advisories/LAB-2024%3A0001.json']])
   })
 
   t.test('/healthz and /readyz after an ingest', async (t) => {
@@ -715,7 +715,10 @@ t.test('JSON API', async (t) => {
     const doc = res.json() as { openapi: string, paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }>> }
     t.equal(doc.openapi, '3.1.0')
     const wanted = ['/api/v1/advisories', '/api/v1/advisories/{id}', '/api/v1/advisories/{id}/osv', '/api/v1/cves/{cve}', '/api/v1/packages/{name}', '/api/v1/products',
-      '/api/v1/query', '/api/v1/osv/all.ndjson', '/healthz', '/readyz']
+      '/api/v1/query', '/api/v1/osv/all.ndjson', '/healthz', '/readyz',
+      // The path-only forms (test/api-paths.test.ts)
+      '/api/v1/products/{product}/advisories/{id}.json', '/api/v1/products/{product}/advisories/{id}.osv.json',
+      '/api/v1/products/{product}/advisories/page/{n}.json', '/api/v1/osv/{product}/all.ndjson']
     t.strictSame(Object.keys(doc.paths).sort(), [...wanted].sort(), 'the API operations, and nothing else, are described')
     // Pages, feeds, /check, /docs/api and /openapi.json are for browsers and feed readers: deliberately left out
     // of the description (a client generator would make methods for HTML). Every other route is described.

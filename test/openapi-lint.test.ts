@@ -76,7 +76,11 @@ t.test('operations: the API only, each with a stable camelCase operationId, a su
     'GET /api/v1/packages/{name}': 'getPackage',
     'GET /api/v1/products': 'listProducts',
     'POST /api/v1/query': 'queryInstalledPackages',
-    'GET /api/v1/osv/all.ndjson': 'exportOsv'
+    'GET /api/v1/osv/all.ndjson': 'exportOsv',
+    'GET /api/v1/products/{product}/advisories/{id}.json': 'getProductAdvisory',
+    'GET /api/v1/products/{product}/advisories/{id}.osv.json': 'getProductAdvisoryOsv',
+    'GET /api/v1/products/{product}/advisories/page/{n}.json': 'listProductAdvisoryPages',
+    'GET /api/v1/osv/{product}/all.ndjson': 'exportProductOsv'
   })
   t.strictSame(doc.servers, [{ url: '/', description: 'This portal' }])
   t.strictSame(doc.tags.map((tag) => tag.name), ['advisories', 'cves', 'packages', 'products', 'query', 'osv', 'health'])

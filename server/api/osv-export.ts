@@ -1,15 +1,21 @@
 // GET /api/v1/osv/all.ndjson: every advisory (optionally of one product) as OSV, one JSON record per line,
-// streamed so a large database never sits in memory whole.
+// streamed so a large database never sits in memory whole; /api/v1/osv/{product}/all.ndjson is one product's
+// bundle at a path-only URL (what a static copy of the portal holds), the same bytes as ?product=.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Readable } from 'node:stream'
 import { Type } from 'typebox'
 import { emptyFilter, type Position } from '../../db/advisory-query.js'
 import { FilterError } from '../advisory-filter.js'
 import { isFresh, versionOf } from '../http/cache.js'
+import { knownProduct } from './advisories.js'
 import { toOsv } from './osv.js'
 import { ErrorBody } from './schemas.js'
 
 const batch = 200
+
+const Bundle = { description: 'One OSV record per line', content: { 'application/x-ndjson': { schema: Type.String() } } }
+const NotModified = Type.Null({ description: 'Not modified' })
 
 export const osvExport: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/v1/osv/all.ndjson', {
@@ -18,41 +24,60 @@ export const osvExport: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Every advisory as OSV records, newline-delimited JSON (bulk import)',
       tags: ['osv'],
       querystring: Type.Object({ product: Type.Optional(Type.String()) }),
-      response: { 200: { description: 'One OSV record per line', content: { 'application/x-ndjson': { schema: Type.String() } } }, 304: Type.Null({ description: 'Not modified' }), 400: ErrorBody }
+      response: { 200: Bundle, 304: NotModified, 400: ErrorBody }
     }
   }, async (request, reply) => {
     const { product } = request.query
     const known = app.data.vocabulary().products.map((p) => p.id)
     if (product !== undefined && !known.includes(product)) throw new FilterError(`product: unknown product "${product}"; known products: ${known.join(', ')}`)
-    const stamp = app.data.stamp()
-    const { generation } = stamp
-    const version = versionOf(stamp, app.appVersion, 'data')
-    reply.header('etag', version.etag).header('last-modified', version.lastModified.toUTCString()).header('cache-control', 'public, max-age=300')
-    if (isFresh(request, version)) return reply.code(304).send(null)
-    const base = app.baseUrl(request)
-    const filter = { ...emptyFilter, products: product === undefined ? [] : [product] }
-    async function * records (): AsyncGenerator<string> {
-      // Keyset paging: an ingest running meanwhile cannot make the export skip or repeat a record. Each batch
-      // is read in one snapshot; if an ingest has changed the data since the headers went out, the transfer
-      // is cut off (no final chunk) rather than finished as a mix of two states under one ETag.
-      let after: Position | null = null
-      for (;;) {
-        const chunk = app.data.read((stamp) => {
-          if (stamp.generation !== generation) throw new Error(`the data changed during the OSV export (generation ${generation} -> ${stamp.generation}); the transfer was cut off, retry`)
-          const { items, positions } = app.lists.listAfter(filter, batch, after)
-          after = positions.at(-1) ?? null
-          let text = ''
-          for (const a of items) {
-            const detail = app.advisories.get(a.product, a.id)
-            if (detail !== null) text += `${JSON.stringify(toOsv(base, detail))}\n`
-          }
-          return items.length === 0 ? null : text
-        })
-        if (chunk === null) return
-        yield chunk
-      }
-    }
-    // A stream: the 200 schema describes the lines, which Fastify does not serialize.
-    return reply.type('application/x-ndjson; charset=utf-8').send(Readable.from(records()) as never)
+    return sendBundle(app, request, reply, product)
   })
+
+  app.get('/api/v1/osv/:product/all.ndjson', {
+    schema: {
+      operationId: 'exportProductOsv',
+      summary: 'One product\'s advisories as OSV records, newline-delimited JSON (bulk import)',
+      description: 'The same bytes as `/api/v1/osv/all.ndjson?product=`, at a path-only URL that a static copy of the portal holds (as osv.dev\'s bucket offers one file per ecosystem).',
+      tags: ['osv'],
+      params: Type.Object({ product: Type.String({ description: 'Product id' }) }),
+      response: { 200: Bundle, 304: NotModified, 400: ErrorBody, 404: ErrorBody }
+    }
+  }, async (request, reply) => {
+    knownProduct(app, request.params.product)
+    return sendBundle(app, request, reply, request.params.product)
+  })
+}
+
+/** Every advisory of the product (or of all products) as OSV lines, streamed under one data version. */
+function sendBundle (app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, product: string | undefined): FastifyReply {
+  const stamp = app.data.stamp()
+  const { generation } = stamp
+  const version = versionOf(stamp, app.appVersion, 'data')
+  reply.header('etag', version.etag).header('last-modified', version.lastModified.toUTCString()).header('cache-control', 'public, max-age=300')
+  if (isFresh(request, version)) return reply.code(304).send(null)
+  const base = app.baseUrl(request)
+  const filter = { ...emptyFilter, products: product === undefined ? [] : [product] }
+  async function * records (): AsyncGenerator<string> {
+    // Keyset paging: an ingest running meanwhile cannot make the export skip or repeat a record. Each batch
+    // is read in one snapshot; if an ingest has changed the data since the headers went out, the transfer
+    // is cut off (no final chunk) rather than finished as a mix of two states under one ETag.
+    let after: Position | null = null
+    for (;;) {
+      const chunk = app.data.read((stamp) => {
+        if (stamp.generation !== generation) throw new Error(`the data changed during the OSV export (generation ${generation} -> ${stamp.generation}); the transfer was cut off, retry`)
+        const { items, positions } = app.lists.listAfter(filter, batch, after)
+        after = positions.at(-1) ?? null
+        let text = ''
+        for (const a of items) {
+          const detail = app.advisories.get(a.product, a.id)
+          if (detail !== null) text += `${JSON.stringify(toOsv(base, detail))}\n`
+        }
+        return items.length === 0 ? null : text
+      })
+      if (chunk === null) return
+      yield chunk
+    }
+  }
+  // A stream: the 200 schema describes the lines, which Fastify does not serialize.
+  return reply.type('application/x-ndjson; charset=utf-8').send(Readable.from(records()) as never)
 }

@@ -7,8 +7,15 @@ import { evr, nevra } from '../../domain/nevra.js'
 
 const enc = encodeURIComponent
 
+/**
+ * The API's documents at path-only URLs: a static copy of the portal (files on a CDN) answers no query
+ * strings, and the live server answers these paths with the same bytes as the ?product= forms.
+ */
 export const apiUrls = {
-  advisory: (product: string, id: string): string => `/api/v1/advisories/${enc(id)}?product=${enc(product)}`
+  advisory: (product: string, id: string): string => `/api/v1/products/${enc(product)}/advisories/${enc(id)}.json`,
+  advisoryOsv: (product: string, id: string): string => `/api/v1/products/${enc(product)}/advisories/${enc(id)}.osv.json`,
+  advisoryPage: (product: string, page: number): string => `/api/v1/products/${enc(product)}/advisories/page/${page}.json`,
+  osvBundle: (product: string): string => `/api/v1/osv/${enc(product)}/all.ndjson`
 }
 
 /** schemas.ts AdvisorySummary */

@@ -54,6 +54,15 @@ export const AdvisoryList = Type.Object({
   next_cursor: Nullable(Type.String({ description: 'Pass as cursor for the next page; null on the last page' }))
 })
 
+/** GET /api/v1/products/{product}/advisories/page/{n}.json: a product's advisories in numbered pages. */
+export const AdvisoryPage = Type.Object({
+  items: Type.Array(AdvisorySummary, { description: 'Newest issued first (ties by id), 1000 per page' }),
+  page: Type.Integer({ minimum: 1 }),
+  pages: Type.Integer({ minimum: 1, description: 'At least 1: a product without advisories has one empty page' }),
+  next: Nullable(Type.String({ description: 'Path of the next page; null on the last page' })),
+  prev: Nullable(Type.String({ description: 'Path of the previous page; null on the first page' }))
+}, { description: 'A page of a product\'s advisories at a path-only URL (a static copy of the portal has these files)' })
+
 export const PackageBody = Type.Object({
   name: Type.String(),
   epoch: Type.String(),
