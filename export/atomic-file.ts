@@ -1,0 +1,19 @@
+// Writing a file so that a reader sees the old bytes or the new, never part of them: the bytes go to a
+// temporary name in the same directory, then a rename puts them in place in one step.
+import { createHash } from 'node:crypto'
+import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+
+/** One temporary name per target, hidden and short (a long target name plus a suffix could pass 255 bytes). */
+export function tempPathOf (path: string): string {
+  return join(dirname(path), `${tempPrefix}${createHash('sha256').update(basename(path)).digest('hex').slice(0, 16)}`)
+}
+
+export const tempPrefix = '.llsc-tmp.'
+
+export async function writeFileAtomic (path: string, bytes: Buffer, makeDir = true): Promise<void> {
+  if (makeDir) await mkdir(dirname(path), { recursive: true })
+  const temp = tempPathOf(path)
+  await writeFile(temp, bytes)
+  await rename(temp, path)
+}

@@ -1,0 +1,60 @@
+// The export manifest, `.llsc-export.json` in the output directory: every file the export wrote (the
+// precompressed ones too), with the sha256 and size of its bytes. It is what a re-export compares with and
+// the only list of files the export may ever delete. Written last, through a temporary file and a rename.
+import { readFileSync } from 'node:fs'
+import { writeFileAtomic } from './atomic-file.js'
+
+export const manifestName = '.llsc-export.json'
+
+export interface FileEntry { sha256: string, size: number }
+
+export interface Manifest {
+  /** The data the export was made from (for a later incremental render), as the database stamps it. */
+  data: { generation: number, changedAt: string } | null
+  files: Map<string, FileEntry>
+}
+
+export class ManifestError extends Error { override name = 'ManifestError' }
+
+const format = 'llsc-export/1'
+
+/** The manifest in `path`, or null when there is none. */
+export function readManifest (path: string): Manifest | null {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw err
+  }
+  let parsed: unknown
+  try { parsed = JSON.parse(text) } catch { throw new ManifestError(`${path} is not JSON: it was not written by this export; remove it to export afresh`) }
+  const body = parsed as { format?: unknown, data?: Manifest['data'], files?: Record<string, FileEntry> }
+  if (body.format !== format || typeof body.files !== 'object' || body.files === null) {
+    throw new ManifestError(`${path} is not an export manifest of this version (format "${String(body.format)}"); remove it to export afresh`)
+  }
+  const files = new Map<string, FileEntry>()
+  for (const [file, entry] of Object.entries(body.files)) {
+    if (typeof entry?.sha256 !== 'string' || typeof entry.size !== 'number' || !safeRelative(file)) throw new ManifestError(`${path}: the entry for "${file}" is not valid; remove the manifest to export afresh`)
+    files.set(file, { sha256: entry.sha256, size: entry.size })
+  }
+  return { data: body.data ?? null, files }
+}
+
+/** A manifest lists files inside the directory only: a hand-edited `../x` is never deleted. */
+function safeRelative (file: string): boolean {
+  return file !== '' && !file.startsWith('/') && file.split('/').every((s) => s !== '' && s !== '.' && s !== '..')
+}
+
+/** One line per file, sorted: the same files give the same bytes, and a diff of two manifests reads well. */
+export function manifestText (manifest: Manifest): string {
+  const files = [...manifest.files.keys()].sort().map((file) => {
+    const { sha256, size } = manifest.files.get(file)!
+    return `    ${JSON.stringify(file)}: { "sha256": "${sha256}", "size": ${size} }`
+  })
+  return `{\n  "format": "${format}",\n  "data": ${JSON.stringify(manifest.data)},\n  "files": {\n${files.join(',\n')}\n  }\n}\n`
+}
+
+export async function writeManifest (path: string, manifest: Manifest): Promise<void> {
+  await writeFileAtomic(path, Buffer.from(manifestText(manifest)))
+}

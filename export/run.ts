@@ -1,0 +1,129 @@
+// One export: builds the live server's app over the database (read-only, the same public URL), lists every
+// exported URL in one snapshot, renders and places them a few at a time, then deletes what is gone and
+// writes the manifest. If an ingest changed the data meanwhile, another pass brings the tree up to date.
+import type { FastifyInstance } from 'fastify'
+import { mkdir, readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { buildApp } from '../server/app.js'
+import { Journal, journalName } from './journal.js'
+import { manifestName, readManifest, type FileEntry, type Manifest } from './manifest.js'
+import { renderUrl } from './render.js'
+import { exportUrls, readContents, type ExportUrl } from './urls.js'
+import { TreeWriter, type TreeCounts } from './write-tree.js'
+
+export interface ExportRun {
+  outDir: string
+  dbPath: string
+  publicUrl: string
+  cveFeeds: boolean
+  verify: boolean
+  force: boolean
+}
+
+export interface ExportSummary extends TreeCounts {
+  outDir: string
+  /** More than 1 when the data changed while exporting. */
+  passes: number
+  /** False when the data was still changing after the last pass: the files may mix two versions; run again. */
+  settled: boolean
+  seconds: number
+}
+
+/** What a caller is told while the export runs (a progress bar on a terminal). */
+export interface ExportProgress {
+  start: (total: number) => void
+  advance: () => void
+  stop: () => void
+}
+
+export class ExportDirError extends Error { override name = 'ExportDirError' }
+
+/** Documents rendered and written at once: enough to overlap rendering, compression and the disk. */
+const concurrency = 8
+const maxPasses = 3
+
+const silent: ExportProgress = { start: () => {}, advance: () => {}, stop: () => {} }
+
+export async function runExport (run: ExportRun, progress: ExportProgress = silent): Promise<ExportSummary> {
+  const started = performance.now()
+  await mkdir(run.outDir, { recursive: true })
+  let manifest = readManifest(join(run.outDir, manifestName))
+  if (manifest === null && !run.force) await refuseForeignDir(run.outDir)
+  const journal = await Journal.open(run.outDir)
+  let app: FastifyInstance | null = null
+  try {
+    app = await buildApp({ dbPath: run.dbPath, publicUrl: run.publicUrl })
+    const totals = { written: 0, deleted: 0 }
+    let counts: TreeCounts
+    let passes = 0
+    let changed: boolean
+    do {
+      passes++
+      const before = stampOf(app)
+      counts = await exportPass(app, run, previousFiles(manifest, passes === 1 ? journal.leftover : []), journal, progress)
+      totals.written += counts.written
+      totals.deleted += counts.deleted
+      const after = stampOf(app)
+      changed = after.generation !== before.generation || after.state !== before.state
+      manifest = readManifest(join(run.outDir, manifestName))
+    } while (changed && passes < maxPasses)
+    await journal.close()
+    return { outDir: run.outDir, ...counts, ...totals, passes, settled: !changed, seconds: Math.round((performance.now() - started) / 100) / 10 }
+  } catch (err) {
+    await journal.abandon()
+    throw err
+  } finally {
+    progress.stop()
+    await app?.close()
+  }
+}
+
+/** A first export goes into a new or empty directory only, unless the operator says otherwise. */
+async function refuseForeignDir (outDir: string): Promise<void> {
+  const entries = (await readdir(outDir)).filter((e) => e !== journalName)
+  if (entries.length > 0) {
+    throw new ExportDirError(`${outDir} is not empty and holds no export manifest (${manifestName}): give a new or empty directory, or --force to export into it (files at the export's paths are overwritten, nothing else is touched)`)
+  }
+}
+
+function stampOf (app: FastifyInstance): { generation: number, changedAt: string, state: number } {
+  return app.data.read((stamp) => ({ generation: stamp.generation, changedAt: stamp.changedAt, state: stamp.stateGeneration }))
+}
+
+/** The files the last manifest lists, and (without a hash) those a killed run may have written. */
+function previousFiles (manifest: Manifest | null, leftover: string[]): Map<string, FileEntry | null> {
+  const files = new Map<string, FileEntry | null>(manifest?.files ?? [])
+  for (const file of leftover) if (!files.has(file)) files.set(file, null)
+  return files
+}
+
+async function exportPass (app: FastifyInstance, run: ExportRun, previous: Map<string, FileEntry | null>, journal: Journal, progress: ExportProgress): Promise<TreeCounts> {
+  const stamp = stampOf(app)
+  const list = exportUrls(readContents(app), { cveFeeds: run.cveFeeds })
+  const writer = new TreeWriter(run.outDir, previous, journal, run.verify)
+  const host = new URL(run.publicUrl).host
+  progress.start(list.length)
+  await eachLimited(list, concurrency, async (url) => {
+    await writer.put(await renderUrl(app, url, host))
+    progress.advance()
+  })
+  return await writer.finish({ generation: stamp.generation, changedAt: stamp.changedAt })
+}
+
+/** Runs `work` over the URLs with at most `limit` at once; the first failure stops the rest and is thrown. */
+async function eachLimited (urls: ExportUrl[], limit: number, work: (url: ExportUrl) => Promise<void>): Promise<void> {
+  let next = 0
+  let failure: { error: unknown } | null = null
+  const worker = async (): Promise<void> => {
+    while (failure === null && next < urls.length) {
+      const url = urls[next++]!
+      try {
+        await work(url)
+      } catch (error) {
+        failure ??= { error }
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: limit }, worker))
+  if (failure !== null) throw (failure as { error: unknown }).error
+}

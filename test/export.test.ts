@@ -1,0 +1,313 @@
+// The static export (npm run export): a file for every advisory, CVE and package holding exactly the bytes
+// the live app answers, the same database giving the same files, re-exports that write only what changed and
+// delete only what they wrote, and a tree that stays whole when the export is killed at random moments.
+import t from 'tap'
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { brotliDecompressSync, gunzipSync } from 'node:zlib'
+import type { RepoSpec } from '../ingest/config.js'
+import { parseExportArgs } from '../export/args.js'
+import { filePathOf } from '../export/layout.js'
+import { manifestName, readManifest, type FileEntry } from '../export/manifest.js'
+import { ExportDirError, runExport, type ExportSummary } from '../export/run.js'
+import { notFoundUrl } from '../export/urls.js'
+import { spawnCli } from './helpers/cli.js'
+import { readRows } from './helpers/db.js'
+import { tempDir } from './helpers/paths.js'
+import { writeRepo } from './helpers/repo-builder.js'
+import { demoRepos, ingestOk, testApp, testDb } from './helpers/test-app.js'
+
+// The kill test runs the CLI about seven times over the demo: longer than the suite's default per file.
+t.setTimeout(240_000)
+
+const publicUrl = 'https://security.example.org'
+const host = 'security.example.org'
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
+
+async function exportTo (outDir: string, dbPath: string, extra: { verify?: boolean, publicUrl?: string } = {}): Promise<ExportSummary> {
+  return await runExport({ outDir, dbPath, publicUrl: extra.publicUrl ?? publicUrl, cveFeeds: false, verify: extra.verify ?? false, force: false })
+}
+
+/** Every file under `dir` (dotfiles too) -> sha256 of its bytes. */
+function tree (dir: string): Map<string, string> {
+  const files = readdirSync(dir, { recursive: true }).map(String).filter((f) => statSync(join(dir, f)).isFile()).sort()
+  return new Map(files.map((f) => [f, sha256(readFileSync(join(dir, f)))]))
+}
+
+function manifestOf (dir: string): Map<string, FileEntry> {
+  return readManifest(join(dir, manifestName))!.files
+}
+
+/** Files whose manifest entry differs between two manifests (added or changed), without the .gz/.br forms. */
+function changedDocuments (before: Map<string, FileEntry>, after: Map<string, FileEntry>): string[] {
+  return [...after].filter(([path, e]) => !/\.(gz|br)$/.test(path) && before.get(path)?.sha256 !== e.sha256).map(([path]) => path).sort()
+}
+
+// --- a lab product whose advisories the tests change ---
+
+interface LabAdvisory { n: number, severity: string, description: string, cve: string, pkg: string, updated?: string }
+
+const labXml = (advisories: LabAdvisory[]): string => `<?xml version="1.0" encoding="UTF-8"?>
+<updates>
+${advisories.map((a) => `  <update from="lab@example.com" status="final" type="security" version="1">
+    <id>LAB-2030:000${a.n}</id>
+    <title>${a.severity}: ${a.pkg} security update</title>
+    <issued date="2030-01-0${a.n} 10:00:00"/>
+    ${a.updated === undefined ? '' : `<updated date="${a.updated}"/>`}
+    <severity>${a.severity}</severity>
+    <description>${a.description}</description>
+    <references><reference href="https://www.cve.org/CVERecord?id=${a.cve}" id="${a.cve}" type="cve"/></references>
+    <pkglist><collection short="lab"><package name="${a.pkg}" epoch="0" version="1.${a.n}" release="1.lab" arch="x86_64" src="${a.pkg}-1.${a.n}-1.lab.src.rpm"/></collection></pkglist>
+  </update>`).join('\n')}
+</updates>
+`
+
+const labV1: LabAdvisory[] = [
+  { n: 1, severity: 'Important', description: 'The first lab flaw.', cve: 'CVE-2030-1001', pkg: 'labtool' },
+  { n: 2, severity: 'Low', description: 'The second lab flaw.', cve: 'CVE-2030-1002', pkg: 'labcurl' },
+  { n: 3, severity: 'Moderate', description: 'The third lab flaw.', cve: 'CVE-2030-1003', pkg: 'labzip' }
+]
+
+const labV2 = labV1.map((a) => a.n === 2 ? { ...a, severity: 'Critical', description: 'The second lab flaw, worse than thought.', updated: '2030-02-01 00:00:00' } : a)
+
+function labRepo (dir: string, advisories: LabAdvisory[]): RepoSpec {
+  const root = join(dir, 'lab-repo')
+  writeRepo(root, labXml(advisories))
+  return { productId: 'lab', productName: 'Lab', url: root, kind: 'baseurl', baseurls: [root], name: 'lab', allowedHosts: [] }
+}
+
+// The demo database and its exports, made once for the tests that read them (removed when the file ends).
+let demoDb: Promise<string> | null = null
+const demoExports = new Map<string, Promise<{ dir: string, summary: ExportSummary }>>()
+
+async function demoDatabase (): Promise<string> {
+  demoDb ??= (async () => {
+    const { dbPath } = testDb(t)
+    await ingestOk(t, dbPath, demoRepos())
+    return dbPath
+  })()
+  return await demoDb
+}
+
+async function demoExportRun (url: string): Promise<{ dir: string, summary: ExportSummary }> {
+  let run = demoExports.get(url)
+  if (run === undefined) {
+    run = (async () => {
+      const dir = tempDir(t)
+      return { dir, summary: await exportTo(dir, await demoDatabase(), { publicUrl: url }) }
+    })()
+    demoExports.set(url, run)
+  }
+  return await run
+}
+
+const demoExport = async (url: string): Promise<string> => (await demoExportRun(url)).dir
+
+t.test('the demo: a file for every advisory, CVE and package, the bytes the app answers, the same files twice', async (t) => {
+  const dbPath = await demoDatabase()
+  const { dir: out1, summary: first } = await demoExportRun(publicUrl)
+  const out2 = tempDir(t)
+  const second = await exportTo(out2, dbPath)
+
+  const advisories = readRows<{ product_id: string, id: string }>(dbPath, 'SELECT product_id, id FROM advisory')
+  const cves = readRows<{ cve: string }>(dbPath, 'SELECT DISTINCT cve FROM advisory_cve').map((r) => r.cve)
+  const packages = readRows<{ name: string }>(dbPath, 'SELECT name FROM advisory_package UNION SELECT src_name FROM advisory_package WHERE src_name IS NOT NULL').map((r) => r.name)
+  t.ok(advisories.length >= 29 && cves.length >= 30 && packages.length >= 100, `${advisories.length} advisories, ${cves.length} CVEs, ${packages.length} packages`)
+  const expected = [
+    ...advisories.map((a) => `${a.product_id}/${a.id}/index.html`),
+    ...cves.flatMap((c) => [`cve/${c}/index.html`, `api/v1/cves/${c}/index.json`]),
+    ...packages.flatMap((p) => [`packages/${p}/index.html`, `api/v1/packages/${p}/index.json`, `feeds/packages/${p}.rss`, `feeds/packages/${p}.atom`, `feeds/packages/${p}.json`]),
+    'index.html', '404.html', 'products/index.html', 'feeds/index.html', 'docs/api/index.html', 'openapi.json', 'api/v1/products/index.json',
+    'feeds/advisories.rss', 'feeds/amzn2.atom', 'feeds/severity/critical.json', 'static/style.css'
+  ]
+  const files = tree(out1)
+  t.same(expected.filter((f) => !files.has(f)), [], `all ${expected.length} expected files are there`)
+  t.same(tree(out2), files, `a second export of the same database is byte-identical (${files.size} files, manifest included)`)
+
+  const manifest = manifestOf(out1)
+  const listed = [...files.keys()].filter((f) => f !== manifestName)
+  t.same([...manifest.keys()].sort(), listed, 'the manifest lists every file the export wrote, and nothing else')
+  t.same(listed.filter((f) => manifest.get(f)!.sha256 !== files.get(f)), [], 'each with the sha256 of its bytes')
+  t.match(first, { documents: second.documents, files: listed.length, written: listed.length, kept: 0, deleted: 0, skipped: [], passes: 1, settled: true })
+  t.equal(first.bytes, [...manifest.values()].reduce((sum, e) => sum + e.size, 0), 'bytes: the sum of the files')
+
+  const app = await testApp(t, { dbPath, publicUrl })
+  const sample = ['/', '/amzn2', '/products', '/feeds', '/docs/api', `/${advisories[0]!.product_id}/${encodeURIComponent(advisories[0]!.id)}`,
+    `/cve/${cves[0]!}`, `/packages/${encodeURIComponent(packages[0]!)}`, '/feeds/advisories.rss', '/feeds/amzn2.atom', `/feeds/packages/${encodeURIComponent(packages[1]!)}.json`,
+    '/feeds/severity/important.rss', '/openapi.json', '/api/v1/products', `/api/v1/cves/${cves[1]!}`, `/api/v1/packages/${encodeURIComponent(packages[2]!)}`, '/static/style.css']
+  for (const url of sample) {
+    const res = await app.inject({ method: 'GET', url, headers: { host } })
+    t.equal(res.statusCode, 200, `${url}: 200`)
+    const file = filePathOf({ url, status: 200 }, String(res.headers['content-type']))
+    const bytes = readFileSync(join(out1, file))
+    t.ok(bytes.equals(res.rawPayload), `${file} holds the bytes the app answers for ${url}`)
+    if (bytes.length >= 1024) t.ok(gunzipSync(readFileSync(join(out1, `${file}.gz`))).equals(bytes) && brotliDecompressSync(readFileSync(join(out1, `${file}.br`))).equals(bytes), `${file}.gz and .br decompress to it`)
+  }
+  const missing = await app.inject({ method: 'GET', url: notFoundUrl, headers: { host } })
+  t.equal(missing.statusCode, 404)
+  t.ok(readFileSync(join(out1, '404.html')).equals(missing.rawPayload), '404.html is the app\'s not-found page')
+  t.match(readFileSync(join(out1, 'feeds/advisories.rss'), 'utf8'), `<atom:link href="${publicUrl}/feeds/advisories.rss"`, 'feeds link to the public URL')
+})
+
+t.test('re-exports write what changed, keep the rest, delete only what the export wrote', async (t) => {
+  const { dir, dbPath } = testDb(t)
+  const demo = demoRepos(['alma9', 'rocky8'])
+  await ingestOk(t, dbPath, [...demo, labRepo(dir, labV1)])
+  const out = tempDir(t)
+  await exportTo(out, dbPath)
+  writeFileSync(join(out, 'robots.txt'), 'User-agent: *\n')
+  const manifestBytes = readFileSync(join(out, manifestName))
+
+  await t.test('no change: nothing written, nothing deleted', async (t) => {
+    const again = await exportTo(out, dbPath)
+    t.match(again, { written: 0, deleted: 0, kept: again.files })
+    t.ok(readFileSync(join(out, manifestName)).equals(manifestBytes), 'the manifest is the same bytes')
+  })
+
+  await t.test('a file removed or changed by hand is put back', async (t) => {
+    const page = join(out, 'lab', 'LAB-2030:0001', 'index.html')
+    const original = readFileSync(page)
+    writeFileSync(join(out, 'index.html.gz'), 'junk')
+    writeFileSync(page, Buffer.alloc(original.length, 'x')) // same size: only --verify reads it
+    t.match(await exportTo(out, dbPath), { written: 1, deleted: 0 }, 'a changed size is seen')
+    t.ok(gunzipSync(readFileSync(join(out, 'index.html.gz'))).equals(readFileSync(join(out, 'index.html'))))
+    t.match(await exportTo(out, dbPath, { verify: true }), { written: 1, deleted: 0 }, '--verify reads the bytes')
+    t.ok(readFileSync(page).equals(original))
+  })
+
+  await t.test('one advisory changes: its documents, lists and feeds are written, the others kept', async (t) => {
+    const before = manifestOf(out)
+    await ingestOk(t, dbPath, [labRepo(dir, labV2)])
+    const summary = await exportTo(out, dbPath)
+    const after = manifestOf(out)
+    const changed = changedDocuments(before, after)
+    const shows = ['lab/LAB-2030:0002/index.html', 'cve/CVE-2030-1002/index.html', 'api/v1/cves/CVE-2030-1002/index.json', 'packages/labcurl/index.html',
+      'api/v1/packages/labcurl/index.json', 'feeds/packages/labcurl.rss', 'index.html', 'lab/index.html', 'feeds/advisories.atom', 'feeds/lab.json',
+      'feeds/severity/critical.rss']
+    t.same(shows.filter((f) => !changed.includes(f)), [], 'the files that show the advisory are rewritten')
+    const gone = [...before.keys()].filter((f) => !after.has(f))
+    t.same(gone, ['feeds/severity/low.atom', 'feeds/severity/low.json', 'feeds/severity/low.rss'].flatMap((f) => [f, `${f}.br`, `${f}.gz`]),
+      'no advisory is Low any more: the Low feeds are deleted, with their .gz and .br')
+    const others = [...before.keys()].filter((f) => !/\.(gz|br)$/.test(f) && !f.startsWith('feeds/') &&
+      !['index.html', 'lab/index.html', 'products/index.html', 'api/v1/products/index.json'].includes(f) && !/labcurl|1002|LAB-2030:0002/.test(f))
+    t.ok(others.length > 30, `${others.length} documents do not show it`)
+    t.same(others.filter((f) => changed.includes(f)), [], 'none of them is written')
+    const unrelatedFeeds = changed.filter((f) => f.startsWith('feeds/packages/') && !f.includes('labcurl'))
+    t.same(unrelatedFeeds, [], 'feeds that do not list it are kept', { todo: 'a feed\'s channel date is the data\'s last change (server/feeds/feeds.ts), so every feed changes with any advisory' })
+    t.equal(summary.written, [...after].filter(([f, e]) => before.get(f)?.sha256 !== e.sha256).length, 'written: the files whose hash changed')
+    t.equal(summary.deleted, gone.length)
+    t.same(gone.filter((f) => existsSync(join(out, f))), [])
+    const app = await testApp(t, { dbPath, publicUrl })
+    const page = await app.inject({ method: 'GET', url: '/lab/LAB-2030%3A0002', headers: { host } })
+    t.equal(after.get('lab/LAB-2030:0002/index.html')!.sha256, sha256(page.rawPayload), 'the manifest records the new bytes')
+    t.match(page.body, 'worse than thought')
+    t.ok(readFileSync(join(out, 'lab/LAB-2030:0002/index.html')).equals(page.rawPayload))
+  })
+
+  await t.test('documents no longer produced are deleted with their .gz and .br; an operator\'s files stay', async (t) => {
+    writeFileSync(join(out, 'cve', 'CVE-2030-1003', 'NOTE.txt'), 'kept by the operator\n')
+    const before = manifestOf(out)
+    // LAB-2030:0001 leaves the repo (withdrawn: its page stays); LAB-2030:0003 now fixes another CVE in another package.
+    const labV3 = labV2.filter((a) => a.n !== 1).map((a) => a.n === 3 ? { ...a, cve: 'CVE-2030-1004', pkg: 'labunzip' } : a)
+    await ingestOk(t, dbPath, [labRepo(dir, labV3)])
+    const summary = await exportTo(out, dbPath)
+    const after = manifestOf(out)
+    const gone = [...before.keys()].filter((f) => !after.has(f)).sort()
+    const base = ['cve/CVE-2030-1003/index.html', 'api/v1/cves/CVE-2030-1003/index.json', 'packages/labzip/index.html', 'api/v1/packages/labzip/index.json',
+      'feeds/packages/labzip.rss', 'feeds/packages/labzip.atom', 'feeds/packages/labzip.json']
+    t.same(base.filter((f) => !gone.includes(f)), [], 'the CVE and package no advisory names any more are gone from the manifest')
+    t.same(gone.filter((f) => !base.some((b) => f === b || f === `${b}.gz` || f === `${b}.br`)), ['rss', 'atom', 'json'].flatMap((ext) => [`feeds/packages/labtool.${ext}.br`, `feeds/packages/labtool.${ext}.gz`]).sort(),
+      `and nothing else (${gone.length} files with their .gz/.br) but the compressed forms of labtool's feeds, which list no advisory now and are under 1 KB`)
+    t.ok(statSync(join(out, 'feeds/packages/labtool.rss')).size < 1024)
+    t.same(gone.filter((f) => existsSync(join(out, f))), [], 'and from the disk')
+    t.equal(summary.deleted, gone.length)
+    t.notOk(existsSync(join(out, 'packages', 'labzip')), 'a directory left empty goes too')
+    t.equal(readFileSync(join(out, 'cve', 'CVE-2030-1003', 'NOTE.txt'), 'utf8'), 'kept by the operator\n', 'a file the manifest does not list stays, and its directory with it')
+    t.equal(readFileSync(join(out, 'robots.txt'), 'utf8'), 'User-agent: *\n')
+    t.ok(after.has('lab/LAB-2030:0001/index.html') && existsSync(join(out, 'lab/LAB-2030:0001/index.html')), 'a withdrawn advisory keeps its page')
+    t.match(readFileSync(join(out, 'lab/LAB-2030:0001/index.html'), 'utf8'), /[Ww]ithdrawn/)
+    t.ok(after.has('cve/CVE-2030-1004/index.html') && after.has('packages/labunzip/index.html'))
+  })
+})
+
+t.test('the output directory: a first export needs an empty one; a second run waits for nobody', async (t) => {
+  const { dir, dbPath } = testDb(t)
+  await ingestOk(t, dbPath, [labRepo(dir, labV1)])
+  const out = tempDir(t)
+  writeFileSync(join(out, 'precious.txt'), 'x')
+  await t.rejects(exportTo(out, dbPath), new ExportDirError(`${out} is not empty and holds no export manifest (.llsc-export.json): give a new or empty directory, or --force to export into it (files at the export's paths are overwritten, nothing else is touched)`))
+  t.same([...tree(out).keys()], ['precious.txt'], 'nothing written')
+  const forced = await runExport({ outDir: out, dbPath, publicUrl, cveFeeds: true, verify: false, force: true })
+  t.ok(forced.documents > 0 && existsSync(join(out, 'feeds/cve/CVE-2030-1001.rss')), '--force exports into it; --cve-feeds adds the CVE feeds')
+  t.ok(existsSync(join(out, 'precious.txt')))
+  writeFileSync(join(out, '.llsc-export.running'), `pid ${process.ppid}\n`)
+  await t.rejects(exportTo(out, dbPath), { name: 'ExportLockedError', message: `another export (pid ${process.ppid}) is writing ${out}; if no export is running, remove ${join(out, '.llsc-export.running')}` })
+})
+
+t.test('arguments: one line naming the mistake', async (t) => {
+  const base = ['--out', 'x', '--public-url', publicUrl]
+  t.match(parseExportArgs(base, {}), { outDir: 'x', publicUrl, dbPath: 'data/security-center.db', dynamicUrl: null, cveFeeds: false, json: false })
+  t.match(parseExportArgs(['--out', 'x'], { PUBLIC_URL: 'https://a.example/', DB_PATH: 'd.db' }), { publicUrl: 'https://a.example', dbPath: 'd.db' })
+  const mistakes: Array<[string[], string]> = [
+    [['--public-url', publicUrl], '--out DIR is required: the directory to write the files to'],
+    [['--out', 'x'], '--public-url URL (or PUBLIC_URL) is required: feeds and API documents carry absolute links, and they must be the public ones'],
+    [['--out', 'x', '--public-url', 'security.example.org'], '--public-url: public URL "security.example.org" is not a URL (for example https://security.example.org)'],
+    [['--out', 'x', '--public-url', 'ftp://a.example'], '--public-url: public URL "ftp://a.example" must start with http:// or https://'],
+    [['--out', 'x', '--public-url', 'https://a.example/security'], '--public-url: "https://a.example/security" has a path; the pages link from the root (/cve/...), so give the address the site is served at, without a path'],
+    [[...base, '--dynamic-url', 'nope'], '--dynamic-url: public URL "nope" is not a URL (for example https://security.example.org)'],
+    [[...base, '--bogus'], 'unknown option --bogus'],
+    [[...base, 'extra'], 'Unexpected argument \'extra\'. This command does not take positional arguments']
+  ]
+  for (const [argv, message] of mistakes) t.throws(() => parseExportArgs(argv, {}), { name: 'UsageError', message }, argv.join(' '))
+
+  const cli = spawnCli(t, ['--out', join(tempDir(t), 'out')], { PUBLIC_URL: '' }, 'bin/export.ts')
+  const result = await cli.done
+  t.equal(result.code, 2)
+  t.equal(result.stderr, 'export: --public-url URL (or PUBLIC_URL) is required: feeds and API documents carry absolute links, and they must be the public ones (see npm run export -- --help)\n')
+  const help = await spawnCli(t, ['--help'], {}, 'bin/export.ts').done
+  t.equal(help.code, 0)
+  t.match(help.stdout, /^Usage: npm run export -- --out DIR --public-url URL/)
+})
+
+t.test('killed at random moments, the export leaves whole files, and the next run a tree that matches its manifest', async (t) => {
+  // Two exports of the demo that differ in every feed and API document (their links): each run below
+  // rewrites hundreds of files, so a kill lands while files are being written, not only at start-up.
+  const dbPath = await demoDatabase()
+  const urls = [publicUrl, 'https://mirror.example.net']
+  const refTrees = [tree(await demoExport(urls[0]!)), tree(await demoExport(urls[1]!))]
+  const out = tempDir(t)
+  const args = (url: string): string[] => ['--out', out, '--db', dbPath, '--public-url', url, '--json']
+  // A whole run, start to end, as the CLI makes it: the kills below fall at random moments inside one.
+  const started = performance.now()
+  t.equal((await spawnCli(t, args(urls[0]!), {}, 'bin/export.ts').done).code, 0)
+  const runMs = performance.now() - started
+  writeFileSync(join(out, 'robots.txt'), 'User-agent: *\n')
+
+  const isOurs = (f: string): boolean => f === 'robots.txt' || f === manifestName || f === '.llsc-export.running' || /(^|\/)\.llsc-tmp\.[0-9a-f]{16}$/.test(f)
+  let killed = 0
+  for (let i = 0; i < 4; i++) {
+    const to = (i + 1) % 2
+    const cli = spawnCli(t, args(urls[to]!), {}, 'bin/export.ts')
+    const delay = Math.round(runMs * (0.3 + 0.6 * Math.random()))
+    await sleep(delay)
+    cli.child.kill('SIGKILL')
+    const result = await cli.done
+    if (result.signal === 'SIGKILL') killed++
+    const files = [...tree(out)].filter(([f]) => !isOurs(f))
+    const broken = files.filter(([f, hash]) => !refTrees.some((ref) => ref.get(f) === hash)).map(([f]) => f)
+    const moved = files.filter(([f, hash]) => refTrees[to]!.get(f) === hash && refTrees[1 - to]!.get(f) !== hash).length
+    t.same(broken, [], `kill ${i + 1} after ${delay} ms (${result.signal ?? `exit ${String(result.code)}`}, ${moved} files already the new export's): every file holds one export's whole bytes`)
+  }
+  t.ok(killed >= 2, `${killed} of 4 runs were killed before they finished`)
+
+  const final = await spawnCli(t, args(urls[1]!), {}, 'bin/export.ts').done
+  t.equal(final.code, 0, final.stderr)
+  const summary = JSON.parse(final.stdout) as ExportSummary
+  t.match(summary, { skipped: [], settled: true })
+  const files = tree(out)
+  files.delete('robots.txt')
+  t.same(files, refTrees[1], 'the next run leaves exactly the tree a fresh export writes: every file matches the manifest, no temporary file left')
+  t.equal(readFileSync(join(out, 'robots.txt'), 'utf8'), 'User-agent: *\n')
+})
