@@ -1,13 +1,16 @@
-// Every public URL the export writes, read from the database through the app's stores in one snapshot:
-// the pages, the feeds and the API documents, in a fixed order, so the same data gives the same list.
+// Every public URL the export writes, read from the database through the app's stores in one snapshot
+// (server/pages/site-contents.ts, which the sitemap reads too): the pages, the feeds and the API documents,
+// in a fixed order, so the same data gives the same list.
 import type { FastifyInstance } from 'fastify'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { emptyFilter, type Position } from '../db/advisory-query.js'
 import { projectRoot } from '../db/paths.js'
+import { advisoriesPerPage } from '../server/api/advisories.js'
+import { apiUrls } from '../server/api/present.js'
 import { feedFormats } from '../server/feeds/feed-links.js'
 import { feedSeverities } from '../server/feeds/feeds.js'
-import { urls } from '../server/format.js'
+import { pageUrls, readSiteContents, type SiteContents } from '../server/pages/site-contents.js'
+import { urlsPerSitemap } from '../server/pages/sitemap.js'
 
 /** One document to export: its URL, and the status the app must answer for it. */
 export interface ExportUrl { url: string, status: 200 | 404 }
@@ -17,15 +20,9 @@ export interface UrlListOptions {
   cveFeeds: boolean
 }
 
-/** What the URLs are made from, read in one snapshot. */
+/** What the URLs are made from, read in one snapshot: the site's contents (as the sitemap reads them). */
 export interface ExportContents {
-  /** Products with a list page and a feed (every product that has advisories, removed ones too). */
-  products: string[]
-  /** `/<product>/<ID>` of every advisory, withdrawn ones included (their pages stay). */
-  advisories: string[]
-  cves: string[]
-  /** Binary and source package names: a package page answers either. */
-  packages: string[]
+  site: SiteContents
   /** The severities with a feed: those the data uses, and `none`. */
   severities: string[]
 }
@@ -37,39 +34,10 @@ export interface ExportContents {
 export const notFoundUrl = '/404/not/found'
 
 const enc = encodeURIComponent
-const batch = 500
 
 /** Everything the URLs are made from, in one read snapshot of the data. */
 export function readContents (app: FastifyInstance): ExportContents {
-  return app.data.read(() => {
-    const advisories: string[] = []
-    const cves = new Set<string>()
-    const packages = new Set<string>()
-    let after: Position | null = null
-    for (;;) {
-      const { items, positions } = app.lists.listAfter(emptyFilter, batch, after)
-      if (items.length === 0) break
-      for (const a of items) {
-        advisories.push(urls.advisory(a.product, a.id))
-        for (const cve of a.cves) cves.add(cve)
-      }
-      for (const rows of app.lists.packagesOf(items.map((a) => a.pk), null).values()) {
-        for (const p of rows) {
-          packages.add(p.name)
-          if (p.src_name !== null) packages.add(p.src_name)
-        }
-      }
-      after = positions[positions.length - 1]!
-    }
-    const vocabulary = app.summary.vocabulary()
-    return {
-      products: vocabulary.products.map((p) => p.id),
-      severities: feedSeverities(vocabulary.severities),
-      advisories,
-      cves: [...cves].sort(),
-      packages: [...packages].sort()
-    }
-  })
+  return app.data.read(() => ({ site: readSiteContents(app), severities: feedSeverities(app.summary.vocabulary().severities) }))
 }
 
 const feedsOf = (path: string): string[] => feedFormats.map((f) => `${path}.${f.ext}`)
@@ -83,33 +51,38 @@ function staticUrls (): string[] {
 
 /** The one list of exported URLs. Path-only URLs the server adds later are appended here. */
 export function exportUrls (contents: ExportContents, options: UrlListOptions): ExportUrl[] {
-  const { products, advisories, cves, packages, severities } = contents
+  const { site, severities } = contents
+  const sorted = (map: Map<string, unknown>): string[] => [...map.keys()].sort()
+  const [products, cves, packages] = [sorted(site.products), sorted(site.cves), sorted(site.packages)]
+  const pages = pageUrls(site)
   const list: string[] = [
-    // Pages
-    '/', '/products', '/feeds', '/docs/api',
-    ...products.map(urls.product),
-    ...advisories,
-    ...cves.map(urls.cve),
-    ...packages.map(urls.package),
+    // Pages (every list page too), and what crawlers read
+    ...pages,
+    '/robots.txt',
+    '/sitemap.xml',
+    ...Array.from({ length: Math.max(1, Math.ceil(pages.length / urlsPerSitemap)) }, (_, i) => `/sitemaps/${i + 1}.xml`),
     // Feeds: everything, per product, per severity, per package (and per CVE when asked)
     ...feedsOf('/feeds/advisories'),
     ...products.flatMap((p) => feedsOf(`/feeds/${enc(p)}`)),
     ...severities.flatMap((s) => feedsOf(`/feeds/severity/${enc(s)}`)),
     ...packages.flatMap((name) => feedsOf(`/feeds/packages/${enc(name)}`)),
     ...(options.cveFeeds ? cves.flatMap((cve) => feedsOf(`/feeds/cve/${enc(cve)}`)) : []),
-    // API documents
+    // API documents: per product its numbered advisory pages and OSV bundle, per advisory its JSON and OSV
     '/openapi.json',
     '/api/v1/products',
+    ...products.flatMap((p) => [
+      ...Array.from({ length: Math.max(1, Math.ceil(site.products.get(p)! / advisoriesPerPage)) }, (_, i) => apiUrls.advisoryPage(p, i + 1)),
+      apiUrls.osvBundle(p)
+    ]),
+    ...sorted(site.advisories).flatMap((page) => {
+      const [product, id] = page.slice(1).split('/').map(decodeURIComponent) as [string, string]
+      return [apiUrls.advisory(product, id), apiUrls.advisoryOsv(product, id)]
+    }),
     ...cves.map((cve) => `/api/v1/cves/${enc(cve)}`),
     ...packages.map((name) => `/api/v1/packages/${enc(name)}`),
     // Assets the pages load
     ...staticUrls()
-    // TODO(issue 15): the path-only URLs planned in docs/static-export.md, once the server answers them:
-    //  - list pages past the first: /page/<n>, /<product>/page/<n>, /cve/<CVE>/page/<n>, /packages/<name>/page/<n>
-    //  - one advisory: /api/v1/products/<product>/advisories/<ID>.json and .../<ID>.osv.json
-    //  - API list pages: /api/v1/products/<product>/advisories/page/<n>.json
-    //  - the OSV bundle per product: /api/v1/osv/<product>/all.ndjson
-    //  - sitemap.xml (split past 50,000 URLs) and robots.txt
+    // TODO(issue 15): path-only URLs the server adds later go here (docs/static-export.md lists them).
   ]
   return [...list.map((url) => ({ url, status: 200 as const })), { url: notFoundUrl, status: 404 }]
 }

@@ -3,7 +3,7 @@
 // delete only what they wrote, and a tree that stays whole when the export is killed at random moments.
 import t from 'tap'
 import { createHash } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
@@ -116,11 +116,12 @@ t.test('the demo: a file for every advisory, CVE and package, the bytes the app 
   const packages = readRows<{ name: string }>(dbPath, 'SELECT name FROM advisory_package UNION SELECT src_name FROM advisory_package WHERE src_name IS NOT NULL').map((r) => r.name)
   t.ok(advisories.length >= 29 && cves.length >= 30 && packages.length >= 100, `${advisories.length} advisories, ${cves.length} CVEs, ${packages.length} packages`)
   const expected = [
-    ...advisories.map((a) => `${a.product_id}/${a.id}/index.html`),
+    ...advisories.flatMap((a) => [`${a.product_id}/${a.id}/index.html`, `api/v1/products/${a.product_id}/advisories/${a.id}.json`, `api/v1/products/${a.product_id}/advisories/${a.id}.osv.json`]),
     ...cves.flatMap((c) => [`cve/${c}/index.html`, `api/v1/cves/${c}/index.json`]),
     ...packages.flatMap((p) => [`packages/${p}/index.html`, `api/v1/packages/${p}/index.json`, `feeds/packages/${p}.rss`, `feeds/packages/${p}.atom`, `feeds/packages/${p}.json`]),
     'index.html', '404.html', 'products/index.html', 'feeds/index.html', 'docs/api/index.html', 'openapi.json', 'api/v1/products/index.json',
-    'feeds/advisories.rss', 'feeds/amzn2.atom', 'feeds/severity/critical.json', 'static/style.css'
+    'feeds/advisories.rss', 'feeds/amzn2.atom', 'feeds/severity/critical.json', 'static/style.css', 'robots.txt', 'sitemap.xml', 'sitemaps/1.xml',
+    'api/v1/products/amzn2/advisories/page/1.json', 'api/v1/osv/amzn2/all.ndjson'
   ]
   const files = tree(out1)
   t.same(expected.filter((f) => !files.has(f)), [], `all ${expected.length} expected files are there`)
@@ -136,7 +137,9 @@ t.test('the demo: a file for every advisory, CVE and package, the bytes the app 
   const app = await testApp(t, { dbPath, publicUrl })
   const sample = ['/', '/amzn2', '/products', '/feeds', '/docs/api', `/${advisories[0]!.product_id}/${encodeURIComponent(advisories[0]!.id)}`,
     `/cve/${cves[0]!}`, `/packages/${encodeURIComponent(packages[0]!)}`, '/feeds/advisories.rss', '/feeds/amzn2.atom', `/feeds/packages/${encodeURIComponent(packages[1]!)}.json`,
-    '/feeds/severity/important.rss', '/openapi.json', '/api/v1/products', `/api/v1/cves/${cves[1]!}`, `/api/v1/packages/${encodeURIComponent(packages[2]!)}`, '/static/style.css']
+    '/feeds/severity/important.rss', '/openapi.json', '/api/v1/products', `/api/v1/cves/${cves[1]!}`, `/api/v1/packages/${encodeURIComponent(packages[2]!)}`, '/static/style.css',
+    '/robots.txt', '/sitemap.xml', '/sitemaps/1.xml', '/api/v1/products/opensuse11/advisories/page/1.json', '/api/v1/osv/opensuse11/all.ndjson',
+    `/api/v1/products/${advisories[1]!.product_id}/advisories/${encodeURIComponent(advisories[1]!.id)}.osv.json`]
   for (const url of sample) {
     const res = await app.inject({ method: 'GET', url, headers: { host } })
     t.equal(res.statusCode, 200, `${url}: 200`)
@@ -157,7 +160,8 @@ t.test('re-exports write what changed, keep the rest, delete only what the expor
   await ingestOk(t, dbPath, [...demo, labRepo(dir, labV1)])
   const out = tempDir(t)
   await exportTo(out, dbPath)
-  writeFileSync(join(out, 'robots.txt'), 'User-agent: *\n')
+  mkdirSync(join(out, '.well-known'))
+  writeFileSync(join(out, '.well-known', 'security.txt'), 'Contact: mailto:security@example.org\n')
   const manifestBytes = readFileSync(join(out, manifestName))
 
   await t.test('no change: nothing written, nothing deleted', async (t) => {
@@ -185,13 +189,14 @@ t.test('re-exports write what changed, keep the rest, delete only what the expor
     const changed = changedDocuments(before, after)
     const shows = ['lab/LAB-2030:0002/index.html', 'cve/CVE-2030-1002/index.html', 'api/v1/cves/CVE-2030-1002/index.json', 'packages/labcurl/index.html',
       'api/v1/packages/labcurl/index.json', 'feeds/packages/labcurl.rss', 'index.html', 'lab/index.html', 'feeds/advisories.atom', 'feeds/lab.json',
-      'feeds/severity/critical.rss']
+      'feeds/severity/critical.rss', 'api/v1/products/lab/advisories/LAB-2030:0002.json', 'api/v1/products/lab/advisories/LAB-2030:0002.osv.json',
+      'api/v1/products/lab/advisories/page/1.json', 'api/v1/osv/lab/all.ndjson', 'sitemaps/1.xml']
     t.same(shows.filter((f) => !changed.includes(f)), [], 'the files that show the advisory are rewritten')
     const gone = [...before.keys()].filter((f) => !after.has(f))
     t.same(gone, ['feeds/severity/low.atom', 'feeds/severity/low.json', 'feeds/severity/low.rss'].flatMap((f) => [f, `${f}.br`, `${f}.gz`]),
       'no advisory is Low any more: the Low feeds are deleted, with their .gz and .br')
     const others = [...before.keys()].filter((f) => !/\.(gz|br)$/.test(f) && !f.startsWith('feeds/') &&
-      !['index.html', 'lab/index.html', 'products/index.html', 'api/v1/products/index.json'].includes(f) && !/labcurl|1002|LAB-2030:0002/.test(f))
+      ![...shows, 'products/index.html', 'api/v1/products/index.json'].includes(f) && !/labcurl|1002|LAB-2030:0002/.test(f))
     t.ok(others.length > 30, `${others.length} documents do not show it`)
     t.same(others.filter((f) => changed.includes(f)), [], 'none of them is written')
     const unrelatedFeeds = changed.filter((f) => f.startsWith('feeds/packages/') && !f.includes('labcurl'))
@@ -225,7 +230,7 @@ t.test('re-exports write what changed, keep the rest, delete only what the expor
     t.equal(summary.deleted, gone.length)
     t.notOk(existsSync(join(out, 'packages', 'labzip')), 'a directory left empty goes too')
     t.equal(readFileSync(join(out, 'cve', 'CVE-2030-1003', 'NOTE.txt'), 'utf8'), 'kept by the operator\n', 'a file the manifest does not list stays, and its directory with it')
-    t.equal(readFileSync(join(out, 'robots.txt'), 'utf8'), 'User-agent: *\n')
+    t.equal(readFileSync(join(out, '.well-known', 'security.txt'), 'utf8'), 'Contact: mailto:security@example.org\n')
     t.ok(after.has('lab/LAB-2030:0001/index.html') && existsSync(join(out, 'lab/LAB-2030:0001/index.html')), 'a withdrawn advisory keeps its page')
     t.match(readFileSync(join(out, 'lab/LAB-2030:0001/index.html'), 'utf8'), /[Ww]ithdrawn/)
     t.ok(after.has('cve/CVE-2030-1004/index.html') && after.has('packages/labunzip/index.html'))
@@ -283,9 +288,9 @@ t.test('killed at random moments, the export leaves whole files, and the next ru
   const started = performance.now()
   t.equal((await spawnCli(t, args(urls[0]!), {}, 'bin/export.ts').done).code, 0)
   const runMs = performance.now() - started
-  writeFileSync(join(out, 'robots.txt'), 'User-agent: *\n')
+  writeFileSync(join(out, 'google0123456789abcdef.html'), 'google-site-verification: google0123456789abcdef.html\n')
 
-  const isOurs = (f: string): boolean => f === 'robots.txt' || f === manifestName || f === '.llsc-export.running' || /(^|\/)\.llsc-tmp\.[0-9a-f]{16}$/.test(f)
+  const isOurs = (f: string): boolean => f === 'google0123456789abcdef.html' || f === manifestName || f === '.llsc-export.running' || /(^|\/)\.llsc-tmp\.[0-9a-f]{16}$/.test(f)
   let killed = 0
   for (let i = 0; i < 4; i++) {
     const to = (i + 1) % 2
@@ -307,7 +312,7 @@ t.test('killed at random moments, the export leaves whole files, and the next ru
   const summary = JSON.parse(final.stdout) as ExportSummary
   t.match(summary, { skipped: [], settled: true })
   const files = tree(out)
-  files.delete('robots.txt')
+  files.delete('google0123456789abcdef.html')
   t.same(files, refTrees[1], 'the next run leaves exactly the tree a fresh export writes: every file matches the manifest, no temporary file left')
-  t.equal(readFileSync(join(out, 'robots.txt'), 'utf8'), 'User-agent: *\n')
+  t.equal(readFileSync(join(out, 'google0123456789abcdef.html'), 'utf8'), 'google-site-verification: google0123456789abcdef.html\n', 'an operator\'s file stays')
 })
