@@ -96,7 +96,9 @@ t.test(`${seconds} s of load while ingests change the data`, async (t) => {
   t.equal(result.errors, 0, 'no connection errors')
   t.equal(result.timeouts, 0, 'no timeouts')
   t.equal(result.non2xx, 0, 'every response 2xx')
-  t.ok(ingests >= Math.max(2, Math.floor(seconds / 10)), `the data changed during the run (${ingests} ingests)`)
+  // Several rounds, not a rate: how many ingests fit in the run depends on the machine (a loaded CI box fits
+  // fewer), and speed is the benchmark's business, not a test's.
+  t.ok(ingests >= 3, `the data changed during the run (${ingests} ingests)`)
   t.ok(checks > 10, 'consistency was checked throughout')
   t.same(inconsistent, [], 'no response mixed two rounds of an advisory')
   t.ok(end - firstWarm < 64, `memory flat after warm-up (${firstWarm.toFixed(0)} -> ${end.toFixed(0)} MB)`)
