@@ -34,7 +34,9 @@ async function main (): Promise<number> {
     process.stdout.write(options.json ? summaryJson(summary) : formatSummary(summary))
     return 0
   } catch (err) {
-    const known = err instanceof ExportDirError || err instanceof ManifestError || err instanceof ExportLockedError || err instanceof RenderError
+    // Our own errors and the system's (a full disk, a directory it may not write) are one line; a bug shows its stack.
+    const known = err instanceof ExportDirError || err instanceof ManifestError || err instanceof ExportLockedError || err instanceof RenderError ||
+      typeof (err as NodeJS.ErrnoException).code === 'string'
     process.stderr.write(`export: ${known ? (err as Error).message : String((err as Error).stack ?? err)}\n`)
     if (err instanceof ExportLockedError) return 75
     return err instanceof ExportDirError ? 2 : 1

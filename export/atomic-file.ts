@@ -11,7 +11,8 @@ export function tempPathOf (path: string): string {
 
 export const tempPrefix = '.llsc-tmp.'
 
-export async function writeFileAtomic (path: string, bytes: Buffer, makeDir = true): Promise<void> {
+/** `bytes` may come in pieces (a generator), so a large file never sits in memory whole. */
+export async function writeFileAtomic (path: string, bytes: Buffer | Iterable<string>, makeDir = true): Promise<void> {
   if (makeDir) await mkdir(dirname(path), { recursive: true })
   const temp = tempPathOf(path)
   await writeFile(temp, bytes)

@@ -46,15 +46,24 @@ function safeRelative (file: string): boolean {
   return file !== '' && !file.startsWith('/') && file.split('/').every((s) => s !== '' && s !== '.' && s !== '..')
 }
 
-/** One line per file, sorted: the same files give the same bytes, and a diff of two manifests reads well. */
-export function manifestText (manifest: Manifest): string {
-  const files = [...manifest.files.keys()].sort().map((file) => {
-    const { sha256, size } = manifest.files.get(file)!
-    return `    ${JSON.stringify(file)}: { "sha256": "${sha256}", "size": ${size} }`
-  })
-  return `{\n  "format": "${format}",\n  "data": ${JSON.stringify(manifest.data)},\n  "files": {\n${files.join(',\n')}\n  }\n}\n`
+/**
+ * One line per file, sorted: the same files give the same bytes, and a diff of two manifests reads well.
+ * In pieces of a few thousand lines: 20,000 advisories make a manifest of 740,000 files (about 100 MB).
+ */
+export function * manifestText (manifest: Manifest): Generator<string> {
+  yield `{\n  "format": "${format}",\n  "data": ${JSON.stringify(manifest.data)},\n  "files": {\n`
+  const files = [...manifest.files.keys()].sort()
+  for (let start = 0; start < files.length; start += linesPerPiece) {
+    yield files.slice(start, start + linesPerPiece).map((file, i) => {
+      const { sha256, size } = manifest.files.get(file)!
+      return `    ${JSON.stringify(file)}: { "sha256": "${sha256}", "size": ${size} }${start + i < files.length - 1 ? ',' : ''}\n`
+    }).join('')
+  }
+  yield '  }\n}\n'
 }
 
+const linesPerPiece = 5000
+
 export async function writeManifest (path: string, manifest: Manifest): Promise<void> {
-  await writeFileAtomic(path, Buffer.from(manifestText(manifest)))
+  await writeFileAtomic(path, manifestText(manifest))
 }

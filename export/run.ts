@@ -60,12 +60,13 @@ export async function runExport (run: ExportRun, progress: ExportProgress = sile
     do {
       passes++
       const before = stampOf(app)
-      counts = await exportPass(app, run, previousFiles(manifest, passes === 1 ? journal.leftover : []), journal, progress)
+      const pass = await exportPass(app, run, previousFiles(manifest, passes === 1 ? journal.leftover : []), journal, progress)
+      counts = pass.counts
+      manifest = pass.manifest
       totals.written += counts.written
       totals.deleted += counts.deleted
       const after = stampOf(app)
       changed = after.generation !== before.generation || after.state !== before.state
-      manifest = readManifest(join(run.outDir, manifestName))
     } while (changed && passes < maxPasses)
     await journal.close()
     return { outDir: run.outDir, ...counts, ...totals, passes, settled: !changed, seconds: Math.round((performance.now() - started) / 100) / 10 }
@@ -90,14 +91,14 @@ function stampOf (app: FastifyInstance): { generation: number, changedAt: string
   return app.data.read((stamp) => ({ generation: stamp.generation, changedAt: stamp.changedAt, state: stamp.stateGeneration }))
 }
 
-/** The files the last manifest lists, and (without a hash) those a killed run may have written. */
+/** The files the last manifest lists, and (without a hash) those a killed run may have written; not a copy (it can be large). */
 function previousFiles (manifest: Manifest | null, leftover: string[]): Map<string, FileEntry | null> {
-  const files = new Map<string, FileEntry | null>(manifest?.files ?? [])
+  const files: Map<string, FileEntry | null> = manifest?.files ?? new Map()
   for (const file of leftover) if (!files.has(file)) files.set(file, null)
   return files
 }
 
-async function exportPass (app: FastifyInstance, run: ExportRun, previous: Map<string, FileEntry | null>, journal: Journal, progress: ExportProgress): Promise<TreeCounts> {
+async function exportPass (app: FastifyInstance, run: ExportRun, previous: Map<string, FileEntry | null>, journal: Journal, progress: ExportProgress): Promise<{ counts: TreeCounts, manifest: Manifest }> {
   const stamp = stampOf(app)
   const list = exportUrls(readContents(app), { cveFeeds: run.cveFeeds })
   const writer = new TreeWriter(run.outDir, previous, journal, run.verify)
@@ -107,7 +108,8 @@ async function exportPass (app: FastifyInstance, run: ExportRun, previous: Map<s
     await writer.put(await renderUrl(app, url, host))
     progress.advance()
   })
-  return await writer.finish({ generation: stamp.generation, changedAt: stamp.changedAt })
+  const data = { generation: stamp.generation, changedAt: stamp.changedAt }
+  return { counts: await writer.finish(data), manifest: { data, files: writer.files } }
 }
 
 /** Runs `work` over the URLs with at most `limit` at once; the first failure stops the rest and is thrown. */

@@ -84,6 +84,9 @@ export class TreeWriter {
     }
   }
 
+  /** The new manifest's files (complete once finish has run). */
+  get files (): Map<string, FileEntry> { return this.next }
+
   /** Deletes what the previous manifest (or a killed run) had and this run did not produce; writes the manifest. */
   async finish (data: Manifest['data']): Promise<TreeCounts> {
     const gone = [...this.previous.keys()].filter((p) => !this.next.has(p)).sort()
