@@ -6,7 +6,7 @@ import { ExportLockedError } from '../export/journal.js'
 import { ManifestError } from '../export/manifest.js'
 import { RenderError } from '../export/render.js'
 import { formatSummary, progressBar, summaryJson } from '../export/report.js'
-import { ExportDirError, runExport } from '../export/run.js'
+import { ExportDatabaseError, ExportDirError, runExport } from '../export/run.js'
 
 const helpPointer = 'see npm run export -- --help'
 
@@ -35,7 +35,7 @@ async function main (): Promise<number> {
     return 0
   } catch (err) {
     // Our own errors and the system's (a full disk, a directory it may not write) are one line; a bug shows its stack.
-    const known = err instanceof ExportDirError || err instanceof ManifestError || err instanceof ExportLockedError || err instanceof RenderError ||
+    const known = err instanceof ExportDirError || err instanceof ExportDatabaseError || err instanceof ManifestError || err instanceof ExportLockedError || err instanceof RenderError ||
       typeof (err as NodeJS.ErrnoException).code === 'string'
     process.stderr.write(`export: ${known ? (err as Error).message : String((err as Error).stack ?? err)}\n`)
     if (err instanceof ExportLockedError) return 75

@@ -13,6 +13,7 @@ export class ExportLockedError extends Error { override name = 'ExportLockedErro
 
 export class Journal {
   private tail: Promise<unknown> = Promise.resolve()
+  private recorded = 0
 
   private constructor (private readonly path: string, private readonly handle: FileHandle, readonly leftover: string[]) {}
 
@@ -35,6 +36,7 @@ export class Journal {
 
   /** Notes a file before it is written (awaited, so the note is on disk before the file changes). */
   async record (file: string): Promise<void> {
+    this.recorded++
     await this.append(`${JSON.stringify(file)}\n`)
   }
 
@@ -45,10 +47,11 @@ export class Journal {
     await unlink(this.path)
   }
 
-  /** Without removing the journal: a failed run's files stay tracked for the next one. */
+  /** A failed run: its journal stays when it lists files (they stay tracked for the next run), else it goes. */
   async abandon (): Promise<void> {
     await this.tail.catch(() => {})
     await this.handle.close()
+    if (this.recorded === 0 && this.leftover.length === 0) await unlink(this.path).catch(() => {})
   }
 
   private async append (text: string): Promise<void> {

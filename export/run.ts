@@ -37,6 +37,7 @@ export interface ExportProgress {
 }
 
 export class ExportDirError extends Error { override name = 'ExportDirError' }
+export class ExportDatabaseError extends Error { override name = 'ExportDatabaseError' }
 
 /** Documents rendered and written at once: enough to overlap rendering, compression and the disk. */
 const concurrency = 8
@@ -46,13 +47,14 @@ const silent: ExportProgress = { start: () => {}, advance: () => {}, stop: () =>
 
 export async function runExport (run: ExportRun, progress: ExportProgress = silent): Promise<ExportSummary> {
   const started = performance.now()
-  await mkdir(run.outDir, { recursive: true })
-  let manifest = readManifest(join(run.outDir, manifestName))
-  if (manifest === null && !run.force) await refuseForeignDir(run.outDir)
-  const journal = await Journal.open(run.outDir)
-  let app: FastifyInstance | null = null
+  // The database first: a missing or outdated one is refused before anything is made in the output directory.
+  const app = await openApp(run)
+  let journal: Journal | null = null
   try {
-    app = await buildApp({ dbPath: run.dbPath, publicUrl: run.publicUrl })
+    await mkdir(run.outDir, { recursive: true })
+    let manifest = readManifest(join(run.outDir, manifestName))
+    if (manifest === null && !run.force) await refuseForeignDir(run.outDir)
+    journal = await Journal.open(run.outDir)
     const totals = { written: 0, deleted: 0 }
     let counts: TreeCounts
     let passes = 0
@@ -71,11 +73,20 @@ export async function runExport (run: ExportRun, progress: ExportProgress = sile
     await journal.close()
     return { outDir: run.outDir, ...counts, ...totals, passes, settled: !changed, seconds: Math.round((performance.now() - started) / 100) / 10 }
   } catch (err) {
-    await journal.abandon()
+    await journal?.abandon()
     throw err
   } finally {
     progress.stop()
-    await app?.close()
+    await app.close()
+  }
+}
+
+/** The live server's app over the database; one that cannot be opened is the operator's to fix, not a bug. */
+async function openApp (run: ExportRun): Promise<FastifyInstance> {
+  try {
+    return await buildApp({ dbPath: run.dbPath, publicUrl: run.publicUrl })
+  } catch (err) {
+    throw new ExportDatabaseError((err as Error).message)
   }
 }
 

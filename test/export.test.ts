@@ -2,6 +2,7 @@
 // the live app answers, the same database giving the same files, re-exports that write only what changed and
 // delete only what they wrote, and a tree that stays whole when the export is killed at random moments.
 import t from 'tap'
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -9,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import type { RepoSpec } from '../ingest/config.js'
 import { parseExportArgs } from '../export/args.js'
+import { tempPathOf } from '../export/atomic-file.js'
 import { filePathOf } from '../export/layout.js'
 import { manifestName, readManifest, type FileEntry } from '../export/manifest.js'
 import { ExportDirError, runExport, type ExportSummary } from '../export/run.js'
@@ -237,7 +239,7 @@ t.test('re-exports write what changed, keep the rest, delete only what the expor
   })
 })
 
-t.test('the output directory: a first export needs an empty one; a second run waits for nobody', async (t) => {
+t.test('the output directory: a first export needs an empty one and a readable database; one export at a time', async (t) => {
   const { dir, dbPath } = testDb(t)
   await ingestOk(t, dbPath, [labRepo(dir, labV1)])
   const out = tempDir(t)
@@ -247,6 +249,18 @@ t.test('the output directory: a first export needs an empty one; a second run wa
   const forced = await runExport({ outDir: out, dbPath, publicUrl, cveFeeds: true, verify: false, force: true })
   t.ok(forced.documents > 0 && existsSync(join(out, 'feeds/cve/CVE-2030-1001.rss')), '--force exports into it; --cve-feeds adds the CVE feeds')
   t.ok(existsSync(join(out, 'precious.txt')))
+  // What a killed run leaves: its journal (the pid gone), temporary files, a file no later run produces.
+  const dead = spawnSync(process.execPath, ['-e', '']).pid
+  writeFileSync(join(out, '.llsc-export.running'), `pid ${dead}\n"feeds/lab.rss"\n"orphan/index.html"\n"feeds/la`)
+  writeFileSync(tempPathOf(join(out, 'feeds', 'lab.rss')), 'half a feed')
+  mkdirSync(join(out, 'orphan'))
+  writeFileSync(join(out, 'orphan', 'index.html'), 'written by a killed run')
+  const after = await runExport({ outDir: out, dbPath, publicUrl, cveFeeds: true, verify: false, force: false })
+  t.match(after, { written: 0, deleted: 1 }, 'the next run deletes what the killed run wrote and no export produces')
+  t.same([...tree(out).keys()].filter((f) => f.includes('.llsc-tmp.') || f.startsWith('orphan') || f === '.llsc-export.running'), [], 'its temporary files and journal are gone')
+  const fresh = join(dir, 'fresh-out')
+  await t.rejects(exportTo(fresh, join(dir, 'missing.sqlite')), { name: 'ExportDatabaseError', message: `database ${join(dir, 'missing.sqlite')} does not exist: run "npm start" or "npm run ingest" first` })
+  t.notOk(existsSync(fresh), 'a database that cannot be read is refused before the directory is made')
   writeFileSync(join(out, '.llsc-export.running'), `pid ${process.ppid}\n`)
   await t.rejects(exportTo(out, dbPath), { name: 'ExportLockedError', message: `another export (pid ${process.ppid}) is writing ${out}; if no export is running, remove ${join(out, '.llsc-export.running')}` })
 })
@@ -287,25 +301,31 @@ t.test('killed at random moments, the export leaves whole files, and the next ru
   // A whole run, start to end, as the CLI makes it: the kills below fall at random moments inside one.
   const started = performance.now()
   t.equal((await spawnCli(t, args(urls[0]!), {}, 'bin/export.ts').done).code, 0)
-  const runMs = performance.now() - started
+  const firstRunMs = performance.now() - started
   writeFileSync(join(out, 'google0123456789abcdef.html'), 'google-site-verification: google0123456789abcdef.html\n')
 
   const isOurs = (f: string): boolean => f === 'google0123456789abcdef.html' || f === manifestName || f === '.llsc-export.running' || /(^|\/)\.llsc-tmp\.[0-9a-f]{16}$/.test(f)
   let killed = 0
-  for (let i = 0; i < 4; i++) {
-    const to = (i + 1) % 2
+  let runMs = firstRunMs
+  // Four kills; a run that finished first (the machine was quicker than the first run) shortens the next delays.
+  for (let i = 0; killed < 4 && i < 8; i++) {
+    // Towards the export the tree is furthest from, so that every run has hundreds of files to write.
+    const now = [...tree(out)]
+    const to = now.filter(([f, hash]) => refTrees[0]!.get(f) === hash).length >= now.filter(([f, hash]) => refTrees[1]!.get(f) === hash).length ? 1 : 0
+    const started = performance.now()
     const cli = spawnCli(t, args(urls[to]!), {}, 'bin/export.ts')
-    const delay = Math.round(runMs * (0.3 + 0.6 * Math.random()))
+    const delay = Math.round(runMs * (0.3 + 0.65 * Math.random()))
     await sleep(delay)
     cli.child.kill('SIGKILL')
     const result = await cli.done
     if (result.signal === 'SIGKILL') killed++
+    else runMs = Math.min(runMs, performance.now() - started)
     const files = [...tree(out)].filter(([f]) => !isOurs(f))
     const broken = files.filter(([f, hash]) => !refTrees.some((ref) => ref.get(f) === hash)).map(([f]) => f)
     const moved = files.filter(([f, hash]) => refTrees[to]!.get(f) === hash && refTrees[1 - to]!.get(f) !== hash).length
-    t.same(broken, [], `kill ${i + 1} after ${delay} ms (${result.signal ?? `exit ${String(result.code)}`}, ${moved} files already the new export's): every file holds one export's whole bytes`)
+    t.same(broken, [], `run ${i + 1}, killed after ${delay} ms (${result.signal ?? `exit ${String(result.code)}`}, ${moved} files already the new export's): every file holds one export's whole bytes`)
   }
-  t.ok(killed >= 2, `${killed} of 4 runs were killed before they finished`)
+  t.equal(killed, 4, 'four runs were killed before they finished')
 
   const final = await spawnCli(t, args(urls[1]!), {}, 'bin/export.ts').done
   t.equal(final.code, 0, final.stderr)
