@@ -11,6 +11,7 @@ import { NotFoundError } from '../http/errors.js'
 import { listPageSizes } from './site-contents.js'
 import { firstPageByPath, listUrl, PageParam, paginate, PagingQuery } from './pagination.js'
 
+// The same two routes as the CVE page (the page, and its further pages by path): each page states its own.
 export const packagePage: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/packages/:name', {
     schema: { summary: 'A package page', tags: ['pages'], params: Type.Object({ name: Type.String() }), querystring: PagingQuery }
