@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the ingest worker: `npm run ingest -- ...`. A progress bar on a terminal, JSON lines (or
-// text log lines) otherwise, `--json` for the summary alone; `--watch` keeps it running as a worker.
+// text log lines) otherwise, `--json` for the summary alone; `--watch` keeps it running as a worker;
+// `--export DIR` brings the static export up to date after a run that changed data.
 import { dirname, resolve } from 'node:path'
 import { parseCliArgs, usage, UsageError, type CliOptions } from '../ingest/args.js'
 import { ConfigError } from '../ingest/config.js'
@@ -8,6 +9,7 @@ import { redactCredentials } from '../ingest/fetcher.js'
 import { LockError } from '../ingest/lock.js'
 import { progressOutput } from '../ingest/progress-bar.js'
 import { RepoFileError } from '../ingest/repo-file.js'
+import { exportLogger, keepExportCurrent } from '../ingest/run-export.js'
 import { jsonLinesOutput, summaryJsonOutput, textOutput, type RunOutput } from '../ingest/run-output.js'
 import { runIngest, type RunSummary } from '../ingest/run.js'
 import { storageProblem } from '../ingest/storage-error.js'
@@ -23,6 +25,19 @@ async function chooseOutput (options: CliOptions): Promise<RunOutput> {
   const format = options.logFormat ?? (process.stderr.isTTY ? 'text' : 'json')
   if (format === 'json') return jsonLinesOutput(streams)
   return process.stderr.isTTY ? await progressOutput(streams) : textOutput(streams)
+}
+
+/** The export's line goes where the worker logs: JSON lines on stdout, or text on stderr (also beside --json's summary). */
+function exportLog (options: CliOptions): ReturnType<typeof exportLogger> {
+  const format = options.json ? 'text' : options.logFormat ?? (process.stderr.isTTY ? 'text' : 'json')
+  return exportLogger(format, { stdout: process.stdout, stderr: process.stderr })
+}
+
+/** --export: after a run that was not interrupted; the outcome is logged and changes neither the data nor the exit status. */
+async function keepExport (options: CliOptions, summary: RunSummary, signal: AbortSignal): Promise<void> {
+  if (options.export === null || summary.interrupted || signal.aborted) return
+  const outcome = await keepExportCurrent(options.export, options.dbPath, summary, signal)
+  exportLog(options)(options.export.outDir, outcome)
 }
 
 async function runOnce (options: CliOptions, output: RunOutput, signal: AbortSignal): Promise<RunSummary> {
@@ -90,11 +105,12 @@ async function main (): Promise<number> {
   try {
     if (!options.watch) {
       const summary = await runOnce(options, output, controller.signal)
-      if (summary.interrupted) return received === 'SIGINT' ? 130 : 143
+      await keepExport(options, summary, controller.signal)
+      if (summary.interrupted || received !== null) return received === 'SIGINT' ? 130 : 143
       return summary.repos.some((r) => r.status === 'failed') ? 1 : 0
     }
     while (!controller.signal.aborted) {
-      await runOnce(options, output, controller.signal)
+      await keepExport(options, await runOnce(options, output, controller.signal), controller.signal)
       const delay = options.intervalMs * (0.9 + Math.random() * 0.2)
       output.nextCheck(delay)
       await new Promise<void>((resolve) => {

@@ -33,9 +33,26 @@ Options:
                              advisories, or an older repomd.xml (refused by default as a stale mirror)
   --timeout SECONDS          HTTP timeout without progress (default 30); --retries N (default 3)
   --download-deadline SECONDS  the longest one download may take, retries included (default 600)
-  -h, --help                 this text`
+  -h, --help                 this text
+
+Static export (docs/static-export.md, "Kept current"):
+  --export DIR               after a run that changed advisories, bring the static export in DIR up to
+                             date (npm run export, incremental; also the first time DIR has no export
+                             manifest); also $EXPORT_DIR. Its outcome is logged and never changes what
+                             was ingested or the exit status
+  --export-public-url URL    the portal's public address for the export (also $PUBLIC_URL); required
+                             with --export
+  --export-dynamic-url URL   the live server for search and "Check a server" on exported pages (the
+                             export's --dynamic-url; also $DYNAMIC_URL)`
 
 export type LogFormat = 'text' | 'json'
+
+/** --export: the static export kept current after each run that changed data. */
+export interface ExportTarget {
+  outDir: string
+  publicUrl: string
+  dynamicUrl: string | null
+}
 
 export interface CliOptions {
   dbPath: string
@@ -54,6 +71,8 @@ export interface CliOptions {
   retries: number | undefined
   help: boolean
   allowWithdraw: boolean
+  /** null: no export after the run. */
+  export: ExportTarget | null
 }
 
 export function parseSize (text: string, flag: string): number {
@@ -104,6 +123,9 @@ const flags = {
   timeout: { type: 'string' },
   'download-deadline': { type: 'string' },
   retries: { type: 'string' },
+  export: { type: 'string' },
+  'export-public-url': { type: 'string' },
+  'export-dynamic-url': { type: 'string' },
   help: { type: 'boolean', short: 'h' }
 } as const
 
@@ -152,8 +174,45 @@ function scalarOptions (values: Flags['values'], env: NodeJS.ProcessEnv): CliOpt
     downloadDeadlineMs: values['download-deadline'] === undefined ? undefined : atLeastOne(values['download-deadline'], '--download-deadline') * 1000,
     retries: values.retries === undefined ? undefined : positiveInt(values.retries, '--retries'),
     help: values.help ?? false,
-    allowWithdraw: values['allow-withdraw'] ?? false
+    allowWithdraw: values['allow-withdraw'] ?? false,
+    export: values.help === true ? null : exportTarget(values, env)
   }
+}
+
+/**
+ * --export DIR (or EXPORT_DIR, so a unit's environment file can turn it on) with its public address:
+ * checked here, at start, so a worker never ingests for hours and then finds it cannot export.
+ */
+function exportTarget (values: Flags['values'], env: NodeJS.ProcessEnv): ExportTarget | null {
+  const outDir = values.export ?? nonEmptyOrNull(env.EXPORT_DIR)
+  if (outDir === null) {
+    for (const flag of ['export-public-url', 'export-dynamic-url'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} only makes sense with --export DIR`)
+    }
+    return null
+  }
+  if (outDir.trim() === '') throw new UsageError('--export must not be empty')
+  const from = values['export-public-url'] !== undefined ? '--export-public-url' : 'PUBLIC_URL'
+  const publicUrl = values['export-public-url'] ?? nonEmptyOrNull(env.PUBLIC_URL)
+  if (publicUrl === null) throw new UsageError('--export needs the portal\'s public address: --export-public-url URL (or PUBLIC_URL); feeds and API documents carry absolute links')
+  const dynamicFrom = values['export-dynamic-url'] !== undefined ? '--export-dynamic-url' : 'DYNAMIC_URL'
+  const dynamicUrl = values['export-dynamic-url'] ?? nonEmptyOrNull(env.DYNAMIC_URL)
+  return { outDir, publicUrl: siteOrigin(publicUrl, from), dynamicUrl: dynamicUrl === null ? null : siteOrigin(dynamicUrl, dynamicFrom) }
+}
+
+function nonEmptyOrNull (value: string | undefined): string | null {
+  return value === undefined || value.trim() === '' ? null : value
+}
+
+/** The export's own rule, checked early: an http(s) origin without a path (the pages link from the root). */
+function siteOrigin (text: string, from: string): string {
+  let url: URL
+  try { url = new URL(text) } catch { throw new UsageError(`${from}: "${text}" is not a URL (for example https://security.example.org)`) }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${from}: "${text}" is not an http or https URL`)
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new UsageError(`${from}: "${text}" must be an origin without a path, query or credentials (the exported pages link from the root)`)
+  }
+  return url.origin
 }
 
 /** A source (--repo, --mirrorlist, --config) with the --product / --product-name that follow it. */
