@@ -4,7 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import type { AdvisoryFilter } from '../../db/advisory-query.js'
+import type { AdvisoryFilter, AdvisorySummary } from '../../db/advisory-query.js'
 import { FilterError, listParams, parseListQuery, RawQuerySchema, refuseUnknown, type RawQuery } from '../advisory-filter.js'
 import { NotFoundError } from '../http/errors.js'
 import { feedFormats, type FeedFormat } from './feed-links.js'
@@ -96,7 +96,7 @@ function sendFeed (request: FastifyRequest, query: RawQuery, reply: FastifyReply
     contentType,
     maxAge: 300,
     key: `${base} ${canonical}`,
-    render: (stamp) => {
+    render: () => {
       const { items } = app.lists.list(filter, list.perPage, 0)
       const pks = items.map((a) => a.pk)
       const packages = app.lists.packagesOf(pks, null)
@@ -109,7 +109,7 @@ function sendFeed (request: FastifyRequest, query: RawQuery, reply: FastifyReply
         description: `${scope.title}${describe(filter, scope.fixed)}, newest first (up to ${list.perPage}).`,
         pageUrl: `${base}${scope.pagePath}${qs === '' ? '' : `?${qs}`}`,
         selfUrl: `${base}${canonical}`,
-        updated: new Date(stamp.changedAt),
+        updated: newestDate(items),
         baseUrl: base
       }, items.map((advisory) => ({ advisory, description: descriptions.get(advisory.pk) ?? null, packages: packages.get(advisory.pk) ?? [] })),
       (entry, summary) => app.render('./partials/feed-item', { ...entry, summary, baseUrl: base }))
@@ -128,4 +128,17 @@ function describe (filter: AdvisoryFilter, fixed: Partial<AdvisoryFilter>): stri
   if (filter.q !== null) parts.push('matching a search')
   if (filter.withdrawn === true) parts.push('withdrawn only')
   return parts.length === 0 ? '' : `, ${parts.join(', ')}`
+}
+
+/**
+ * The channel's date: its newest item's (updated, else issued), so a feed's bytes change only when what it
+ * lists changes (a static export rewrites only those). A feed with no dated item says 1970, not "now".
+ */
+function newestDate (items: AdvisorySummary[]): Date {
+  let newest = 0
+  for (const a of items) {
+    const date = Date.parse(a.updated ?? a.issued ?? '')
+    if (date > newest) newest = date
+  }
+  return new Date(newest)
 }

@@ -2,7 +2,6 @@
 // of advisories behind each (how many list pages it has). The sitemap lists it; the static export
 // writes it.
 import type { FastifyInstance } from 'fastify'
-import { emptyFilter, type Position } from '../../db/advisory-query.js'
 import { urls } from '../format.js'
 
 export interface SiteContents {
@@ -20,31 +19,18 @@ export interface SiteContents {
 /** Items per page of the HTML lists (server/pages/*): the home and product lists, CVE and package pages. */
 export const listPageSizes = { list: 50, cve: 100, package: 100 }
 
-const batch = 500
 const bump = (map: Map<string, number>, key: string): void => { map.set(key, (map.get(key) ?? 0) + 1) }
 
 export function readSiteContents (app: FastifyInstance): SiteContents {
   return app.data.read(() => {
     const contents: SiteContents = { products: new Map(), advisories: new Map(), cves: new Map(), packages: new Map(), total: 0 }
     for (const p of app.data.vocabulary().products) contents.products.set(p.id, 0)
-    let after: Position | null = null
-    for (;;) {
-      const { items, positions } = app.lists.listAfter(emptyFilter, batch, after)
-      if (items.length === 0) break
-      const packages = app.lists.packagesOf(items.map((a) => a.pk), null)
-      for (const a of items) {
-        contents.total++
-        bump(contents.products, a.product)
-        contents.advisories.set(urls.advisory(a.product, a.id), a.updated ?? a.issued)
-        for (const cve of a.cves) bump(contents.cves, cve)
-        const names = new Set<string>()
-        for (const p of packages.get(a.pk) ?? []) {
-          names.add(p.name)
-          if (p.src_name !== null) names.add(p.src_name)
-        }
-        for (const name of names) bump(contents.packages, name)
-      }
-      after = positions[positions.length - 1]!
+    for (const a of app.siteIndex.read()) {
+      contents.total++
+      bump(contents.products, a.product)
+      contents.advisories.set(urls.advisory(a.product, a.id), a.newest)
+      for (const cve of a.cves) bump(contents.cves, cve)
+      for (const name of a.names) bump(contents.packages, name)
     }
     return contents
   })
