@@ -15,9 +15,10 @@ second run only what changed (see docs/static-export.md).
   --public-url URL     the portal's public address (https://security.example.org): absolute links in
                        feeds and the API use it (also $PUBLIC_URL); required
   --db PATH            SQLite database (default: $DB_PATH or ${defaultDbPath})
-  --dynamic-url URL    the live server for search and "Check a server" (accepted and checked; the
-                       pages use it once the server takes it, see docs/static-export.md)
-  --cve-feeds          also write the per-CVE feeds (three files per CVE; left out by default)
+  --dynamic-url URL    the live server (an origin) the pages send search, filters and "Check a server"
+                       to; without it the pages leave them out (see docs/static-export.md)
+  --cve-feeds          also write the per-CVE feeds (three files per CVE; left out by default, and
+                       the CVE pages link them on --dynamic-url, or not at all)
   --verify             read back every file kept and rewrite it when its bytes differ from the
                        manifest (without it, a kept file is checked by its size)
   --force              export into a non-empty directory that holds no export manifest

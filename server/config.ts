@@ -14,6 +14,11 @@ export interface ServerConfig {
   port: number
   /** The portal's public address (scheme, host, optional path) for absolute URLs in feeds; null: from each request. */
   publicUrl: string | null
+  /**
+   * Pages as a static copy shows them (docs/static-export.md, "Exported pages"), with search, filters and
+   * "Check a server" on this origin; null: the live server's own pages.
+   */
+  dynamicUrl: string | null
   /** POST /api/v1/query requests per minute per client address. */
   queryRateLimit: number
   /** Which proxies to believe for the client address and scheme (X-Forwarded-For / -Proto / -Host). */
@@ -45,6 +50,7 @@ export const serverSettings = [
   setting({ key: 'host', flag: 'host', env: 'HOST', fallback: '127.0.0.1', description: 'Address to listen on (`::` or `0.0.0.0` for every interface)', parse: (t) => t }),
   setting({ key: 'port', flag: 'port', env: 'PORT', fallback: '3000', description: 'TCP port to listen on', parse: parsePort }),
   setting({ key: 'publicUrl', flag: 'public-url', env: 'PUBLIC_URL', fallback: '', description: 'Public address for absolute links in feeds and the API (`https://security.example.org`); empty: from each request\'s Host', parse: checkPublicUrl }),
+  setting({ key: 'dynamicUrl', flag: 'dynamic-url', env: 'DYNAMIC_URL', fallback: '', description: 'Render pages as the static export does (`npm run export -- --dynamic-url`): search, filters, "Check a server" and query-string links go to this origin (`https://live.security.example.org`); empty: the live pages', parse: checkDynamicUrl }),
   setting({ key: 'queryRateLimit', flag: 'query-rate-limit', env: 'QUERY_RATE_LIMIT', fallback: '120', description: '`POST /api/v1/query` and `/check` requests per minute per client address', parse: parseRate }),
   setting({ key: 'trustProxy', flag: 'trust-proxy', env: 'TRUST_PROXY', fallback: 'false', description: 'Proxies to believe for the client address and scheme: `false`, `true` (any), a hop count, or addresses/CIDRs/`loopback`, comma-separated', parse: parseTrustProxy }),
   setting({ key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', fallback: 'info', description: `Log level: ${logLevels.join(', ')}`, parse: parseLogLevel }),
@@ -107,11 +113,18 @@ function parseSwitch (name: string, text: string): boolean {
   throw new ServerConfigError(`${name} "${text}" must be on or off`)
 }
 
-export function checkPublicUrl (value: string | null): string | null {
+export function checkPublicUrl (value: string | null, what = 'public URL'): string | null {
   if (value === null || value === '') return null
   let url: URL
-  try { url = new URL(value) } catch { throw new ServerConfigError(`public URL "${value}" is not a URL (for example https://security.example.org)`) }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ServerConfigError(`public URL "${value}" must start with http:// or https://`)
-  if (url.search !== '' || url.hash !== '') throw new ServerConfigError(`public URL "${value}" must not have a query or fragment`)
+  try { url = new URL(value) } catch { throw new ServerConfigError(`${what} "${value}" is not a URL (for example https://security.example.org)`) }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ServerConfigError(`${what} "${value}" must start with http:// or https://`)
+  if (url.search !== '' || url.hash !== '') throw new ServerConfigError(`${what} "${value}" must not have a query or fragment`)
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
+}
+
+/** The live server that static pages send search and "Check a server" to: an origin, since they link from its root. */
+export function checkDynamicUrl (value: string): string | null {
+  const url = checkPublicUrl(value, 'dynamic URL')
+  if (url !== null && new URL(url).pathname !== '/') throw new ServerConfigError(`dynamic URL "${value}" has a path; give the origin the live server answers at (its pages link from the root: /check, /cve/...)`)
+  return url
 }

@@ -7,11 +7,13 @@ import { projectDir } from './helpers/paths.js'
 
 t.test('defaults, environment and flags', async (t) => {
   const defaults = readServerConfig([], {})
-  t.same({ ...defaults, dbPath: undefined }, { dbPath: undefined, host: '127.0.0.1', port: 3000, publicUrl: null, queryRateLimit: 120, trustProxy: false, logLevel: 'info', accessLog: false })
+  t.same({ ...defaults, dbPath: undefined }, { dbPath: undefined, host: '127.0.0.1', port: 3000, publicUrl: null, dynamicUrl: null, queryRateLimit: 120, trustProxy: false, logLevel: 'info', accessLog: false })
   const env = readServerConfig([], { DB_PATH: '/x.db', HOST: '::1', PORT: '8080', PUBLIC_URL: 'https://sec.example.org/', QUERY_RATE_LIMIT: '10' })
-  t.same(env, { dbPath: '/x.db', host: '::1', port: 8080, publicUrl: 'https://sec.example.org', queryRateLimit: 10, trustProxy: false, logLevel: 'info', accessLog: false })
+  t.same(env, { dbPath: '/x.db', host: '::1', port: 8080, publicUrl: 'https://sec.example.org', dynamicUrl: null, queryRateLimit: 10, trustProxy: false, logLevel: 'info', accessLog: false })
   const flags = readServerConfig(['--db', '/y.db', '--port', '0', '--public-url', 'http://h/portal/', '--query-rate-limit', '5'], { DB_PATH: '/x.db', PORT: '8080' })
-  t.same(flags, { dbPath: '/y.db', host: '127.0.0.1', port: 0, publicUrl: 'http://h/portal', queryRateLimit: 5, trustProxy: false, logLevel: 'info', accessLog: false })
+  t.same(readServerConfig([], { DYNAMIC_URL: 'https://live.example.org/' }).dynamicUrl, 'https://live.example.org', 'DYNAMIC_URL: an origin')
+  t.same(readServerConfig(['--dynamic-url', 'http://127.0.0.1:8080'], { DYNAMIC_URL: 'https://live.example.org' }).dynamicUrl, 'http://127.0.0.1:8080', 'the flag wins')
+  t.same(flags, { dbPath: '/y.db', host: '127.0.0.1', port: 0, publicUrl: 'http://h/portal', dynamicUrl: null, queryRateLimit: 5, trustProxy: false, logLevel: 'info', accessLog: false })
 })
 
 t.test('bad values name what is wrong', async (t) => {
@@ -20,6 +22,8 @@ t.test('bad values name what is wrong', async (t) => {
   t.throws(() => readServerConfig([], { PUBLIC_URL: 'not a url' }), /public URL "not a url" is not a URL/)
   t.throws(() => readServerConfig([], { PUBLIC_URL: 'https://h/?a=1' }), /must not have a query or fragment/)
   t.throws(() => readServerConfig([], { QUERY_RATE_LIMIT: '0' }), /query rate limit "0" must be a whole number/)
+  t.throws(() => readServerConfig([], { DYNAMIC_URL: 'live.example.org' }), { message: 'dynamic URL "live.example.org" is not a URL (for example https://security.example.org)' })
+  t.throws(() => readServerConfig(['--dynamic-url', 'https://live.example.org/portal'], {}), { message: 'dynamic URL "https://live.example.org/portal" has a path; give the origin the live server answers at (its pages link from the root: /check, /cve/...)' })
   t.throws(() => readServerConfig(['--bogus'], {}), /Unknown option '--bogus'[\s\S]*Usage: npm run serve/)
 })
 

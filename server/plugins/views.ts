@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { projectRoot } from '../../db/paths.js'
 import type { Scope } from '../http/cache-plugin.js'
 import { format } from '../format.js'
+import { siteLinks, type SiteLinks } from '../pages/site-links.js'
 
 export interface PageOptions {
   /** `data` (default) or `state` for a page that also shows ingest state. */
@@ -26,11 +27,12 @@ declare module 'fastify' {
   }
 }
 
-export interface ViewOptions { cssHref: string }
+/** `site`: how pages link to what only a running server answers (default: the live server's own pages). */
+export interface ViewOptions { cssHref: string, site?: SiteLinks }
 
-export default fp<ViewOptions>(async (app, { cssHref }) => {
+export default fp<ViewOptions>(async (app, { cssHref, site = siteLinks() }) => {
   const eta = new Eta({ views: join(projectRoot, 'views'), cache: true, autoEscape: true })
-  const render = (view: string, data: Record<string, unknown>): string => eta.render(view, { fmt: format, cssHref, feeds: [], ...data })
+  const render = (view: string, data: Record<string, unknown>): string => eta.render(view, { fmt: format, cssHref, site, feeds: [], ...data })
   app.decorate('render', render)
   app.decorateReply('page', function (this: FastifyReply, view: string, read: () => Record<string, unknown>, options: PageOptions = {}): FastifyReply {
     return this.versioned({
