@@ -1,6 +1,8 @@
-// `npm run bench`: ingest speed against createrepo_c's own parser, and serving speed of every kind of route
-// against a constant-string route of the same size, side by side in one run. Prints one table and writes
-// the figures to test-output/bench.json. docs/benchmarks.md records the latest figures.
+// `npm run bench`: ingest speed against createrepo_c's own parser, serving speed of every kind of route
+// against a constant-string route of the same size, and the static export (full, after one changed advisory,
+// unchanged, and nginx serving it beside the live server), side by side in one run. Prints one table and
+// writes the figures to test-output/bench.json. docs/benchmarks.md records the latest figures.
+// `--only=export`: the ingest it needs, then the export part alone.
 import autocannon from 'autocannon'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -13,12 +15,16 @@ import { createGzip } from 'node:zlib'
 import { createHash } from 'node:crypto'
 import { generateUpdateinfo } from '../helpers/updateinfo-generator.js'
 import { projectDir } from '../helpers/paths.js'
+import { exportBench, exportTable, type ExportFigures } from './export-bench.js'
+import { watchPeak } from './peak.js'
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]))
 const advisories = Number(args.get('advisories') ?? 20_000)
 const packagesPer = Number(args.get('packages') ?? 8)
 const duration = Number(args.get('duration') ?? 10)
 const memoryDuration = Number(args.get('memory-duration') ?? 60)
+const only = args.get('only') ?? 'all'
+if (only !== 'all' && only !== 'export') throw new Error(`--only=${only}: give --only=export (or leave it out for everything)`)
 const connections = 64
 const work = mkdtempSync(join(tmpdir(), 'llsc-bench-'))
 const nodeBin = process.execPath
@@ -28,22 +34,27 @@ interface RouteFigures { name: string, url: string, bytes: number, rps: number, 
 
 function log (message: string): void { process.stderr.write(`${message}\n`) }
 
-/** A repo as yum sees it: repodata/repomd.xml naming a gzip-compressed updateinfo. */
-async function writeBenchRepo (root: string): Promise<{ xmlPath: string, xmlBytes: number }> {
+/** A repo as yum sees it: repodata/repomd.xml naming a gzip-compressed updateinfo of these bytes. */
+async function publishRepo (root: string, open: Buffer, revision: number): Promise<void> {
   mkdirSync(join(root, 'repodata'), { recursive: true })
-  const xmlPath = join(work, 'updateinfo.xml')
-  await pipeline(Readable.from(generateUpdateinfo({ advisories, packagesPerAdvisory: packagesPer })), createWriteStream(xmlPath))
   const gzPath = join(root, 'repodata', 'updateinfo.xml.gz')
-  await pipeline(Readable.from(readFileSync(xmlPath)), createGzip(), createWriteStream(gzPath))
+  await pipeline(Readable.from([open]), createGzip(), createWriteStream(gzPath))
   const gz = readFileSync(gzPath)
-  const open = readFileSync(xmlPath)
   const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
   writeFileSync(join(root, 'repodata', 'repomd.xml'), `<?xml version="1.0" encoding="UTF-8"?>
-<repomd xmlns="http://linux.duke.edu/metadata/repo"><revision>1</revision>
+<repomd xmlns="http://linux.duke.edu/metadata/repo"><revision>${revision}</revision>
   <data type="updateinfo"><checksum type="sha256">${sha(gz)}</checksum><open-checksum type="sha256">${sha(open)}</open-checksum>
-  <location href="repodata/updateinfo.xml.gz"/><timestamp>1</timestamp><size>${gz.length}</size><open-size>${open.length}</open-size></data>
+  <location href="repodata/updateinfo.xml.gz"/><timestamp>${revision}</timestamp><size>${gz.length}</size><open-size>${open.length}</open-size></data>
 </repomd>
 `)
+}
+
+/** The generated updateinfo (kept on disk for createrepo_c and the export's revised copy), served as revision 1. */
+async function writeBenchRepo (root: string): Promise<{ xmlPath: string, xmlBytes: number }> {
+  const xmlPath = join(work, 'updateinfo.xml')
+  await pipeline(Readable.from(generateUpdateinfo({ advisories, packagesPerAdvisory: packagesPer })), createWriteStream(xmlPath))
+  const open = readFileSync(xmlPath)
+  await publishRepo(root, open, 1)
   return { xmlPath, xmlBytes: open.length }
 }
 
@@ -57,18 +68,6 @@ async function serveDir (root: string): Promise<{ server: Server, url: string }>
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const address = server.address() as { port: number }
   return { server, url: `http://127.0.0.1:${address.port}/` }
-}
-
-/** Peak RSS of a child from /proc (VmHWM is the kernel's own high-water mark). */
-function watchPeak (child: ChildProcess): () => number {
-  let peakKb = 0
-  const timer = setInterval(() => {
-    try {
-      const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
-      if (m !== null) peakKb = Math.max(peakKb, Number(m[1]))
-    } catch {}
-  }, 10)
-  return () => { clearInterval(timer); return peakKb / 1024 }
 }
 
 async function ingest (repoUrl: string, dbPath: string): Promise<IngestFigures & { output: string }> {
@@ -143,10 +142,55 @@ async function main (): Promise<void> {
   const first = await ingest(repoUrl, dbPath)
   log('ingest: unchanged re-run')
   const again = await ingest(repoUrl, dbPath)
-  log('createrepo_c reference')
-  const reference = createrepoReference(xmlPath)
+  let reference: { seconds: number | null, note: string } = { seconds: null, note: 'not run (--only=export)' }
+  let serving: { routes: RouteFigures[], memory: MemoryFigures } | null = null
+  if (only === 'all') {
+    log('createrepo_c reference')
+    reference = createrepoReference(xmlPath)
+    serving = await servingBench(dbPath)
+  }
+  // Last: it changes one advisory in the database.
+  const exported = await exportBench({
+    dbPath,
+    work,
+    xmlPath,
+    advisories,
+    duration,
+    publish: async (xml, revision) => { await publishRepo(repoRoot, xml, revision) },
+    ingest: async () => await ingest(repoUrl, dbPath),
+    startLive: async () => {
+      const { child, base } = await startServer(dbPath)
+      return { base, stop: () => { child.kill('SIGTERM') } }
+    },
+    log
+  })
   repoServer.close()
 
+  const results = {
+    date: new Date().toISOString(),
+    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+    only,
+    input: { advisories, packagesPerAdvisory: packagesPer, xmlBytes },
+    ingest: {
+      first: { seconds: first.seconds, advisoriesPerSecond: first.advisoriesPerSecond, peakRssMb: first.peakRssMb },
+      unchanged: { seconds: again.seconds },
+      createrepoC: reference,
+      ratio: reference.seconds === null ? null : first.seconds / reference.seconds
+    },
+    routes: serving?.routes ?? null,
+    memory: serving?.memory ?? null,
+    export: exported
+  }
+  mkdirSync(join(projectDir, 'test-output'), { recursive: true })
+  writeFileSync(join(projectDir, 'test-output', 'bench.json'), `${JSON.stringify(results, null, 2)}\n`)
+  printTable(results)
+  rmSync(work, { recursive: true, force: true })
+}
+
+interface MemoryFigures { at10s: number, atEnd: number, max: number, growthAfterWarmup: number, requests: number, errors: number }
+
+/** Every kind of route against the constant route of the same bytes, then memory under mixed load. */
+async function servingBench (dbPath: string): Promise<{ routes: RouteFigures[], memory: MemoryFigures }> {
   log('serving')
   const { child, base } = await startServer(dbPath)
   const sample = (await (await fetch(`${base}/api/v1/advisories?limit=1`)).json()) as { items: Array<{ id: string, cves: string[], source_packages: string[] }> }
@@ -205,35 +249,22 @@ async function main (): Promise<void> {
   child.kill('SIGTERM')
 
   const afterWarmup = memory.filter((m) => m.second >= 10)
-  const memoryFigures = {
-    at10s: afterWarmup[0]?.rssMb ?? 0,
-    atEnd: memory.at(-1)?.rssMb ?? 0,
-    max: Math.max(...memory.map((m) => m.rssMb)),
-    growthAfterWarmup: (memory.at(-1)?.rssMb ?? 0) - (afterWarmup[0]?.rssMb ?? 0),
-    requests: mixedResult.requests.total,
-    errors: mixedResult.errors + mixedResult.timeouts + mixedResult.non2xx
-  }
-
-  const results = {
-    date: new Date().toISOString(),
-    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
-    input: { advisories, packagesPerAdvisory: packagesPer, xmlBytes },
-    ingest: {
-      first: { seconds: first.seconds, advisoriesPerSecond: first.advisoriesPerSecond, peakRssMb: first.peakRssMb },
-      unchanged: { seconds: again.seconds },
-      createrepoC: reference,
-      ratio: reference.seconds === null ? null : first.seconds / reference.seconds
-    },
+  return {
     routes,
-    memory: memoryFigures
+    memory: {
+      at10s: afterWarmup[0]?.rssMb ?? 0,
+      atEnd: memory.at(-1)?.rssMb ?? 0,
+      max: Math.max(...memory.map((m) => m.rssMb)),
+      growthAfterWarmup: (memory.at(-1)?.rssMb ?? 0) - (afterWarmup[0]?.rssMb ?? 0),
+      requests: mixedResult.requests.total,
+      errors: mixedResult.errors + mixedResult.timeouts + mixedResult.non2xx
+    }
   }
-  mkdirSync(join(projectDir, 'test-output'), { recursive: true })
-  writeFileSync(join(projectDir, 'test-output', 'bench.json'), `${JSON.stringify(results, null, 2)}\n`)
-  printTable(results)
-  rmSync(work, { recursive: true, force: true })
 }
 
-function printTable (r: { input: { xmlBytes: number }, ingest: { first: IngestFigures, unchanged: { seconds: number }, createrepoC: { seconds: number | null, note: string }, ratio: number | null }, routes: RouteFigures[], memory: Record<string, number> }): void {
+interface Results { input: { xmlBytes: number }, ingest: { first: IngestFigures, unchanged: { seconds: number }, createrepoC: { seconds: number | null, note: string }, ratio: number | null }, routes: RouteFigures[] | null, memory: MemoryFigures | null, export: ExportFigures }
+
+function printTable (r: Results): void {
   const f = (n: number, d = 0): string => n.toFixed(d)
   const lines: string[] = []
   lines.push(`Ingest of ${advisories} advisories x ${packagesPer} packages (${f(r.input.xmlBytes / 1e6, 1)} MB uncompressed):`)
@@ -241,15 +272,22 @@ function printTable (r: { input: { xmlBytes: number }, ingest: { first: IngestFi
   lines.push(`  createrepo_c parse       ${r.ingest.createrepoC.seconds === null ? r.ingest.createrepoC.note : `${f(r.ingest.createrepoC.seconds, 2)} s (${r.ingest.createrepoC.note})`}`)
   lines.push(`  ratio (portal / c)       ${r.ingest.ratio === null ? 'n/a' : f(r.ingest.ratio, 2)}`)
   lines.push(`  unchanged re-run         ${f(r.ingest.unchanged.seconds, 2)} s (whole process)`)
-  lines.push('')
+  if (r.routes !== null && r.memory !== null) lines.push('', ...servingTable(r.routes, r.memory))
+  lines.push('', ...exportTable(r.export, duration))
+  process.stdout.write(`${lines.join('\n')}\n`)
+}
+
+function servingTable (routes: RouteFigures[], memory: MemoryFigures): string[] {
+  const f = (n: number, d = 0): string => n.toFixed(d)
+  const lines: string[] = []
   lines.push(`Serving, ${connections} connections, ${duration} s each (baseline: the same bytes as a constant string, same server):`)
   lines.push(`  ${'route'.padEnd(28)} ${'bytes'.padStart(8)} ${'req/s'.padStart(8)} ${'p50'.padStart(5)} ${'p99'.padStart(5)} ${'err'.padStart(4)} | ${'base req/s'.padStart(10)} ${'p50'.padStart(5)} ${'p99'.padStart(5)} | ratio`)
-  for (const x of r.routes) {
+  for (const x of routes) {
     lines.push(`  ${x.name.padEnd(28)} ${String(x.bytes).padStart(8)} ${f(x.rps).padStart(8)} ${f(x.p50).padStart(5)} ${f(x.p99).padStart(5)} ${String(x.errors).padStart(4)} | ${f(x.baselineRps).padStart(10)} ${f(x.baselineP50).padStart(5)} ${f(x.baselineP99).padStart(5)} | ${f(x.ratio, 2)}`)
   }
   lines.push('')
-  lines.push(`Memory over a ${memoryDuration} s mixed run: ${f(r.memory.at10s!)} MB at 10 s, ${f(r.memory.atEnd!)} MB at the end (growth ${f(r.memory.growthAfterWarmup!, 1)} MB), max ${f(r.memory.max!)} MB; ${r.memory.requests} requests, ${r.memory.errors} errors`)
-  process.stdout.write(`${lines.join('\n')}\n`)
+  lines.push(`Memory over a ${memoryDuration} s mixed run: ${f(memory.at10s)} MB at 10 s, ${f(memory.atEnd)} MB at the end (growth ${f(memory.growthAfterWarmup, 1)} MB), max ${f(memory.max)} MB; ${memory.requests} requests, ${memory.errors} errors`)
+  return lines
 }
 
 main().catch((err: Error) => { log(`bench failed: ${err.message}`); rmSync(work, { recursive: true, force: true }); process.exit(1) })
