@@ -3,12 +3,9 @@
 // validate -> read -> render.
 import fastifyCors from '@fastify/cors'
 import fastifyRateLimit from '@fastify/rate-limit'
-import fastifyStatic from '@fastify/static'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { join } from 'node:path'
 import { pino } from 'pino'
-import { projectRoot } from '../db/paths.js'
 import { advisoryApi } from './api/advisories.js'
 import { healthApi } from './api/health.js'
 import { lookupApi } from './api/lookups.js'
@@ -22,6 +19,7 @@ import { assetVersions } from './http/app-version.js'
 import httpCache from './http/cache-plugin.js'
 import { registerErrorPages, sendError } from './http/errors.js'
 import { clientErrorHandler, registerSecurityHeaders, securityHeaders } from './http/security-headers.js'
+import staticFiles from './http/static-files.js'
 import { defaultQueryLimits, type QueryLimits } from './matching/query-answer.js'
 import { advisoryListPage } from './pages/advisory-list.js'
 import { advisoryPage } from './pages/advisory-page.js'
@@ -115,7 +113,7 @@ async function register (app: FastifyInstance, options: AppOptions): Promise<voi
   await app.register(metrics)
   registerSecurityHeaders(app)
   closeApiQuerystrings(app)
-  await app.register(fastifyStatic, { root: join(projectRoot, 'public'), prefix: '/static/', maxAge: '1d' })
+  await app.register(staticFiles)
   // Any site may read the data with GET; nothing else is open to other origins (a text/plain POST needs no
   // preflight, so the query answer must not carry the header either).
   await app.register(fastifyCors, {

@@ -3,6 +3,7 @@
 // and unknown query parameters. Each failed before its fix.
 import t from 'tap'
 import Database from 'better-sqlite3'
+import { createHash } from 'node:crypto'
 import { connect, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { RepoSpec } from '../ingest/config.js'
@@ -100,13 +101,14 @@ t.test('1. /healthz keeps answering while a large query runs', async (t) => {
   t.same(order.slice(0, 3), ['healthz 200', 'healthz 200', 'healthz 200'], `/healthz was answered before the large query finished (${order.join(', ')})`)
 })
 
-t.test('2. a render, its data stamp and its ETag come from one snapshot', async (t) => {
+t.test('2. a render, its data stamp and its validators come from one snapshot', async (t) => {
   // Between the advisory row and its packages being read, an "ingest" commits a new title, a new package
-  // version and a new generation. The page must show one state or the other, never both.
+  // version, a new generation and a new change time. The page must show one state or the other, never both.
   const stmt = (app.advisories as unknown as { s: { packages: { all: (...args: unknown[]) => unknown[] } } }).s.packages
   const all = stmt.all.bind(stmt)
   let state = 1
   let commitBeforeNextRead = true
+  const changedAt = (n: number): string => `2030-01-${String(n).padStart(2, '0')}T00:00:00Z`
   stmt.all = (...args: unknown[]) => {
     if (commitBeforeNextRead) {
       commitBeforeNextRead = false
@@ -116,14 +118,19 @@ t.test('2. a render, its data stamp and its ETag come from one snapshot', async 
         writer.prepare("UPDATE advisory SET title = ? WHERE id = 'SMALL-1'").run(`title ${state}`)
         writer.prepare("UPDATE advisory_package SET version = ? WHERE name = 'tiny'").run(`${state}.0`)
         writer.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_generation'").run()
+        writer.prepare("UPDATE meta SET value = ? WHERE key = 'data_changed_at'").run(changedAt(state))
       })()
       writer.close()
     }
     return all(...args)
   }
   t.teardown(() => { stmt.all = all })
-  const generation = (): number => Number(readRows<{ value: string }>(dbPath, "SELECT value FROM meta WHERE key = 'data_generation'")[0]!.value)
+  const meta = (key: string): string => readRows<{ value: string }>(dbPath, 'SELECT value FROM meta WHERE key = ?', key)[0]!.value
+  const generation = (): number => Number(meta('data_generation'))
   const before = generation()
+  const changedBefore = meta('data_changed_at')
+  const md5 = (bytes: Buffer | string): string => createHash('md5').update(bytes).digest('hex')
+  const lastModified = (iso: string): string => new Date(iso).toUTCString()
 
   const first = await app.inject({ url: '/small/SMALL-1' })
   t.equal(first.statusCode, 200)
@@ -131,12 +138,14 @@ t.test('2. a render, its data stamp and its ETag come from one snapshot', async 
   t.match(first.body, 'first title', 'the title of the state the render began in')
   t.match(first.body, 'tiny-1.0-1.x86_64', 'the packages of that same state (not 2.0 from the next ingest)')
   t.notMatch(first.body, 'tiny-2.0-1')
-  t.match(String(first.headers.etag), new RegExp(`-${before}"$`), 'the ETag of that state')
+  t.equal(first.headers['last-modified'], lastModified(changedBefore), 'the Last-Modified of that state')
+  t.equal(first.headers.etag, `"${md5(first.rawPayload)}"`, 'the ETag of what it shows')
 
   const second = await app.inject({ url: '/small/SMALL-1' })
-  t.match(second.body, 'title 2', 'the next request sees the new state')
+  t.match(second.body, 'title 2', 'the next request sees the new state (the body was kept under the state it shows)')
   t.match(second.body, 'tiny-2.0-1.x86_64')
-  t.match(String(second.headers.etag), new RegExp(`-${before + 1}"$`), 'with its ETag')
+  t.equal(second.headers['last-modified'], lastModified(changedAt(2)), 'with its Last-Modified')
+  t.equal(second.headers.etag, `"${md5(second.rawPayload)}"`, 'and its ETag')
 
   // The API record the same way, and one ETag never goes with two bodies.
   const bodies = new Map<string, string>()
@@ -144,30 +153,49 @@ t.test('2. a render, its data stamp and its ETag come from one snapshot', async 
     commitBeforeNextRead = i % 2 === 0
     const res = await app.inject({ url: '/api/v1/advisories/SMALL-1?product=small' })
     const record = res.json() as { title: string, packages: Array<{ version: string }> }
-    t.equal(record.title.replace('title ', ''), record.packages[0]!.version.replace('.0', ''), `request ${i}: title and packages from one state (${record.title}, ${record.packages[0]!.version})`)
+    const shown = Number(record.title.replace('title ', ''))
+    t.equal(shown, Number(record.packages[0]!.version.replace('.0', '')), `request ${i}: title and packages from one state (${record.title}, ${record.packages[0]!.version})`)
+    t.equal(res.headers['last-modified'], lastModified(changedAt(shown)), `request ${i}: the Last-Modified of the state shown`)
     const etag = String(res.headers.etag)
-    t.ok(etag.endsWith(`-${before + Number(record.title.replace('title ', '')) - 1}"`), `request ${i}: the ETag of the state shown (${etag})`)
+    t.equal(etag, `"${md5(res.rawPayload)}"`, `request ${i}: the ETag of the bytes shown`)
     if (bodies.has(etag)) t.equal(bodies.get(etag), res.body, `request ${i}: the same ETag, the same body`)
     bodies.set(etag, res.body)
   }
 
-  // The OSV bulk export is read in batches: one that spans an ingest is cut off, never finished under an
-  // ETag its content no longer matches. Here the ingest commits while the second batch (of 200) is read.
-  let reads = 0
-  stmt.all = (...args: unknown[]) => {
-    if (++reads === 201) {
-      const writer = new Database(dbPath)
-      writer.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_generation'").run()
-      writer.close()
+  // The OSV bulk export is read in batches (of 200), each in a snapshot, twice for a data version's first
+  // request: once to hash it (its ETag), once to send it. An ingest during the hashing only means hashing again
+  // (nothing was sent); one during the sending cuts the transfer off, never finished under an ETag its content
+  // no longer matches.
+  const ingestAtRead = (n: number): void => {
+    let reads = 0
+    stmt.all = (...args: unknown[]) => {
+      if (++reads === n) {
+        const writer = new Database(dbPath)
+        writer.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_generation'").run()
+        writer.close()
+      }
+      return all(...args)
     }
-    return all(...args)
   }
-  const cut = await fetch(`${base}/api/v1/osv/all.ndjson?product=big`)
-  t.equal(cut.status, 200, 'the export starts')
+  const url = `${base}/api/v1/osv/all.ndjson?product=big`
+  const wholeUnder = async (res: Response, what: string): Promise<void> => {
+    const text = await res.text()
+    t.equal(text.trim().split('\n').length, kernelAdvisories, `${what}: whole`)
+    // fetch asks for compression and decodes it: the weak form of the identity bytes' tag.
+    t.equal(res.headers.get('etag'), `W/"${md5(text)}"`, `${what}: under the ETag of what it holds`)
+  }
+  const exportedAt = generation()
+  ingestAtRead(50)
+  const rehashed = await fetch(url)
+  t.equal(generation(), exportedAt + 1, 'an ingest committed while the export was hashed')
+  await wholeUnder(rehashed, 'hashed again and sent')
+
+  ingestAtRead(201)
+  const cut = await fetch(url)
+  t.equal(cut.status, 200, 'the export starts (its tag known, it is sent at once)')
   await t.rejects(cut.text(), 'and is cut off when the data changes under it')
-  const whole = await fetch(`${base}/api/v1/osv/all.ndjson?product=big`)
-  t.equal((await whole.text()).trim().split('\n').length, kernelAdvisories, 'the next export is whole')
-  t.match(String(whole.headers.get('etag')), new RegExp(`-${generation()}"$`), 'under the ETag of what it holds')
+  t.equal(generation(), exportedAt + 2)
+  await wholeUnder(await fetch(url), 'the next export')
 })
 
 interface RawResponse { status: number, head: string }

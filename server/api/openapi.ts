@@ -45,10 +45,10 @@ export const openApi = fp(async (app) => {
 interface Operation { method: string, path: string, summary: string, description: string, parameters: Array<{ name: string, in: string, description: string }>, responses: string[] }
 
 export const apiDocs: FastifyPluginAsyncTypebox = async (app) => {
-  // The description changes only with the program: its version is the app version.
-  const started = new Date(Math.floor(Date.now() / 1000) * 1000)
+  // The description changes only with the program. No Last-Modified: the process's start time is not when it
+  // changed, and would differ between replicas.
+  const version = { key: 'openapi', lastModified: null, lastModifiedText: null }
   app.get('/openapi.json', { schema: { summary: 'This OpenAPI description', hide: true } }, async (request, reply) => {
-    const version = { etag: `W/"${app.appVersion}-openapi"`, lastModified: started }
     return sendVersioned(app.bodyCache, request, reply, { version, contentType: 'application/json; charset=utf-8', maxAge: 300, key: '/openapi.json', render: () => ({ version, body: JSON.stringify(app.swagger()) }) })
   })
 

@@ -3,11 +3,10 @@
 // bundle at a path-only URL (what a static copy of the portal holds), the same bytes as ?product=.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { Readable } from 'node:stream'
 import { Type } from 'typebox'
 import { emptyFilter, type Position } from '../../db/advisory-query.js'
 import { FilterError } from '../advisory-filter.js'
-import { isFresh, versionOf } from '../http/cache.js'
+import { DataMovedError, sendStreamed, versionOf } from '../http/cache.js'
 import { knownProduct } from './advisories.js'
 import { toOsv } from './osv.js'
 import { ErrorBody } from './schemas.js'
@@ -49,22 +48,17 @@ export const osvExport: FastifyPluginAsyncTypebox = async (app) => {
 }
 
 /** Every advisory of the product (or of all products) as OSV lines, streamed under one data version. */
-function sendBundle (app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, product: string | undefined): FastifyReply {
-  const stamp = app.data.stamp()
-  const { generation } = stamp
-  const version = versionOf(stamp, app.appVersion, 'data')
-  reply.header('etag', version.etag).header('last-modified', version.lastModified.toUTCString()).header('cache-control', 'public, max-age=300')
-  if (isFresh(request, version)) return reply.code(304).send(null)
+async function sendBundle (app: FastifyInstance, request: FastifyRequest, reply: FastifyReply, product: string | undefined): Promise<FastifyReply> {
   const base = app.baseUrl(request)
   const filter = { ...emptyFilter, products: product === undefined ? [] : [product] }
-  async function * records (): AsyncGenerator<string> {
+  async function * records (generation: number): AsyncGenerator<string> {
     // Keyset paging: an ingest running meanwhile cannot make the export skip or repeat a record. Each batch
     // is read in one snapshot; if an ingest has changed the data since the headers went out, the transfer
     // is cut off (no final chunk) rather than finished as a mix of two states under one ETag.
     let after: Position | null = null
     for (;;) {
       const chunk = app.data.read((stamp) => {
-        if (stamp.generation !== generation) throw new Error(`the data changed during the OSV export (generation ${generation} -> ${stamp.generation}); the transfer was cut off, retry`)
+        if (stamp.generation !== generation) throw new DataMovedError(`the data changed during the OSV export (generation ${generation} -> ${stamp.generation}); the transfer was cut off, retry`)
         const { items, positions } = app.lists.listAfter(filter, batch, after)
         after = positions.at(-1) ?? null
         let text = ''
@@ -78,6 +72,14 @@ function sendBundle (app: FastifyInstance, request: FastifyRequest, reply: Fasti
       yield chunk
     }
   }
-  // A stream: the 200 schema describes the lines, which Fastify does not serialize.
-  return reply.type('application/x-ndjson; charset=utf-8').send(Readable.from(records()) as never)
+  // The ?product= form and the path form are the same bytes: one key.
+  return await sendStreamed(app.bodyCache, request, reply, {
+    contentType: 'application/x-ndjson; charset=utf-8',
+    maxAge: 300,
+    key: `${base} osv ${product ?? '*'}`,
+    open: () => {
+      const stamp = app.data.stamp()
+      return { version: versionOf(stamp, 'data'), chunks: () => records(stamp.generation) }
+    }
+  })
 }

@@ -1,5 +1,6 @@
-// The program's own version for ETags, and the stylesheet's cache-busting URL: both change whenever the
-// templates, the styles or the package version change, so clients never keep a stale page.
+// The program's own version, and the stylesheet's cache-busting URL: both change whenever the templates, the
+// styles or the package version change. ETags do not need the version (they hash the bytes sent); the static
+// export keys the documents it keeps on it.
 import { createHash } from 'node:crypto'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'

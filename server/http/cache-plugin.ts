@@ -1,10 +1,10 @@
-// The HTTP-cache plugin: owns the data's HTTP versions (ETag and Last-Modified from the data stamp), the
-// bounded cache of rendered bytes, 304s and the one compressor (compress.ts). Routes say what a response
-// depends on and how to render it; `reply.versioned` does the rest.
+// The HTTP-cache plugin: owns the validators (ETag: the MD5 of the body; Last-Modified: the data stamp's change
+// time), the bounded cache of rendered bytes and their tags, 304s and the one compressor (compress.ts). Routes
+// say what a response depends on and how to render it; `reply.versioned` does the rest.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { DataStamp } from '../../db/summary-store.js'
-import { BodyCache, sendVersioned, versionOf } from './cache.js'
+import { BodyCache, sendVersioned, versionOf, type TaggedEntry } from './cache.js'
 import { compressOnSend } from './compress.js'
 
 /** `data`: advisories only; `state`: also the repos' ingest state (the products page and API). */
@@ -25,8 +25,9 @@ export interface VersionedResponse {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    bodyCache: BodyCache
-    /** Changes with the templates, styles and program: part of every ETag. */
+    /** Rendered bodies and their tags, per data version and key. */
+    bodyCache: BodyCache<TaggedEntry>
+    /** Changes with the templates, styles and program (not part of any validator: those hash the bytes). */
     appVersion: string
     /** Scheme, host and path prefix for absolute URLs: the configured public URL, or the request's own. */
     baseUrl: (request: FastifyRequest) => string
@@ -42,7 +43,7 @@ declare module 'fastify' {
 export interface CacheOptions { appVersion: string, publicUrl: string | null }
 
 export default fp<CacheOptions>(async (app, { appVersion, publicUrl }) => {
-  const cache = new BodyCache()
+  const cache = new BodyCache<TaggedEntry>()
   app.decorate('bodyCache', cache)
   app.decorate('appVersion', appVersion)
   app.decorate('baseUrl', (request: FastifyRequest): string => {
@@ -57,12 +58,12 @@ export default fp<CacheOptions>(async (app, { appVersion, publicUrl }) => {
   app.decorateReply('versioned', function (this: FastifyReply, response: VersionedResponse): FastifyReply {
     const { data } = this.server
     return sendVersioned(cache, this.request, this, {
-      version: versionOf(data.stamp(), appVersion, response.scope),
+      version: versionOf(data.stamp(), response.scope),
       contentType: response.contentType,
       maxAge: response.maxAge,
       key: response.key,
       // The body and the validators sent with it come from one snapshot, even if an ingest committed since.
-      render: () => data.read((stamp) => ({ version: versionOf(stamp, appVersion, response.scope), body: response.render(stamp) }))
+      render: () => data.read((stamp) => ({ version: versionOf(stamp, response.scope), body: response.render(stamp) }))
     })
   })
 

@@ -1,65 +1,99 @@
-// Conditional GET for everything rendered from the data: the ETag and Last-Modified come from the data's
-// version (not from the bytes), so a 304 costs no rendering; rendered bodies are kept in a bounded LRU.
+// Conditional GET for everything rendered from the data. The ETag is the MD5 of the body's identity bytes, so
+// replicas and the static export give equal validators for equal bytes; it is worked out once, when a body is
+// rendered, and kept per data version, so a 304 costs no rendering. Rendered bodies are kept in a bounded LRU.
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { createHash } from 'node:crypto'
+import type { IncomingHttpHeaders } from 'node:http'
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import { Readable } from 'node:stream'
 import type { DataStamp } from '../../db/summary-store.js'
-import { compressBytes, compressThreshold, preferredEncoding, varyOnEncoding } from './compress.js'
+import { compressBytes, compressThreshold, preferredEncoding, varyOnEncoding, type Encoding } from './compress.js'
 
-export interface Version { etag: string, lastModified: Date, lastModifiedText?: string }
+export interface Version {
+  /** The data state a body is rendered from, as this process tells states apart: keys the caches, never sent. */
+  key: string
+  /** When the data last changed (the local time of the ingest that changed it); null: no Last-Modified. */
+  lastModified: Date | null
+  lastModifiedText: string | null
+}
 
 // The same stamp object comes back until the data changes: remember what was made from it.
 const versions = new WeakMap<DataStamp, Map<string, Version>>()
 
 /** `data`: advisories only; `state`: also the repos' ingest state (the products page). */
-export function versionOf (stamp: DataStamp, appVersion: string, scope: 'data' | 'state'): Version {
-  let byKey = versions.get(stamp)
-  if (byKey === undefined) { byKey = new Map(); versions.set(stamp, byKey) }
-  const key = `${appVersion} ${scope}`
-  let version = byKey.get(key)
+export function versionOf (stamp: DataStamp, scope: 'data' | 'state'): Version {
+  let byScope = versions.get(stamp)
+  if (byScope === undefined) { byScope = new Map(); versions.set(stamp, byScope) }
+  let version = byScope.get(scope)
   if (version === undefined) {
-    version = makeVersion(stamp, appVersion, scope)
-    version.lastModifiedText = version.lastModified.toUTCString()
-    byKey.set(key, version)
+    const changed = Date.parse(stamp.changedAt)
+    const lastRun = stamp.lastRunAt === null ? 0 : Date.parse(stamp.lastRunAt)
+    const lastModified = new Date(scope === 'data' ? changed : Math.max(changed, lastRun))
+    const key = scope === 'data' ? `d${stamp.generation}` : `s${stamp.generation}.${stamp.stateGeneration}`
+    version = { key, lastModified, lastModifiedText: lastModified.toUTCString() }
+    byScope.set(scope, version)
   }
   return version
 }
 
-function makeVersion (stamp: DataStamp, appVersion: string, scope: 'data' | 'state'): Version {
-  const changed = Date.parse(stamp.changedAt)
-  if (scope === 'data') return { etag: `W/"${appVersion}-${stamp.generation}"`, lastModified: new Date(changed) }
-  const lastRun = stamp.lastRunAt === null ? 0 : Date.parse(stamp.lastRunAt)
-  return { etag: `W/"${appVersion}-${stamp.generation}.${stamp.stateGeneration}"`, lastModified: new Date(Math.max(changed, lastRun)) }
+/** The opaque part of every ETag: the hex MD5 of the identity bytes, what an S3 bucket gives a file of those bytes. */
+export function bodyTag (bytes: Buffer): string {
+  return createHash('md5').update(bytes).digest('hex')
 }
 
-/** True when the client's copy is current (RFC 9110: If-None-Match wins over If-Modified-Since). */
-export function isFresh (request: FastifyRequest, version: Version): boolean {
-  const ifNoneMatch = request.headers['if-none-match']
+/**
+ * The ETag sent with one form of a body: strong for the identity bytes, weak for a compressed form, which is
+ * the same content but not the same bytes (RFC 9110 8.8.1; nginx weakens a strong ETag when it compresses).
+ */
+export function etagOf (tag: string, encoding: Encoding | null): string {
+  return encoding === null ? `"${tag}"` : `W/"${tag}"`
+}
+
+/**
+ * True when the client's copy is current. If-None-Match wins over If-Modified-Since and uses the weak
+ * comparison (RFC 9110 13.1.2, 13.2.2): any listed tag, W/ or not, or `*`.
+ */
+export function isFresh (headers: IncomingHttpHeaders, tag: string, lastModified: Date | null): boolean {
+  const ifNoneMatch = headers['if-none-match']
   if (ifNoneMatch !== undefined) {
-    const wanted = version.etag.replace(/^W\//, '')
-    return ifNoneMatch.split(',').some((tag) => { const t = tag.trim(); return t === '*' || t.replace(/^W\//, '') === wanted })
+    for (const m of ifNoneMatch.matchAll(/\*|(?:W\/)?"([^"]*)"/g)) if (m[0] === '*' || m[1] === tag) return true
+    return false
   }
-  const ifModifiedSince = request.headers['if-modified-since']
-  if (ifModifiedSince !== undefined) {
+  const ifModifiedSince = headers['if-modified-since']
+  if (ifModifiedSince !== undefined && lastModified !== null) {
     const since = Date.parse(ifModifiedSince)
-    return !Number.isNaN(since) && Math.floor(version.lastModified.getTime() / 1000) * 1000 <= since
+    return !Number.isNaN(since) && Math.floor(lastModified.getTime() / 1000) * 1000 <= since
   }
   return false
 }
 
+/** The encoding a body of this size goes out in: smaller bodies are always sent as they are. */
+export function encodingFor (request: FastifyRequest, size: number): Encoding | null {
+  return size >= compressThreshold ? preferredEncoding(request.headers['accept-encoding']) : null
+}
+
 /** A rendered response: its bytes, and compressed forms made the first time a client asks for them. */
 export interface Entry { body: Buffer, gzip?: Buffer, br?: Buffer }
+/** A rendered body with its tag (bodyTag of `body`). */
+export interface TaggedEntry extends Entry { tag: string }
+/** What a 304 needs of a body without looking it up: its tag, and its size (whether it goes out compressed). */
+export interface Tagged { tag: string, size: number }
 
-export class BodyCache {
-  private readonly entries = new Map<string, Entry>()
+export class BodyCache<E extends Entry = Entry> {
+  private readonly entries = new Map<string, E>()
   private bytes = 0
-  /** Lookups that found a body or not, and 304s answered from the version alone: plain numbers for /metrics. */
+  // Tags outlive their bodies (about 200 bytes each, against kilobytes to megabytes for a body), so a 304 for
+  // a page whose body was evicted still costs no rendering.
+  private readonly tags = new Map<string, Tagged>()
+  /** Lookups that found a body or not, and 304s answered from a kept tag: plain numbers for /metrics. */
   readonly counts = { hits: 0, misses: 0, notModified: 0 }
 
-  constructor (private readonly maxEntries = 2000, private readonly maxBytes = 128 * 1024 * 1024) {}
+  constructor (private readonly maxEntries = 2000, private readonly maxBytes = 128 * 1024 * 1024, private readonly maxTags = 50_000) {}
 
   /** How many bodies are kept. */
   get size (): number { return this.entries.size }
 
-  get (key: string): Entry | undefined {
+  get (key: string): E | undefined {
     const entry = this.entries.get(key)
     if (entry === undefined) { this.counts.misses++; return undefined }
     this.counts.hits++
@@ -68,7 +102,7 @@ export class BodyCache {
     return entry
   }
 
-  set (key: string, entry: Entry): void {
+  set (key: string, entry: E): void {
     const size = entrySize(entry)
     if (size > this.maxBytes / 8) return
     const old = this.entries.get(key)
@@ -84,6 +118,19 @@ export class BodyCache {
     this.evict()
   }
 
+  /** The tag of the body kept under `key`, or once kept there. */
+  tagOf (key: string): Tagged | undefined {
+    const tagged = this.tags.get(key)
+    if (tagged !== undefined) { this.tags.delete(key); this.tags.set(key, tagged) }
+    return tagged
+  }
+
+  setTag (key: string, tagged: Tagged): void {
+    this.tags.delete(key)
+    this.tags.set(key, tagged)
+    if (this.tags.size > this.maxTags) this.tags.delete(this.tags.keys().next().value!)
+  }
+
   private evict (): void {
     for (const [k, v] of this.entries) {
       if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) break
@@ -96,7 +143,7 @@ export class BodyCache {
 const entrySize = (e: Entry): number => e.body.length + (e.gzip?.length ?? 0) + (e.br?.length ?? 0)
 
 export interface CachedSend {
-  /** The version of the data as last seen: answers 304 and finds a body rendered before. */
+  /** The version of the data as last seen: finds the tag and the body rendered before. */
   version: Version
   contentType: string
   maxAge: number
@@ -110,38 +157,110 @@ export interface CachedSend {
 }
 
 /**
- * Sends a versioned response: 304 when the client is current, else the cached or freshly rendered bytes,
+ * Sends a versioned response: 304 when the client holds the current body's tag (from the kept tag, without
+ * rendering, once the body was rendered for this version), else the cached or freshly rendered bytes,
  * compressed as the client prefers (kept per entry, so nothing is compressed twice).
  */
-export function sendVersioned (cache: BodyCache, request: FastifyRequest, reply: FastifyReply, options: CachedSend): FastifyReply {
+export function sendVersioned (cache: BodyCache<TaggedEntry>, request: FastifyRequest, reply: FastifyReply, options: CachedSend): FastifyReply {
   let { version } = options
-  if (isFresh(request, version)) {
+  const known = cache.tagOf(`${version.key} ${options.key}`)
+  if (known !== undefined && isFresh(request.headers, known.tag, version.lastModified)) {
     cache.counts.notModified++
-    return sendHeaders(reply, version, options.maxAge).code(304).send()
+    return notModified(reply, version, etagOf(known.tag, encodingFor(request, known.size)), options.maxAge)
   }
-  let entry = cache.get(`${version.etag} ${options.key}`)
+  let entry = cache.get(`${version.key} ${options.key}`)
   if (entry === undefined) {
     // The body and the validators sent with it come from the same snapshot, even if an ingest committed
     // since the version above was read.
     const rendered = options.render()
     version = rendered.version
-    entry = { body: Buffer.from(rendered.body) }
-    cache.set(`${version.etag} ${options.key}`, entry)
+    const body = Buffer.from(rendered.body)
+    entry = { body, tag: bodyTag(body) }
+    cache.set(`${version.key} ${options.key}`, entry)
+    cache.setTag(`${version.key} ${options.key}`, { tag: entry.tag, size: body.length })
   }
-  return sendEntry(cache, request, sendHeaders(reply, version, options.maxAge), entry, options.contentType)
+  const etag = etagOf(entry.tag, encodingFor(request, entry.body.length))
+  // Not current by the tag known before, but perhaps by this one (first asked since a restart or an ingest).
+  if (isFresh(request.headers, entry.tag, version.lastModified)) return notModified(reply, version, etag, options.maxAge)
+  return sendEntry(cache, request, sendHeaders(reply, version, etag, options.maxAge), entry, options.contentType)
 }
 
-function sendHeaders (reply: FastifyReply, version: Version, maxAge: number): FastifyReply {
-  reply.header('etag', version.etag)
-  reply.header('last-modified', version.lastModifiedText ?? version.lastModified.toUTCString())
+/** An error a document read in several snapshots raises when the data changed between two of them. */
+export class DataMovedError extends Error {}
+
+export interface StreamedSend {
+  /**
+   * Reads the data's version and returns it with the document's chunks as of that version: each read in a
+   * snapshot, the iteration throwing DataMovedError if the data has moved on since.
+   */
+  open: () => { version: Version, chunks: () => AsyncIterable<string> }
+  contentType: string
+  maxAge: number
+  /** What identifies the document besides the version (as CachedSend's key). */
+  key: string
+}
+
+/**
+ * Sends a document too large to hold, as a stream, under the same validators as every other answer. Its tag
+ * is known only once its bytes were made, so the first request for a data version makes them twice: once to
+ * hash them (kept, like any other tag), then to send them. A 304 for a kept tag costs nothing.
+ */
+export async function sendStreamed (cache: BodyCache<TaggedEntry>, request: FastifyRequest, reply: FastifyReply, options: StreamedSend): Promise<FastifyReply> {
+  for (let attempt = 1; ; attempt++) {
+    const { version, chunks } = options.open()
+    const key = `${version.key} ${options.key}`
+    const known = cache.tagOf(key)
+    let tagged = known
+    if (tagged === undefined) {
+      try {
+        tagged = await tagOfChunks(chunks())
+      } catch (err) {
+        // Nothing is sent yet: an ingest that committed meanwhile only means hashing the new data.
+        if (err instanceof DataMovedError && attempt < 3) continue
+        throw err
+      }
+      cache.setTag(key, tagged)
+    }
+    // A stream is compressed whatever its size, when the client accepts it (compress.ts).
+    const etag = etagOf(tagged.tag, preferredEncoding(request.headers['accept-encoding']))
+    if (isFresh(request.headers, tagged.tag, version.lastModified)) {
+      if (known !== undefined) cache.counts.notModified++
+      return notModified(reply, version, etag, options.maxAge)
+    }
+    return sendHeaders(reply, version, etag, options.maxAge).type(options.contentType).send(Readable.from(chunks()))
+  }
+}
+
+/** The MD5 and size of a document given in chunks, without holding it; other requests run between chunks. */
+export async function tagOfChunks (chunks: AsyncIterable<string>): Promise<Tagged> {
+  const hash = createHash('md5')
+  let size = 0
+  for await (const chunk of chunks) {
+    const bytes = Buffer.from(chunk)
+    hash.update(bytes)
+    size += bytes.length
+    await nextTurn()
+  }
+  return { tag: hash.digest('hex'), size }
+}
+
+function sendHeaders (reply: FastifyReply, version: Version, etag: string, maxAge: number): FastifyReply {
+  reply.header('etag', etag)
+  if (version.lastModifiedText !== null) reply.header('last-modified', version.lastModifiedText)
   return reply.header('cache-control', `public, max-age=${maxAge}`)
 }
 
+/** A 304 carries what the 200 would have: ETag, Last-Modified, Cache-Control and Vary (RFC 9110 15.4.5). */
+function notModified (reply: FastifyReply, version: Version, etag: string, maxAge: number): FastifyReply {
+  varyOnEncoding(sendHeaders(reply, version, etag, maxAge))
+  return reply.code(304).send()
+}
+
 /** Sends a cached entry in the encoding the client prefers, compressing it the first time it is asked for. */
-export function sendEntry (cache: BodyCache, request: FastifyRequest, reply: FastifyReply, entry: Entry, contentType: string): FastifyReply {
+export function sendEntry<E extends Entry> (cache: BodyCache<E>, request: FastifyRequest, reply: FastifyReply, entry: E, contentType: string): FastifyReply {
   reply.type(contentType)
   varyOnEncoding(reply)
-  const encoding = entry.body.length >= compressThreshold ? preferredEncoding(request.headers['accept-encoding']) : null
+  const encoding = encodingFor(request, entry.body.length)
   if (encoding === null) return reply.send(entry.body)
   let compressed = entry[encoding]
   if (compressed === undefined) {

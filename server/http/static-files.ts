@@ -1,0 +1,34 @@
+// The files under /static/ (the stylesheet, the icon), served by @fastify/static with the ETag every other
+// answer has, the MD5 of the bytes, in place of its own made from the size and mtime, which differ between
+// installs of the same release. No Last-Modified: a file's mtime is when it was installed, not when it changed.
+import fastifyStatic from '@fastify/static'
+import fp from 'fastify-plugin'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { projectRoot } from '../../db/paths.js'
+import { bodyTag, etagOf, isFresh } from './cache.js'
+import { preferredEncoding, varyOnEncoding } from './compress.js'
+
+const prefix = '/static/'
+const maxAge = 86_400
+
+export default fp(async (app) => {
+  const root = join(projectRoot, 'public')
+  // Read once: the files change with a release, which restarts the server (as the stylesheet's ?v= does).
+  const tags = new Map<string, string>()
+  for (const name of readdirSync(root)) tags.set(name, bodyTag(readFileSync(join(root, name))))
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.routeOptions.url !== `${prefix}*`) return
+    const tag = tags.get(request.url.split('?')[0]!.slice(prefix.length))
+    if (tag === undefined) return
+    // compress.ts compresses a file (a stream) whatever its size, when the client accepts it.
+    reply.header('etag', etagOf(tag, preferredEncoding(request.headers['accept-encoding'])))
+    if (isFresh(request.headers, tag, null)) {
+      varyOnEncoding(reply)
+      reply.code(304).header('cache-control', `public, max-age=${maxAge}`).send()
+      return reply
+    }
+  })
+  await app.register(fastifyStatic, { root, prefix, maxAge: maxAge * 1000, etag: false, lastModified: false })
+}, { name: 'static-files' })
