@@ -31,6 +31,7 @@ import { sitemap } from './pages/sitemap.js'
 import database from './plugins/database.js'
 import metrics from './plugins/metrics.js'
 import views from './plugins/views.js'
+import { siteLinks } from './pages/site-links.js'
 
 export interface AppOptions {
   dbPath: string
@@ -47,6 +48,13 @@ export interface AppOptions {
   queryLimits?: QueryLimits
   /** A client must send its whole request (headers and body) within this time, or it is cut off. */
   requestTimeoutMs?: number
+  /**
+   * Pages for a static copy (docs/static-export.md, "Exported pages"): absent, the live server's pages; a URL,
+   * search, filters, "Check a server" and query-string links go to that host; null, they are left out.
+   */
+  dynamicUrl?: string | null
+  /** With `dynamicUrl` given: the static copy holds the per-CVE feeds, so the pages link them there. */
+  cveFeeds?: boolean
 }
 
 export const defaultRequestTimeoutMs = 30_000
@@ -109,7 +117,7 @@ async function register (app: FastifyInstance, options: AppOptions): Promise<voi
   const queryLimits = options.queryLimits ?? defaultQueryLimits
   await app.register(database, { dbPath: options.dbPath })
   await app.register(httpCache, { appVersion, publicUrl: options.publicUrl ?? null })
-  await app.register(views, { cssHref })
+  await app.register(views, { cssHref, site: siteLinks({ dynamicUrl: options.dynamicUrl, cveFeeds: options.cveFeeds }) })
   await app.register(metrics)
   registerSecurityHeaders(app)
   closeApiQuerystrings(app)

@@ -11,6 +11,8 @@ export async function listen (config: ServerConfig): Promise<void> {
     accessLog: config.accessLog,
     trustProxy: config.trustProxy,
     publicUrl: config.publicUrl,
+    // DYNAMIC_URL unset: the live pages (a static copy without a dynamic host is the export's alone).
+    dynamicUrl: config.dynamicUrl ?? undefined,
     queryLimits: { ...defaultQueryLimits, rateLimit: { max: config.queryRateLimit, windowMs: 60_000 } }
   })
   const stop = (): void => { app.close().then(() => process.exit(0), () => process.exit(1)) }
