@@ -86,7 +86,7 @@ function databaseStamp (dbPath: string): DataStamp {
  */
 export function exportReason (target: ExportTarget, dbPath: string, summary: RunSummary): string | null {
   const exported = exportedStamp(target.outDir)
-  if (exported === null) return 'first export (no manifest)'
+  if (exported === null) return 'no export yet'
   if (summary.repos.some((r) => r.added + r.changed + r.withdrawn > 0)) return 'data changed'
   if (exported === 'unknown') return 'manifest unreadable'
   const current = databaseStamp(dbPath)
