@@ -6,12 +6,33 @@ import { writeFileAtomic } from './atomic-file.js'
 
 export const manifestName = '.llsc-export.json'
 
-export interface FileEntry { sha256: string, size: number }
+/**
+ * A file's bytes. The file a document is written to (not its .gz/.br) also names the document's URL and the
+ * key of what it showed (export/inputs.ts), when it has one: a re-export keeps it without rendering while
+ * the key holds.
+ */
+export interface FileEntry { sha256: string, size: number, url?: string, input?: string }
+
+export interface ManifestData {
+  generation: number
+  changedAt: string
+  /** What every page shows (export/inputs.ts, siteKey): the documents' keys hold only under the same one. */
+  site?: string
+}
 
 export interface Manifest {
-  /** The data the export was made from (for a later incremental render), as the database stamps it. */
-  data: { generation: number, changedAt: string } | null
+  /** The data the export was made from, as the database stamps it. */
+  data: ManifestData | null
   files: Map<string, FileEntry>
+}
+
+/** Per URL with a key, the file it was written to and that key, from a manifest's files. */
+export function documentsOf (files: Map<string, FileEntry | null>): Map<string, { path: string, input: string }> {
+  const documents = new Map<string, { path: string, input: string }>()
+  for (const [path, entry] of files) {
+    if (entry?.url !== undefined && entry.input !== undefined) documents.set(entry.url, { path, input: entry.input })
+  }
+  return documents
 }
 
 export class ManifestError extends Error { override name = 'ManifestError' }
@@ -35,14 +56,17 @@ export function readManifest (path: string): Manifest | null {
   }
   const files = new Map<string, FileEntry>()
   for (const [file, entry] of Object.entries(body.files)) {
-    if (typeof entry?.sha256 !== 'string' || typeof entry.size !== 'number' || !safeRelative(file)) throw new ManifestError(`${path}: the entry for "${file}" is not valid; remove the manifest to export afresh`)
-    files.set(file, { sha256: entry.sha256, size: entry.size })
+    if (typeof entry?.sha256 !== 'string' || typeof entry.size !== 'number' ||
+      (entry.url !== undefined && (typeof entry.url !== 'string' || typeof entry.input !== 'string'))) {
+      throw new ManifestError(`${path}: the entry for "${file}" is not valid; remove the manifest to export afresh`)
+    }
+    files.set(file, entry.url === undefined ? { sha256: entry.sha256, size: entry.size } : { sha256: entry.sha256, size: entry.size, url: entry.url, input: entry.input })
   }
   return { data: body.data ?? null, files }
 }
 
-/** A manifest lists files inside the directory only: a hand-edited `../x` is never deleted. */
-function safeRelative (file: string): boolean {
+/** A manifest lists files inside the directory only: a hand-edited `../x` is never deleted (checked before deleting). */
+export function safeRelative (file: string): boolean {
   return file !== '' && !file.startsWith('/') && file.split('/').every((s) => s !== '' && s !== '.' && s !== '..')
 }
 
@@ -55,8 +79,9 @@ export function * manifestText (manifest: Manifest): Generator<string> {
   const files = [...manifest.files.keys()].sort()
   for (let start = 0; start < files.length; start += linesPerPiece) {
     yield files.slice(start, start + linesPerPiece).map((file, i) => {
-      const { sha256, size } = manifest.files.get(file)!
-      return `    ${JSON.stringify(file)}: { "sha256": "${sha256}", "size": ${size} }${start + i < files.length - 1 ? ',' : ''}\n`
+      const { sha256, size, url, input } = manifest.files.get(file)!
+      const document = url === undefined ? '' : `, "url": ${JSON.stringify(url)}, "input": "${input!}"`
+      return `    ${JSON.stringify(file)}: { "sha256": "${sha256}", "size": ${size}${document} }${start + i < files.length - 1 ? ',' : ''}\n`
     }).join('')
   }
   yield '  }\n}\n'

@@ -6,7 +6,13 @@ import { mkdir, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { buildApp } from '../server/app.js'
 import { Journal, journalName } from './journal.js'
-import { manifestName, readManifest, type FileEntry, type Manifest } from './manifest.js'
+import { documentsOf, manifestName, readManifest, type FileEntry, type Manifest } from './manifest.js'
+import { addSitemapKeys, documentKeys, keyOf, siteKey } from './inputs.js'
+import { pageUrls } from '../server/pages/site-contents.js'
+import { urlsPerSitemap } from '../server/pages/sitemap.js'
+import { programVersion } from './program-version.js'
+import { bundleFromPrevious } from './osv-bundle.js'
+import { apiUrls } from '../server/api/present.js'
 import { renderUrl } from './render.js'
 import { exportUrls, readContents, type ExportUrl } from './urls.js'
 import { TreeWriter, type TreeCounts } from './write-tree.js'
@@ -15,6 +21,12 @@ export interface ExportRun {
   outDir: string
   dbPath: string
   publicUrl: string
+  /**
+   * The live server the exported pages send search, filters and "Check a server" to (an origin); null or
+   * absent: those are left out of the pages (docs/static-export.md, "Exported pages").
+   */
+  dynamicUrl?: string | null
+  /** Per-CVE feeds are written, and the CVE pages link them in the copy rather than on the dynamic host. */
   cveFeeds: boolean
   verify: boolean
   force: boolean
@@ -62,7 +74,7 @@ export async function runExport (run: ExportRun, progress: ExportProgress = sile
     do {
       passes++
       const before = stampOf(app)
-      const pass = await exportPass(app, run, previousFiles(manifest, passes === 1 ? journal.leftover : []), journal, progress)
+      const pass = await exportPass(app, run, previousOf(manifest, passes === 1 ? journal.leftover : []), journal, progress)
       counts = pass.counts
       manifest = pass.manifest
       totals.written += counts.written
@@ -81,10 +93,13 @@ export async function runExport (run: ExportRun, progress: ExportProgress = sile
   }
 }
 
-/** The live server's app over the database; one that cannot be opened is the operator's to fix, not a bug. */
+/**
+ * The live server's app over the database, rendering pages for a static copy (no link there needs a query
+ * string or a form); one that cannot be opened is the operator's to fix, not a bug.
+ */
 async function openApp (run: ExportRun): Promise<FastifyInstance> {
   try {
-    return await buildApp({ dbPath: run.dbPath, publicUrl: run.publicUrl })
+    return await buildApp({ dbPath: run.dbPath, publicUrl: run.publicUrl, dynamicUrl: run.dynamicUrl ?? null, cveFeeds: run.cveFeeds })
   } catch (err) {
     throw new ExportDatabaseError((err as Error).message)
   }
@@ -102,24 +117,43 @@ function stampOf (app: FastifyInstance): { generation: number, changedAt: string
   return app.data.read((stamp) => ({ generation: stamp.generation, changedAt: stamp.changedAt, state: stamp.stateGeneration }))
 }
 
-/** The files the last manifest lists, and (without a hash) those a killed run may have written; not a copy (it can be large). */
-function previousFiles (manifest: Manifest | null, leftover: string[]): Map<string, FileEntry | null> {
+/** What the run compares with: the last manifest's files and site key. */
+interface Previous { files: Map<string, FileEntry | null>, site: string | null }
+
+/**
+ * The files the last manifest lists, and (without a hash) those a killed run may have written: such a file
+ * may hold other bytes than the manifest says, so it is rendered and compared again. Not a copy (it can be large).
+ */
+function previousOf (manifest: Manifest | null, leftover: string[]): Previous {
   const files: Map<string, FileEntry | null> = manifest?.files ?? new Map()
-  for (const file of leftover) if (!files.has(file)) files.set(file, null)
-  return files
+  for (const file of leftover) files.set(file, null)
+  return { files, site: manifest?.data?.site ?? null }
 }
 
-async function exportPass (app: FastifyInstance, run: ExportRun, previous: Map<string, FileEntry | null>, journal: Journal, progress: ExportProgress): Promise<{ counts: TreeCounts, manifest: Manifest }> {
+async function exportPass (app: FastifyInstance, run: ExportRun, previous: Previous, journal: Journal, progress: ExportProgress): Promise<{ counts: TreeCounts, manifest: Manifest }> {
   const stamp = stampOf(app)
-  const list = exportUrls(readContents(app), { cveFeeds: run.cveFeeds })
-  const writer = new TreeWriter(run.outDir, previous, journal, run.verify)
+  const contents = readContents(app)
+  const list = exportUrls(contents, { cveFeeds: run.cveFeeds })
+  const keys = documentKeys(contents.index)
+  addSitemapKeys(keys, pageUrls(contents.site), contents.site.advisories, urlsPerSitemap)
+  const site = siteKey({ program: programVersion(), publicUrl: run.publicUrl, dynamicUrl: run.dynamicUrl ?? null, cveFeeds: run.cveFeeds, vocabulary: app.data.vocabulary() })
+  // Documents are kept by their keys only under the site key they were made with.
+  const documents = previous.site === site ? documentsOf(previous.files) : new Map()
+  const writer = new TreeWriter(run.outDir, previous.files, journal, run.verify, documents)
   const host = new URL(run.publicUrl).host
   progress.start(list.length)
+  const bundles = new Map([...contents.site.products.keys()].map((p) => [apiUrls.osvBundle(p), p]))
+  const source = { outDir: run.outDir, previous: previous.files, documents, keys, baseUrl: run.publicUrl }
   await eachLimited(list, concurrency, async (url) => {
-    await writer.put(await renderUrl(app, url, host))
+    const key = keyOf(keys, url.url)
+    if (key === null || !writer.keep(url.url, key)) {
+      const product = bundles.get(url.url)
+      const bundle = product === undefined ? null : await bundleFromPrevious(app, url, product, contents.index, source)
+      await writer.put(bundle ?? await renderUrl(app, url, host), key)
+    }
     progress.advance()
   })
-  const data = { generation: stamp.generation, changedAt: stamp.changedAt }
+  const data = { generation: stamp.generation, changedAt: stamp.changedAt, site }
   return { counts: await writer.finish(data), manifest: { data, files: writer.files } }
 }
 

@@ -9,7 +9,8 @@ import { advisoriesPerPage } from '../server/api/advisories.js'
 import { apiUrls } from '../server/api/present.js'
 import { feedFormats } from '../server/feeds/feed-links.js'
 import { feedSeverities } from '../server/feeds/feeds.js'
-import { pageUrls, readSiteContents, type SiteContents } from '../server/pages/site-contents.js'
+import type { IndexedAdvisory } from '../db/site-index.js'
+import { contentsOf, pageUrls, type SiteContents } from '../server/pages/site-contents.js'
 import { urlsPerSitemap } from '../server/pages/sitemap.js'
 
 /** One document to export: its URL, and the status the app must answer for it. */
@@ -22,6 +23,8 @@ export interface UrlListOptions {
 
 /** What the URLs are made from, read in one snapshot: the site's contents (as the sitemap reads them). */
 export interface ExportContents {
+  /** Every advisory, in the lists' order (what the documents' keys are made from: export/inputs.ts). */
+  index: IndexedAdvisory[]
   site: SiteContents
   /** The severities with a feed: those the data uses, and `none`. */
   severities: string[]
@@ -37,7 +40,11 @@ const enc = encodeURIComponent
 
 /** Everything the URLs are made from, in one read snapshot of the data. */
 export function readContents (app: FastifyInstance): ExportContents {
-  return app.data.read(() => ({ site: readSiteContents(app), severities: feedSeverities(app.summary.vocabulary().severities) }))
+  return app.data.read(() => {
+    const vocabulary = app.data.vocabulary()
+    const index = app.siteIndex.read()
+    return { index, site: contentsOf(index, vocabulary.products.map((p) => p.id)), severities: feedSeverities(vocabulary.severities) }
+  })
 }
 
 const feedsOf = (path: string): string[] => feedFormats.map((f) => `${path}.${f.ext}`)

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path'
 import { writeFileAtomic } from './atomic-file.js'
 import type { Journal } from './journal.js'
 import { filePathOf, isText, LayoutError } from './layout.js'
-import { manifestName, writeManifest, type FileEntry, type Manifest } from './manifest.js'
+import { manifestName, safeRelative, writeManifest, type FileEntry, type Manifest } from './manifest.js'
 import { precompress, precompressThreshold } from './precompress.js'
 import type { Rendered } from './render.js'
 
@@ -38,7 +38,7 @@ function ancestors (path: string): string[] {
 export class TreeWriter {
   private readonly next = new Map<string, FileEntry>()
   /** Every directory the new tree needs: a file may not take a directory's name, nor the reverse. */
-  private readonly dirs = new Set<string>([''])
+  private readonly dirs = new Set<string>(['', '.'])
   private readonly madeDirs = new Set<string>()
   readonly counts: TreeCounts = { documents: 0, files: 0, bytes: 0, written: 0, kept: 0, deleted: 0, skipped: [] }
 
@@ -47,10 +47,29 @@ export class TreeWriter {
    * `verify`: a kept file is read back and compared by hash, not only by size.
    */
   constructor (private readonly outDir: string, private readonly previous: Map<string, FileEntry | null>,
-    private readonly journal: Journal, private readonly verify: boolean) {}
+    private readonly journal: Journal, private readonly verify: boolean,
+    /** The previous export's documents with their keys, when made under the same site key; else empty. */
+    private readonly documents: Map<string, { path: string, input: string }> = new Map()) {}
 
-  /** Places one document, with its precompressed forms when it is text of 1 KB or more. */
-  async put (doc: Rendered): Promise<void> {
+  /**
+   * Keeps a document without rendering it when the last export wrote it under the same key, with every one of
+   * its files recorded (a killed run's journal leaves them unrecorded). The files are not read or even
+   * stat'ed: the manifest is the record of the tree, and `--verify` (which renders everything) checks it.
+   */
+  keep (url: string, input: string): boolean {
+    const known = this.documents.get(url)
+    if (this.verify || known === undefined || known.input !== input) return false
+    const main = this.previous.get(known.path)
+    if (main === undefined || main === null) return false
+    const paths = [known.path, `${known.path}.gz`, `${known.path}.br`].filter((p) => this.previous.has(p))
+    if (paths.some((p) => this.previous.get(p) === null) || this.claim(paths) !== null) return false
+    this.counts.documents++
+    for (const p of paths) this.record(p, p === known.path ? { ...main, url, input } : this.previous.get(p)!, false)
+    return true
+  }
+
+  /** Places one document, with its precompressed forms when it is text of 1 KB or more; `input`: its key, if any. */
+  async put (doc: Rendered, input: string | null = null): Promise<void> {
     let path: string
     try {
       path = filePathOf(doc.url, doc.contentType)
@@ -68,9 +87,10 @@ export class TreeWriter {
     }
     this.counts.documents++
     const entry = { sha256: sha256(doc.body), size: doc.body.length }
+    const withKey = (e: FileEntry): FileEntry => input === null ? { sha256: e.sha256, size: e.size } : { sha256: e.sha256, size: e.size, url: doc.url.url, input }
     // Unchanged bytes, with every form in place: nothing to compress or write.
     if (await this.unchanged(path, entry) && await this.allOnDisk(paths.slice(1))) {
-      for (const p of paths) this.record(p, this.previous.get(p)!, false)
+      for (const p of paths) this.record(p, p === path ? withKey(this.previous.get(p)!) : this.previous.get(p)!, false)
       return
     }
     const forms = [{ path, bytes: doc.body, entry }]
@@ -80,7 +100,7 @@ export class TreeWriter {
     for (const form of forms) {
       const write = !await this.unchanged(form.path, form.entry)
       if (write) await this.write(form.path, form.bytes)
-      this.record(form.path, form.entry, write)
+      this.record(form.path, form.path === path ? withKey(form.entry) : form.entry, write)
     }
   }
 
@@ -89,7 +109,8 @@ export class TreeWriter {
 
   /** Deletes what the previous manifest (or a killed run) had and this run did not produce; writes the manifest. */
   async finish (data: Manifest['data']): Promise<TreeCounts> {
-    const gone = [...this.previous.keys()].filter((p) => !this.next.has(p)).sort()
+    // Only files inside the directory: a hand-edited manifest naming `../x` never deletes it.
+    const gone = [...this.previous.keys()].filter((p) => !this.next.has(p) && safeRelative(p)).sort()
     for (const file of gone) {
       try {
         await unlink(join(this.outDir, file))
@@ -108,12 +129,14 @@ export class TreeWriter {
   private claim (paths: string[]): string | null {
     for (const path of paths) {
       if (this.next.has(path) || this.dirs.has(path)) return `another document already takes ${path}`
+      // A known directory's ancestors are directories too (no path is ever both): only a new one is checked.
+      if (this.dirs.has(dirname(path))) continue
       const file = ancestors(path).find((dir) => this.next.has(dir))
       if (file !== undefined) return `${file} is a file, so it cannot hold ${path}`
     }
     for (const path of paths) {
       this.next.set(path, { sha256: '', size: 0 })
-      for (const dir of ancestors(path)) this.dirs.add(dir)
+      for (let dir = dirname(path); dir !== '.' && !this.dirs.has(dir); dir = dirname(dir)) this.dirs.add(dir)
     }
     return null
   }

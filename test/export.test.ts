@@ -1,7 +1,7 @@
 // The static export (npm run export): a file for every advisory, CVE and package holding exactly the bytes
 // the live app answers, the same database giving the same files, re-exports that write only what changed and
 // delete only what they wrote, and a tree that stays whole when the export is killed at random moments.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
@@ -45,6 +45,20 @@ function manifestOf (dir: string): Map<string, FileEntry> {
 /** Files whose manifest entry differs between two manifests (added or changed), without the .gz/.br forms. */
 function changedDocuments (before: Map<string, FileEntry>, after: Map<string, FileEntry>): string[] {
   return [...after].filter(([path, e]) => !/\.(gz|br)$/.test(path) && before.get(path)?.sha256 !== e.sha256).map(([path]) => path).sort()
+}
+
+/**
+ * An incremental export renders only the documents whose keys changed (export/inputs.ts): its tree must be
+ * the tree a first export of the same data makes, file for file, or a key misses something a page shows.
+ */
+async function sameAsFresh (t: Test, out: string, dbPath: string): Promise<void> {
+  const fresh = tempDir(t)
+  await exportTo(fresh, dbPath)
+  const bytes = (m: Map<string, FileEntry>): string[] => [...m].map(([path, e]) => `${path} ${e.sha256} ${e.size}`).sort()
+  const [incremental, full] = [bytes(manifestOf(out)), bytes(manifestOf(fresh))]
+  t.same(incremental.filter((l) => !full.includes(l)), [], 'the incremental export holds nothing a first export would not')
+  t.same(full.filter((l) => !incremental.includes(l)), [], 'and everything it would')
+  t.same([...tree(out).keys()].filter((f) => !f.startsWith('.') && !f.includes('NOTE.txt') && !f.includes('security.txt')), [...tree(fresh).keys()].filter((f) => !f.startsWith('.')), 'the same files on disk')
 }
 
 // --- a lab product whose advisories the tests change ---
@@ -136,7 +150,7 @@ t.test('the demo: a file for every advisory, CVE and package, the bytes the app 
   t.match(first, { documents: second.documents, files: listed.length, written: listed.length, kept: 0, deleted: 0, skipped: [], passes: 1, settled: true })
   t.equal(first.bytes, [...manifest.values()].reduce((sum, e) => sum + e.size, 0), 'bytes: the sum of the files')
 
-  const app = await testApp(t, { dbPath, publicUrl })
+  const app = await testApp(t, { dbPath, publicUrl, dynamicUrl: null, cveFeeds: false }) // as the export renders: no dynamic host
   const sample = ['/', '/amzn2', '/products', '/feeds', '/docs/api', `/${advisories[0]!.product_id}/${encodeURIComponent(advisories[0]!.id)}`,
     `/cve/${cves[0]!}`, `/packages/${encodeURIComponent(packages[0]!)}`, '/feeds/advisories.rss', '/feeds/amzn2.atom', `/feeds/packages/${encodeURIComponent(packages[1]!)}.json`,
     '/feeds/severity/important.rss', '/openapi.json', '/api/v1/products', `/api/v1/cves/${cves[1]!}`, `/api/v1/packages/${encodeURIComponent(packages[2]!)}`, '/static/style.css',
@@ -172,14 +186,15 @@ t.test('re-exports write what changed, keep the rest, delete only what the expor
     t.ok(readFileSync(join(out, manifestName)).equals(manifestBytes), 'the manifest is the same bytes')
   })
 
-  await t.test('a file removed or changed by hand is put back', async (t) => {
+  await t.test('a file removed or changed by hand is put back by --verify', async (t) => {
     const page = join(out, 'lab', 'LAB-2030:0001', 'index.html')
     const original = readFileSync(page)
     writeFileSync(join(out, 'index.html.gz'), 'junk')
     writeFileSync(page, Buffer.alloc(original.length, 'x')) // same size: only --verify reads it
-    t.match(await exportTo(out, dbPath), { written: 1, deleted: 0 }, 'a changed size is seen')
+    // A document whose key holds is kept without reading its files: the manifest is the record of the tree.
+    t.match(await exportTo(out, dbPath), { written: 0, deleted: 0 }, 'a plain export does not read what it kept')
+    t.match(await exportTo(out, dbPath, { verify: true }), { written: 2, deleted: 0 }, '--verify renders everything and reads the files back')
     t.ok(gunzipSync(readFileSync(join(out, 'index.html.gz'))).equals(readFileSync(join(out, 'index.html'))))
-    t.match(await exportTo(out, dbPath, { verify: true }), { written: 1, deleted: 0 }, '--verify reads the bytes')
     t.ok(readFileSync(page).equals(original))
   })
 
@@ -208,11 +223,12 @@ t.test('re-exports write what changed, keep the rest, delete only what the expor
     t.equal(summary.written, [...after].filter(([f, e]) => before.get(f)?.sha256 !== e.sha256).length, 'written: the files whose hash changed')
     t.equal(summary.deleted, gone.length)
     t.same(gone.filter((f) => existsSync(join(out, f))), [])
-    const app = await testApp(t, { dbPath, publicUrl })
+    const app = await testApp(t, { dbPath, publicUrl, dynamicUrl: null, cveFeeds: false }) // as the export renders: no dynamic host
     const page = await app.inject({ method: 'GET', url: '/lab/LAB-2030%3A0002', headers: { host } })
     t.equal(after.get('lab/LAB-2030:0002/index.html')!.sha256, sha256(page.rawPayload), 'the manifest records the new bytes')
     t.match(page.body, 'worse than thought')
     t.ok(readFileSync(join(out, 'lab/LAB-2030:0002/index.html')).equals(page.rawPayload))
+    await sameAsFresh(t, out, dbPath)
   })
 
   await t.test('documents no longer produced are deleted with their .gz and .br; an operator\'s files stay', async (t) => {
@@ -238,6 +254,16 @@ t.test('re-exports write what changed, keep the rest, delete only what the expor
     t.ok(after.has('lab/LAB-2030:0001/index.html') && existsSync(join(out, 'lab/LAB-2030:0001/index.html')), 'a withdrawn advisory keeps its page')
     t.match(readFileSync(join(out, 'lab/LAB-2030:0001/index.html'), 'utf8'), /[Ww]ithdrawn/)
     t.ok(after.has('cve/CVE-2030-1004/index.html') && after.has('packages/labunzip/index.html'))
+    await sameAsFresh(t, out, dbPath)
+  })
+
+  await t.test('a new advisory that shares a CVE and a package with another: the incremental tree is a first export\'s', async (t) => {
+    // LAB-2030:0004 is new: every list and count moves, and CVE-2030-1002 and labcurl list two advisories.
+    const labV4 = [...labV1.filter((a) => a.n !== 1), { n: 4, severity: 'Critical', description: 'A fourth flaw.', cve: 'CVE-2030-1002', pkg: 'labcurl' }]
+    await ingestOk(t, dbPath, [labRepo(dir, labV4)])
+    const summary = await exportTo(out, dbPath)
+    t.ok(summary.written > 0 && summary.kept > summary.written, `${summary.written} written, ${summary.kept} kept`)
+    await sameAsFresh(t, out, dbPath)
   })
 })
 
@@ -258,7 +284,7 @@ t.test('the output directory: a first export needs an empty one and a readable d
   mkdirSync(join(out, 'orphan'))
   writeFileSync(join(out, 'orphan', 'index.html'), 'written by a killed run')
   const after = await runExport({ outDir: out, dbPath, publicUrl, cveFeeds: true, verify: false, force: false })
-  t.match(after, { written: 0, deleted: 1 }, 'the next run deletes what the killed run wrote and no export produces')
+  t.match(after, { written: 1, deleted: 1 }, 'the next run rewrites what the killed run may have changed (feeds/lab.rss), deletes what it wrote and no export produces')
   t.same([...tree(out).keys()].filter((f) => f.includes('.llsc-tmp.') || f.startsWith('orphan') || f === '.llsc-export.running'), [], 'its temporary files and journal are gone')
   const fresh = join(dir, 'fresh-out')
   await t.rejects(exportTo(fresh, join(dir, 'missing.sqlite')), { name: 'ExportDatabaseError', message: `database ${join(dir, 'missing.sqlite')} does not exist: run "npm start" or "npm run ingest" first` })

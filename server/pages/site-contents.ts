@@ -2,6 +2,7 @@
 // of advisories behind each (how many list pages it has). The sitemap lists it; the static export
 // writes it.
 import type { FastifyInstance } from 'fastify'
+import type { IndexedAdvisory } from '../../db/site-index.js'
 import { urls } from '../format.js'
 
 export interface SiteContents {
@@ -22,18 +23,20 @@ export const listPageSizes = { list: 50, cve: 100, package: 100 }
 const bump = (map: Map<string, number>, key: string): void => { map.set(key, (map.get(key) ?? 0) + 1) }
 
 export function readSiteContents (app: FastifyInstance): SiteContents {
-  return app.data.read(() => {
-    const contents: SiteContents = { products: new Map(), advisories: new Map(), cves: new Map(), packages: new Map(), total: 0 }
-    for (const p of app.data.vocabulary().products) contents.products.set(p.id, 0)
-    for (const a of app.siteIndex.read()) {
-      contents.total++
-      bump(contents.products, a.product)
-      contents.advisories.set(urls.advisory(a.product, a.id), a.newest)
-      for (const cve of a.cves) bump(contents.cves, cve)
-      for (const name of a.names) bump(contents.packages, name)
-    }
-    return contents
-  })
+  return app.data.read(() => contentsOf(app.siteIndex.read(), app.data.vocabulary().products.map((p) => p.id)))
+}
+
+/** The site's contents from its index (read in the same snapshot as `products`, the products in use). */
+export function contentsOf (index: IndexedAdvisory[], products: string[]): SiteContents {
+  const contents: SiteContents = { products: new Map(products.map((p) => [p, 0])), advisories: new Map(), cves: new Map(), packages: new Map(), total: 0 }
+  for (const a of index) {
+    contents.total++
+    bump(contents.products, a.product)
+    contents.advisories.set(urls.advisory(a.product, a.id), a.newest)
+    for (const cve of a.cves) bump(contents.cves, cve)
+    for (const name of a.names) bump(contents.packages, name)
+  }
+  return contents
 }
 
 /** `/page/2` .. `/page/n` of a list with `count` items (nothing when one page holds them all). */

@@ -1,0 +1,132 @@
+// What each exported document shows, as a short key made from the site index: a re-export renders a document
+// again only when its key differs from the one the manifest recorded for it (docs/static-export.md,
+// "Incremental"). A key covers the versions of the advisories the document lists and what else it counts
+// (a list's total); what every page shows (the program, the public and dynamic URLs, the products, the
+// vocabulary) is the "site" key, which renders everything again when it changes. Documents without a key
+// (the products page, sitemaps, the feeds index, openapi.json and a few more) are rendered every time.
+import { createHash, type Hash } from 'node:crypto'
+import type { IndexedAdvisory } from '../db/site-index.js'
+import { apiUrls } from '../server/api/present.js'
+import { advisoriesPerPage } from '../server/api/advisories.js'
+import { feedFormats } from '../server/feeds/feed-links.js'
+import { feedLimit } from '../server/feeds/feeds.js'
+import { urls } from '../server/format.js'
+import { listPageSizes } from '../server/pages/site-contents.js'
+
+/** URL -> key of what it shows (further pages of a CVE or package: see keyOf). */
+export type DocumentKeys = Map<string, string>
+
+/** The key of a URL's document, or null when it is rendered every time. */
+export function keyOf (keys: DocumentKeys, url: string): string | null {
+  const key = keys.get(url)
+  if (key !== undefined) return key
+  // `/cve/<CVE>/page/<n>` and `/packages/<name>/page/<n>` show the same advisories as their first page.
+  if (!url.includes('/page/')) return null
+  const further = /^(\/(?:cve|packages)\/[^/]+)\/page\/\d+$/.exec(url)
+  return further === null ? null : keys.get(further[1]!) ?? null
+}
+
+/** Bump when a key's recipe changes: the next export then renders everything once. */
+const recipe = 'keys/1'
+
+const enc = encodeURIComponent
+
+/** The key of what every page shows; an export made under another one renders everything. */
+export function siteKey (parts: Record<string, unknown>): string {
+  return digest(JSON.stringify({ recipe, ...parts }))
+}
+
+function digest (text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 24)
+}
+
+/** Groups of advisories, each hashed as advisories join it, in the lists' order. */
+class Groups {
+  private readonly hashes = new Map<string, Hash>()
+
+  add (group: string, token: string): void {
+    let hash = this.hashes.get(group)
+    if (hash === undefined) this.hashes.set(group, hash = createHash('sha256'))
+    hash.update(token).update('\n')
+  }
+
+  /** Each group's key, with what the group's documents also show (a total) mixed in. */
+  keys (extra: (group: string) => string): Map<string, string> {
+    return new Map([...this.hashes].map(([group, hash]) => [group, hash.update(extra(group)).digest('hex').slice(0, 24)]))
+  }
+}
+
+const feedsOf = (path: string): string[] => feedFormats.map((f) => `${path}.${f.ext}`)
+
+/** Further list pages share the list's key scheme: `/x` is page 1, `/x/page/n` the rest. */
+const listPage = (path: string, page: number): string => page === 1 ? path : `${path === '/' ? '' : path}/page/${page}`
+
+export function documentKeys (index: IndexedAdvisory[]): DocumentKeys {
+  const keys: DocumentKeys = new Map()
+  const groups = new Groups()
+  const perProduct = new Map<string, number>()
+  const feedCounts = new Map<string, number>()
+  const inFeed = (feed: string, token: string): void => {
+    const n = feedCounts.get(feed) ?? 0
+    if (n >= feedLimit.default) return
+    feedCounts.set(feed, n + 1)
+    groups.add(feed, token)
+  }
+  index.forEach((a, i) => {
+    const token = `${a.product}\t${a.id}\t${a.version}`
+    const own = digest(token)
+    keys.set(urls.advisory(a.product, a.id), own)
+    keys.set(apiUrls.advisory(a.product, a.id), own)
+    keys.set(apiUrls.advisoryOsv(a.product, a.id), own)
+    const j = perProduct.get(a.product) ?? 0
+    perProduct.set(a.product, j + 1)
+    groups.add(`page ${listPage('/', Math.floor(i / listPageSizes.list) + 1)}`, token)
+    groups.add(`page ${listPage(urls.product(a.product), Math.floor(j / listPageSizes.list) + 1)}`, token)
+    groups.add(`api ${apiUrls.advisoryPage(a.product, Math.floor(j / advisoriesPerPage) + 1)}`, token)
+    groups.add(`bundle ${a.product}`, token)
+    for (const cve of a.cves) groups.add(`cve ${cve}`, token)
+    for (const name of a.names) groups.add(`package ${name}`, token)
+    if (!a.withdrawn) {
+      // Feeds list the newest active advisories, up to their default length, in this same order.
+      inFeed('/feeds/advisories', token)
+      inFeed(`/feeds/${enc(a.product)}`, token)
+      inFeed(`/feeds/severity/${enc(a.severity ?? 'none')}`, token)
+    }
+  })
+  const productOfPage = (path: string): string | null => {
+    if (path === '/' || path.startsWith('/page/')) return null
+    return decodeURIComponent(path.slice(1).split('/')[0]!)
+  }
+  // A list page shows its list's total and number of pages; an API page links the next one.
+  const totals = (group: string): string => {
+    const [kind, path] = group.split(' ', 2) as [string, string]
+    if (kind === 'page') {
+      const product = productOfPage(path)
+      return `total ${product === null ? index.length : perProduct.get(product)!}`
+    }
+    if (kind === 'api') return `total ${perProduct.get(decodeURIComponent(path.split('/')[4]!))!}`
+    return ''
+  }
+  for (const [group, key] of groups.keys(totals)) {
+    const [kind, name] = group.split(' ', 2) as [string, string]
+    switch (kind) {
+      case 'page': case 'api': keys.set(name, key); break
+      case 'bundle': keys.set(apiUrls.osvBundle(name), key); break
+      case 'cve': for (const url of [urls.cve(name), `/api/v1/cves/${enc(name)}`, ...feedsOf(`/feeds/cve/${enc(name)}`)]) keys.set(url, key); break
+      case 'package': for (const url of [urls.package(name), `/api/v1/packages/${enc(name)}`, ...feedsOf(`/feeds/packages/${enc(name)}`)]) keys.set(url, key); break
+      default: if (group.startsWith('/feeds/')) for (const url of feedsOf(group)) keys.set(url, key)
+    }
+  }
+  return keys
+}
+
+/** Sitemap n lists the pages n * 50,000 on, each advisory page with its date: its key is those. */
+export function addSitemapKeys (keys: DocumentKeys, pages: string[], dates: Map<string, string | null>, perSitemap: number): void {
+  const count = Math.max(1, Math.ceil(pages.length / perSitemap))
+  for (let n = 1; n <= count; n++) {
+    const hash = createHash('sha256')
+    for (const url of pages.slice((n - 1) * perSitemap, n * perSitemap)) hash.update(`${url} ${dates.get(url) ?? ''}\n`)
+    keys.set(`/sitemaps/${n}.xml`, hash.digest('hex').slice(0, 24))
+  }
+  keys.set('/sitemap.xml', digest(`sitemaps ${count}`))
+}

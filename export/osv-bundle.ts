@@ -1,0 +1,70 @@
+// A product's OSV bundle (`/api/v1/osv/<product>/all.ndjson`) made again from the previous export's copy:
+// the line of every advisory whose OSV record kept its key is taken from the old file, only the others are
+// made with the server's own toOsv. Rendering the whole bundle reads every advisory (seconds at 20,000 of
+// them), and one changed advisory changes the bundle. The lines and their order are the live route's
+// (server/api/osv-export.ts): the export test compares the bytes with the app's answer.
+import type { FastifyInstance } from 'fastify'
+import { readFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { join } from 'node:path'
+import type { IndexedAdvisory } from '../db/site-index.js'
+import { osvId, toOsv } from '../server/api/osv.js'
+import { apiUrls } from '../server/api/present.js'
+import type { FileEntry } from './manifest.js'
+import type { Rendered } from './render.js'
+import type { ExportUrl } from './urls.js'
+
+export interface BundleSource {
+  outDir: string
+  /** The previous export's files, and its documents with their keys (under the same site key). */
+  previous: Map<string, FileEntry | null>
+  documents: Map<string, { path: string, input: string }>
+  keys: Map<string, string>
+  baseUrl: string
+}
+
+const ndjson = 'application/x-ndjson; charset=utf-8'
+
+/**
+ * The bundle of `product`, or null when there is no previous copy to start from (or it is not the bytes the
+ * manifest says): the caller then renders it through the app.
+ */
+export async function bundleFromPrevious (app: FastifyInstance, url: ExportUrl, product: string, index: IndexedAdvisory[], source: BundleSource): Promise<Rendered | null> {
+  const old = await previousLines(source, url.url)
+  if (old === null) return null
+  const lines: string[] = []
+  const fresh: IndexedAdvisory[] = []
+  const members = index.filter((a) => a.product === product)
+  for (const a of members) {
+    const osvUrl = apiUrls.advisoryOsv(a.product, a.id)
+    const kept = source.documents.get(osvUrl)?.input === source.keys.get(osvUrl) ? old.get(osvId(a.product, a.id)) : undefined
+    if (kept === undefined) fresh.push(a)
+    lines.push(kept ?? '')
+  }
+  if (fresh.length > 0) {
+    const made = app.data.read(() => new Map(fresh.map((a) => {
+      const detail = app.advisories.get(a.product, a.id)
+      return [a.pk, detail === null ? '' : JSON.stringify(toOsv(source.baseUrl, detail))]
+    })))
+    members.forEach((a, i) => { if (lines[i] === '') lines[i] = made.get(a.pk)! })
+  }
+  const body = Buffer.from(lines.filter((l) => l !== '').map((l) => `${l}\n`).join(''))
+  return { url, contentType: ndjson, body }
+}
+
+/** OSV id -> line of the previous bundle, when its file holds the bytes the manifest recorded. */
+async function previousLines (source: BundleSource, url: string): Promise<Map<string, string> | null> {
+  const known = source.documents.get(url)
+  const entry = known === undefined ? null : source.previous.get(known.path) ?? null
+  if (known === undefined || entry === null) return null
+  let bytes: Buffer
+  try { bytes = await readFile(join(source.outDir, known.path)) } catch { return null }
+  if (bytes.length !== entry.size || createHash('sha256').update(bytes).digest('hex') !== entry.sha256) return null
+  const lines = new Map<string, string>()
+  for (const line of bytes.toString('utf8').split('\n')) {
+    // Every record starts {"schema_version":"...","id":"..." (toOsv's first two keys).
+    const id = /^\{"schema_version":"[^"]*","id":("(?:[^"\\]|\\.)*")/.exec(line)?.[1]
+    if (id !== undefined) lines.set(JSON.parse(id) as string, line)
+  }
+  return lines
+}
