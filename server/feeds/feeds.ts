@@ -2,7 +2,7 @@
 // (`/feeds/<product>.rss`), CVE (`/feeds/cve/<CVE>.rss`) and package (`/feeds/packages/<name>.rss`),
 // and `/feeds`, the page that lists them.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { AdvisoryFilter, AdvisorySummary } from '../../db/advisory-query.js'
 import { FilterError, listParams, parseListQuery, RawQuerySchema, refuseUnknown, type RawQuery } from '../advisory-filter.js'
@@ -107,7 +107,7 @@ function sendFeed (request: FastifyRequest, query: RawQuery, reply: FastifyReply
       return renderFeed(format, {
         title: `Lambda Linux Security Center: ${scope.title}${describe(filter, scope.fixed)}`,
         description: `${scope.title}${describe(filter, scope.fixed)}, newest first (up to ${list.perPage}).`,
-        pageUrl: `${base}${scope.pagePath}${qs === '' ? '' : `?${qs}`}`,
+        pageUrl: pageUrl(app, base, `${scope.pagePath}${qs === '' ? '' : `${scope.pagePath.includes('?') ? '&' : '?'}${qs}`}`),
         selfUrl: `${base}${canonical}`,
         updated: newestDate(items),
         baseUrl: base
@@ -141,4 +141,14 @@ function newestDate (items: AdvisorySummary[]): Date {
     if (date > newest) newest = date
   }
   return new Date(newest)
+}
+
+/**
+ * The channel's link, the page showing the same list. A static copy has no page for a query string (a
+ * severity's list is `/?severity=`): it links the dynamic host's, or the home page without one.
+ */
+function pageUrl (app: FastifyInstance, base: string, path: string): string {
+  const href = app.site.href(path)
+  if (href === null) return `${base}/`
+  return href.startsWith('/') ? `${base}${href}` : href
 }

@@ -20,6 +20,8 @@ export interface PageOptions {
 declare module 'fastify' {
   interface FastifyInstance {
     render: (view: string, data: Record<string, unknown>) => string
+    /** How pages and feeds link what only a running server answers (server/pages/site-links.ts). */
+    site: SiteLinks
   }
   interface FastifyReply {
     /** An HTML page from a view and the data `read` returns (read inside one snapshot, only on a cache miss). */
@@ -34,6 +36,7 @@ export default fp<ViewOptions>(async (app, { cssHref, site = siteLinks() }) => {
   const eta = new Eta({ views: join(projectRoot, 'views'), cache: true, autoEscape: true })
   const render = (view: string, data: Record<string, unknown>): string => eta.render(view, { fmt: format, cssHref, site, feeds: [], ...data })
   app.decorate('render', render)
+  app.decorate('site', site)
   app.decorateReply('page', function (this: FastifyReply, view: string, read: () => Record<string, unknown>, options: PageOptions = {}): FastifyReply {
     return this.versioned({
       scope: options.scope ?? 'data',
