@@ -118,7 +118,7 @@ function stampOf (app: FastifyInstance): { generation: number, changedAt: string
 }
 
 /** What the run compares with: the last manifest's files and site key. */
-interface Previous { files: Map<string, FileEntry | null>, site: string | null }
+interface Previous { files: Map<string, FileEntry | null>, site: string | null, data: Manifest['data'] }
 
 /**
  * The files the last manifest lists, and (without a hash) those a killed run may have written: such a file
@@ -127,7 +127,7 @@ interface Previous { files: Map<string, FileEntry | null>, site: string | null }
 function previousOf (manifest: Manifest | null, leftover: string[]): Previous {
   const files: Map<string, FileEntry | null> = manifest?.files ?? new Map()
   for (const file of leftover) files.set(file, null)
-  return { files, site: manifest?.data?.site ?? null }
+  return { files, site: manifest?.data?.site ?? null, data: manifest?.data ?? null }
 }
 
 async function exportPass (app: FastifyInstance, run: ExportRun, previous: Previous, journal: Journal, progress: ExportProgress): Promise<{ counts: TreeCounts, manifest: Manifest }> {
@@ -154,7 +154,7 @@ async function exportPass (app: FastifyInstance, run: ExportRun, previous: Previ
     progress.advance()
   })
   const data = { generation: stamp.generation, changedAt: stamp.changedAt, site }
-  return { counts: await writer.finish(data), manifest: { data, files: writer.files } }
+  return { counts: await writer.finish(data, previous.data), manifest: { data, files: writer.files } }
 }
 
 /** Runs `work` over the URLs with at most `limit` at once; the first failure stops the rest and is thrown. */

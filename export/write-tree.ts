@@ -40,6 +40,8 @@ export class TreeWriter {
   /** Every directory the new tree needs: a file may not take a directory's name, nor the reverse. */
   private readonly dirs = new Set<string>(['', '.'])
   private readonly madeDirs = new Set<string>()
+  /** An entry differs from the previous manifest's (bytes, or the document's key). */
+  private dirty = false
   readonly counts: TreeCounts = { documents: 0, files: 0, bytes: 0, written: 0, kept: 0, deleted: 0, skipped: [] }
 
   /**
@@ -108,7 +110,7 @@ export class TreeWriter {
   get files (): Map<string, FileEntry> { return this.next }
 
   /** Deletes what the previous manifest (or a killed run) had and this run did not produce; writes the manifest. */
-  async finish (data: Manifest['data']): Promise<TreeCounts> {
+  async finish (data: Manifest['data'], previousData: Manifest['data'] | null): Promise<TreeCounts> {
     // Only files inside the directory: a hand-edited manifest naming `../x` never deletes it.
     const gone = [...this.previous.keys()].filter((p) => !this.next.has(p) && safeRelative(p)).sort()
     for (const file of gone) {
@@ -121,7 +123,10 @@ export class TreeWriter {
       }
     }
     await this.removeEmptyDirs(gone)
-    await writeManifest(join(this.outDir, manifestName), { data, files: this.next })
+    // Nothing changed, not even a key or the data stamp: the manifest on disk is already this one (at 20,000
+    // advisories it is 100 MB, the largest write of a run that changed nothing).
+    const same = !this.dirty && gone.length === 0 && this.next.size === this.previous.size && JSON.stringify(data) === JSON.stringify(previousData)
+    if (!same) await writeManifest(join(this.outDir, manifestName), { data, files: this.next })
     return this.counts
   }
 
@@ -142,6 +147,8 @@ export class TreeWriter {
   }
 
   private record (path: string, entry: FileEntry, written: boolean): void {
+    const known = this.previous.get(path)
+    if (known === undefined || known === null || known.sha256 !== entry.sha256 || known.size !== entry.size || known.url !== entry.url || known.input !== entry.input) this.dirty = true
     this.next.set(path, entry)
     this.counts.files++
     this.counts.bytes += entry.size
