@@ -1,5 +1,6 @@
 // Read-only figures about what the database holds: counts, products and repos with their ingest state,
 // the filter vocabularies, and the data's version stamps that HTTP caching keys on.
+import { createHash } from 'node:crypto'
 import type { Db } from './open.js'
 
 export interface ProductSummary { id: string, name: string, advisories: number, withdrawn: number }
@@ -48,6 +49,15 @@ export class SummaryStore {
   /** Products with a repo in use (the products page, the API, metrics). */
   products (): ProductSummary[] { return this.s.products.all() }
   repos (): RepoStatus[] { return this.s.repos.all() }
+
+  /**
+   * Which repos are failing and why, as one short key: what the static export's products page must follow
+   * (the worker exports again when it moves). Times and ok-versus-unchanged are left out: they move every run.
+   */
+  repoHealthKey (): string {
+    const health = this.repos().map((r) => [r.productId, r.url, r.lastStatus === 'failed' ? r.lastError ?? 'failed' : 'ok']).sort()
+    return createHash('sha256').update(JSON.stringify(health)).digest('hex').slice(0, 16)
+  }
 
   vocabulary (): Vocabulary {
     return {

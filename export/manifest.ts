@@ -16,6 +16,8 @@ export interface FileEntry { sha256: string, size: number, url?: string, input?:
 export interface ManifestData {
   generation: number
   changedAt: string
+  /** Which repos were failing (SummaryStore.repoHealthKey): the worker exports again when it moves. */
+  health?: string
   /** What every page shows (export/inputs.ts, siteKey): the documents' keys hold only under the same one. */
   site?: string
 }

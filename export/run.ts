@@ -153,7 +153,7 @@ async function exportPass (app: FastifyInstance, run: ExportRun, previous: Previ
     }
     progress.advance()
   })
-  const data = { generation: stamp.generation, changedAt: stamp.changedAt, site }
+  const data = { generation: stamp.generation, changedAt: stamp.changedAt, health: app.data.read(() => app.summary.repoHealthKey()), site }
   return { counts: await writer.finish(data, previous.data), manifest: { data, files: writer.files } }
 }
 

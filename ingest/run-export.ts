@@ -42,7 +42,8 @@ const outputCap = 64 * 1024
 export const manifestName = '.llsc-export.json'
 const manifestHead = /^\{\s*"format":\s*"llsc-export\/[^"]*",\s*"data":\s*(null|\{[^{}]*\})/
 
-interface DataStamp { generation: number, changedAt: string }
+/** `health`: which repos were failing, as the products page and API show it (SummaryStore.repoHealthKey). */
+interface DataStamp { generation: number, changedAt: string, health?: string }
 
 /** The data stamp the export in `outDir` was made from: null without a manifest, 'unknown' when it cannot be read. */
 export function exportedStamp (outDir: string): DataStamp | null | 'unknown' {
@@ -63,7 +64,8 @@ export function exportedStamp (outDir: string): DataStamp | null | 'unknown' {
   if (m === null || m[1] === 'null') return 'unknown'
   try {
     const data = JSON.parse(m[1]!) as Partial<DataStamp>
-    return typeof data.generation === 'number' && typeof data.changedAt === 'string' ? { generation: data.generation, changedAt: data.changedAt } : 'unknown'
+    if (typeof data.generation !== 'number' || typeof data.changedAt !== 'string') return 'unknown'
+    return typeof data.health === 'string' ? { generation: data.generation, changedAt: data.changedAt, health: data.health } : { generation: data.generation, changedAt: data.changedAt }
   } catch {
     return 'unknown'
   }
@@ -72,8 +74,9 @@ export function exportedStamp (outDir: string): DataStamp | null | 'unknown' {
 function databaseStamp (dbPath: string): DataStamp {
   const db = openDatabase(dbPath, { readonly: true })
   try {
-    const { generation, changedAt } = new SummaryStore(db).stamp()
-    return { generation, changedAt }
+    const store = new SummaryStore(db)
+    const { generation, changedAt } = store.stamp()
+    return { generation, changedAt, health: store.repoHealthKey() }
   } finally {
     db.close()
   }
@@ -81,7 +84,7 @@ function databaseStamp (dbPath: string): DataStamp {
 
 /**
  * Why the export should run now, or null when it is current. Besides this run's changes, the manifest's
- * data stamp is compared with the database's: an export that failed, was skipped or killed, or data
+ * data stamp (and which repos fail) is compared with the database's: an export that failed, was skipped or killed, or data
  * changed by `npm run repos -- remove` or a run without --export, is caught up by the next run.
  */
 export function exportReason (target: ExportTarget, dbPath: string, summary: RunSummary): string | null {
@@ -91,6 +94,9 @@ export function exportReason (target: ExportTarget, dbPath: string, summary: Run
   if (exported === 'unknown') return 'manifest unreadable'
   const current = databaseStamp(dbPath)
   if (current.generation !== exported.generation || current.changedAt !== exported.changedAt) return 'export behind the data'
+  // A mirror that starts or stops failing shows on the exported products page and API (at the cost of an
+  // export that renders a few documents); the times of each run are left to the next export.
+  if (current.health !== exported.health) return 'repo health changed'
   return null
 }
 

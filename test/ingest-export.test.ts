@@ -1,8 +1,8 @@
 // `npm run ingest -- --export DIR`: the worker brings the static export up to date after a run that changed
-// advisories (and the first time DIR has no manifest), leaves it alone when nothing changed, catches up an
+// advisories, or which repos fail (and the first time DIR has no manifest), leaves it alone when nothing changed, catches up an
 // export that lags the data, and logs an export that fails or is skipped without changing its exit status.
 import t from 'tap'
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseCliArgs } from '../ingest/args.js'
 import { exportedStamp, exportTextLine } from '../ingest/run-export.js'
@@ -95,6 +95,21 @@ t.test('the first run exports, an unchanged run does not, a changed advisory is 
   t.equal(caughtUp.code, 0, caughtUp.stderr)
   t.match(exportLines(caughtUp.stdout), [{ msg: 'export ok', reason: 'export behind the data' }], 'the repo was unchanged, the export was behind')
   t.match(readFileSync(pagePath(outDir, 2), 'utf8'), 'The second flaw.', 'and is current again')
+
+  // A mirror that starts failing shows on the exported products page, and one that recovers: the worker
+  // exports when which repos fail changes, though no advisory did.
+  const productsPage = (): string => readFileSync(join(outDir, 'products', 'index.html'), 'utf8')
+  t.notMatch(productsPage(), 'failed the last ingest')
+  rmSync(join(dir, 'www', 'repo', 'repodata', 'repomd.xml'))
+  const failing = await runCli(t, args, { PUBLIC_URL: publicUrl })
+  t.match(exportLines(failing.stdout), [{ msg: 'export ok', reason: 'repo health changed' }], 'the failure is exported')
+  t.match(productsPage(), '1 repository failed the last ingest', 'the exported products page says so')
+  const failingAgain = await runCli(t, args, { PUBLIC_URL: publicUrl })
+  t.same(exportLines(failingAgain.stdout).map((l) => l.msg), ['export unchanged'], 'failing the same way again: nothing to export')
+  publish(v1)
+  const recovered = await runCli(t, args, { PUBLIC_URL: publicUrl })
+  t.match(exportLines(recovered.stdout), [{ msg: 'export ok', reason: 'repo health changed' }], 'the recovery is exported')
+  t.notMatch(productsPage(), 'failed the last ingest')
 })
 
 t.test('a failed export is an error line; the ingest is kept and the exit status is the ingest\'s', async (t) => {
