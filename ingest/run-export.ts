@@ -10,7 +10,10 @@ import { SummaryStore } from '../db/summary-store.js'
 import type { ExportTarget, LogFormat } from './args.js'
 import type { RunSummary } from './run.js'
 
-/** The export's `--json` summary (docs/static-export.md, "The command"). */
+/**
+ * The export's `--json` summary (docs/static-export.md, "The command"), as the worker reads it: written out
+ * here because ingest/ may not import export/ (its ExportSummary and TreeCounts are the source).
+ */
 export interface ExportSummaryJson {
   documents: number
   files: number

@@ -7,11 +7,10 @@
 // live-server example, switched on; and the pages of a static copy without a dynamic host.
 import ajv2020 from 'ajv/dist/2020.js'
 import ajvFormats from 'ajv-formats'
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { gunzipSync } from 'node:zlib'
 import Parser from 'rss-parser'
 import t, { type Test } from 'tap'
@@ -19,7 +18,7 @@ import { runExport } from '../export/run.js'
 import { OsvRecord } from '../server/api/osv-schema.js'
 import { AdvisoryBody, AdvisoryPage, CveBody, PackageAdvisories, ProductsBody } from '../server/api/schemas.js'
 import { readRows } from './helpers/db.js'
-import { ask, freePort, nginxBinary, type Answer } from './helpers/nginx.js'
+import { ask, freePort, nginxBinary, nginxPrefix, runNginx, type Answer } from './helpers/nginx.js'
 import { projectDir, tempDir } from './helpers/paths.js'
 import { demoRepos, ingestOk, testApp, testDb } from './helpers/test-app.js'
 import { wellFormed } from './helpers/xml.js'
@@ -53,41 +52,11 @@ function edited (text: string, edits: Array<[RegExp, string]>): string {
 
 async function startSite (t: Test, site: string): Promise<Site> {
   const dir = tempDir(t, 'llsc-nginx-static-')
-  for (const sub of ['temp', 'logs']) mkdirSync(join(dir, sub))
   const port = await freePort()
-  writeFileSync(join(dir, 'site.conf'), edited(site, [[/^(\s*listen )80;/m, `$1127.0.0.1:${port};`], [/^\s*listen \[::\]:80;\n/m, '']]))
-  // As root, workers would switch to nobody, who cannot enter the temporary directories: keep them as root.
-  const user = process.getuid?.() === 0 ? 'user root root;\n' : ''
-  const temps = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `  ${kind}_temp_path ${join(dir, 'temp', kind)};`).join('\n')
-  writeFileSync(join(dir, 'nginx.conf'), `${user}worker_processes 1;
-events { worker_connections 256; }
-http {
-  include /etc/nginx/mime.types;
-  default_type application/octet-stream;
-  access_log ${join(dir, 'logs', 'access.log')};
-${temps}
-  include ${join(dir, 'site.conf')};
-}
-`)
-  const errorLog = join(dir, 'logs', 'error.log')
-  const args = ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `daemon off; pid ${join(dir, 'nginx.pid')}; error_log ${errorLog} info;`]
-  const check = spawnSync(nginxBinary, [...args, '-t'], { encoding: 'utf8' })
-  if (check.status !== 0) throw new Error(`nginx -t refused the configuration:\n${check.stderr}`)
-  t.notMatch(check.stderr, /\[warn\]/, 'nginx -t: no warning')
-  const child = spawn(nginxBinary, args, { stdio: ['ignore', 'ignore', 'pipe'] })
-  let stderr = ''
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve() }))
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM') // by its pid only
-    await exited
-  })
-  const readLog = (): string => { try { return readFileSync(errorLog, 'utf8') } catch { return '' } }
-  for (const deadline = Date.now() + 10_000; ;) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`nginx did not start (exit ${child.exitCode ?? 'none'}):\n${stderr}${readLog()}`)
-    try { await ask(`http://127.0.0.1:${port}/`); break } catch { await sleep(50) }
-  }
-  return { url: (path) => `http://127.0.0.1:${port}${path}`, errorLog: readLog }
+  const nginx = await runNginx(nginxPrefix(dir, edited(site, [[/^(\s*listen )80;/m, `$1127.0.0.1:${port};`], [/^\s*listen \[::\]:80;\n/m, '']])), port)
+  t.teardown(nginx.stop)
+  t.notMatch(nginx.checked, /\[warn\]/, 'nginx -t: no warning')
+  return { url: (path) => `http://127.0.0.1:${port}${path}`, errorLog: nginx.errorLog }
 }
 
 /** The shipped site serving `root`. */

@@ -5,15 +5,13 @@ import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync } from 'node:fs'
 import { get } from 'node:http'
 import { join } from 'node:path'
+import type { ExportSummary } from '../../export/run.js'
 import { projectDir } from '../helpers/paths.js'
 import { watchPeak } from './peak.js'
 import { haveNginx, startStaticNginx } from './static-nginx.js'
 import { haveWrk, wrk, type WrkFigures } from './wrk.js'
 
 export const benchPublicUrl = 'https://security.example.org'
-
-/** The export's `--json` summary, as it prints it. */
-interface ExportSummary { documents: number, files: number, bytes: number, written: number, kept: number, deleted: number, seconds: number, passes: number, settled: boolean }
 
 export interface ExportRunFigures {
   /** The whole process, Node's start included. */

@@ -47,49 +47,74 @@ export async function freePort (): Promise<number> {
   return port
 }
 
-/** Starts nginx with the site file (`siteFile`) in front of 127.0.0.1:`upstreamPort`; stopped when the test ends. */
-export async function startNginx (t: Teardown, siteFile: string, upstreamPort: number): Promise<Nginx> {
-  const dir = tempDir(t, 'llsc-nginx-')
-  const port = await freePort()
-  for (const sub of ['cache', 'temp', 'logs']) mkdirSync(join(dir, sub))
-  writeFileSync(join(dir, 'llsc.conf'), siteForTest(readFileSync(siteFile, 'utf8'), { port, upstreamPort }, join(dir, 'cache')))
-  // The http block of Debian's nginx.conf, reduced to what the site needs; every path under the prefix.
+/**
+ * A prefix for nginx in `dir`: the http block of Debian's nginx.conf reduced to what a site needs, every path
+ * under the prefix, `siteConf` included. Returns nginx's arguments. `tuning`: more http-level directives.
+ */
+export function nginxPrefix (dir: string, siteConf: string, options: { tuning?: string, accessLog?: boolean, connections?: number } = {}): string[] {
+  for (const sub of ['cache', 'temp', 'logs']) mkdirSync(join(dir, sub), { recursive: true })
+  writeFileSync(join(dir, 'site.conf'), siteConf)
   // As root, workers would switch to nobody, who cannot enter the temporary directory: keep them as root.
   const user = process.getuid?.() === 0 ? 'user root root;\n' : ''
   const temps = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((kind) => `  ${kind}_temp_path ${join(dir, 'temp', kind)};`).join('\n')
   writeFileSync(join(dir, 'nginx.conf'), `${user}worker_processes 1;
-events { worker_connections 256; }
+events { worker_connections ${options.connections ?? 256}; }
 http {
   include /etc/nginx/mime.types;
   default_type application/octet-stream;
-  access_log ${join(dir, 'logs', 'access.log')};
-${temps}
-  include ${join(dir, 'llsc.conf')};
+  access_log ${options.accessLog === false ? 'off' : join(dir, 'logs', 'access.log')};
+${options.tuning ?? ''}${temps}
+  include ${join(dir, 'site.conf')};
 }
 `)
-  const errorLog = join(dir, 'logs', 'error.log')
-  const args = ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `daemon off; pid ${join(dir, 'nginx.pid')}; error_log ${errorLog} info;`]
+  return ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `daemon off; pid ${join(dir, 'nginx.pid')}; error_log ${join(dir, 'logs', 'error.log')} info;`]
+}
+
+export interface NginxProcess {
+  /** The error log so far (for a failing assertion's message). */
+  errorLog: () => string
+  /** nginx -t's output (its warnings). */
+  checked: string
+  stop: () => Promise<void>
+}
+
+/** Checks the configuration (`nginx -t`), starts nginx and waits until `port` accepts connections. */
+export async function runNginx (args: string[], port: number): Promise<NginxProcess> {
   const check = spawnSync(nginxBinary, [...args, '-t'], { encoding: 'utf8' })
   if (check.status !== 0) throw new Error(`nginx -t refused the configuration:\n${check.stderr}`)
-
   const child = spawn(nginxBinary, args, { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
   const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve() }))
-  t.teardown(async () => {
+  const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM') // fast shutdown; by its pid only
     await exited
-  })
-  const readLog = (): string => { try { return readFileSync(errorLog, 'utf8') } catch { return '' } }
+  }
+  const errorLogPath = join(args[1]!, 'logs', 'error.log')
+  const errorLog = (): string => { try { return readFileSync(errorLogPath, 'utf8') } catch { return '' } }
   // Ready when the port accepts connections; an nginx that exits first failed to start.
   for (const deadline = Date.now() + 10_000; !(await accepts(port));) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`nginx did not start (exit ${child.exitCode ?? 'none'}):\n${stderr}${readLog()}`)
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop()
+      throw new Error(`nginx did not start (exit ${child.exitCode ?? 'none'}):\n${stderr}${errorLog()}`)
+    }
     await sleep(50)
   }
-  return { port, url: (path = '/') => `http://127.0.0.1:${port}${path}`, errorLog: readLog }
+  return { errorLog, checked: check.stderr, stop }
 }
 
-async function accepts (port: number): Promise<boolean> {
+/** Starts nginx with the site file (`siteFile`) in front of 127.0.0.1:`upstreamPort`; stopped when the test ends. */
+export async function startNginx (t: Teardown, siteFile: string, upstreamPort: number): Promise<Nginx> {
+  const dir = tempDir(t, 'llsc-nginx-')
+  const port = await freePort()
+  const args = nginxPrefix(dir, siteForTest(readFileSync(siteFile, 'utf8'), { port, upstreamPort }, join(dir, 'cache')))
+  const nginx = await runNginx(args, port)
+  t.teardown(nginx.stop)
+  return { port, url: (path = '/') => `http://127.0.0.1:${port}${path}`, errorLog: nginx.errorLog }
+}
+
+/** Whether 127.0.0.1:`port` accepts a connection. */
+export async function accepts (port: number): Promise<boolean> {
   return await new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port }, () => { socket.destroy(); resolve(true) })
     socket.once('error', () => { resolve(false) })
