@@ -228,6 +228,7 @@ t.test('re-exports write what changed, keep the rest, delete only what the expor
     t.equal(after.get('lab/LAB-2030:0002/index.html')!.sha256, sha256(page.rawPayload), 'the manifest records the new bytes')
     t.match(page.body, 'worse than thought')
     t.ok(readFileSync(join(out, 'lab/LAB-2030:0002/index.html')).equals(page.rawPayload))
+    t.match(await exportTo(out, dbPath), { written: 0, deleted: 0 }, 'a second export with no change writes nothing')
     await sameAsFresh(t, out, dbPath)
   })
 

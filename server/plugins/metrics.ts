@@ -113,7 +113,7 @@ function cacheMetrics (cache: BodyCache, registry: Registry): void {
   }
   counter('llsc_http_cache_hits_total', 'Rendered bodies found in the body cache', () => cache.counts.hits)
   counter('llsc_http_cache_misses_total', 'Bodies rendered because the body cache did not hold them', () => cache.counts.misses)
-  counter('llsc_http_cache_not_modified_total', '304 answers made from the data version alone (no body looked up)', () => cache.counts.notModified)
+  counter('llsc_http_cache_not_modified_total', '304 answers made from a kept ETag (no body rendered or looked up)', () => cache.counts.notModified)
   // eslint-disable-next-line no-new
   new Gauge({ name: 'llsc_http_cache_entries', help: 'Bodies held in the body cache', registers: [registry], collect () { this.set(cache.size) } })
 }
