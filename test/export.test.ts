@@ -18,6 +18,7 @@ import { notFoundUrl } from '../export/urls.js'
 import { spawnCli } from './helpers/cli.js'
 import { readRows } from './helpers/db.js'
 import { tempDir } from './helpers/paths.js'
+import { updateinfoText } from './helpers/updateinfo-generator.js'
 import { writeRepo } from './helpers/repo-builder.js'
 import { demoRepos, ingestOk, testApp, testDb } from './helpers/test-app.js'
 
@@ -266,6 +267,31 @@ t.test('re-exports write what changed, keep the rest, delete only what the expor
     t.ok(summary.written > 0 && summary.kept > summary.written, `${summary.written} written, ${summary.kept} kept`)
     await sameAsFresh(t, out, dbPath)
   })
+})
+
+t.test('list pages, API pages and feeds shift when an advisory moves or goes: the incremental tree is still a first export\'s', async (t) => {
+  // 130 advisories: three list pages of 50 and feeds of the newest 100, so a move changes which page and
+  // feed holds what, across page boundaries; keys that missed it would leave stale pages behind.
+  const { dir, dbPath } = testDb(t)
+  const root = join(dir, 'many-repo')
+  const repo: RepoSpec = { productId: 'many', productName: 'Many', url: root, kind: 'baseurl', baseurls: [root], name: 'many', allowedHosts: [] }
+  const xml = updateinfoText({ advisories: 130, packagesPerAdvisory: 2, idPrefix: 'MANY' })
+  writeRepo(root, xml)
+  await ingestOk(t, dbPath, [repo])
+  const out = tempDir(t)
+  await exportTo(out, dbPath)
+  t.ok(manifestOf(out).has('many/page/3/index.html'), 'three list pages')
+
+  // MANY-2016-00010 becomes the newest (from page 3 to the top of page 1); MANY-2016-00075 leaves the repo (withdrawn).
+  const moved = xml.replace(/(<id>MANY-2016-00010<\/id>[\s\S]*?<issued date=")[^"]*/, '$12030-01-01 00:00')
+  const edited = moved.replace(/ {2}<update [^>]*>\s*<id>MANY-2016-00075<\/id>[\s\S]*?<\/update>\n/, '')
+  t.not(edited, moved, 'the advisory is taken out')
+  writeRepo(root, edited)
+  await ingestOk(t, dbPath, [repo])
+  const summary = await exportTo(out, dbPath)
+  t.ok(summary.written > 0 && summary.kept > summary.written, `${summary.written} written, ${summary.kept} kept`)
+  t.match(readFileSync(join(out, 'many', 'index.html'), 'utf8'), /MANY-2016-00010[\s\S]*MANY-2016-00130/, 'the moved advisory heads page 1')
+  await sameAsFresh(t, out, dbPath)
 })
 
 t.test('the output directory: a first export needs an empty one and a readable database; one export at a time', async (t) => {
