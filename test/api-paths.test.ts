@@ -3,21 +3,18 @@
 // API's order, api_url links resolve, unknown products, advisories and pages are 404, and every document
 // matches its response schema with no field beyond it.
 import t, { type Test } from 'tap'
-import ajv2020 from 'ajv/dist/2020.js'
-import ajvFormats from 'ajv-formats'
 import { join } from 'node:path'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { RepoSpec } from '../ingest/config.js'
 import { OsvRecord } from '../server/api/osv-schema.js'
 import { AdvisoryBody, AdvisoryPage, ErrorBody } from '../server/api/schemas.js'
 import { readRows } from './helpers/db.js'
+import { closedValidator } from './helpers/schema.js'
 import { writeRepo } from './helpers/repo-builder.js'
 import { demoRepos, ingestOk, testApp, testDb } from './helpers/test-app.js'
 import { updateinfoText } from './helpers/updateinfo-generator.js'
 
 // CommonJS under NodeNext: the default import is module.exports, whose .default is the class (the function) itself.
-const Ajv2020 = ajv2020.default
-const addFormats = ajvFormats.default
 
 const enc = encodeURIComponent
 const perPage = 1000
@@ -77,26 +74,11 @@ const detailPath = (product: string, id: string): string => `/api/v1/products/${
 const osvPath = (product: string, id: string): string => `/api/v1/products/${enc(product)}/advisories/${enc(id)}.osv.json`
 const pagePath = (product: string, n: number): string => `/api/v1/products/${enc(product)}/advisories/page/${n}.json`
 
-/** A response schema closed at every object: a document with a field the schema does not list fails too. */
-function validator (schema: unknown): (value: unknown) => string | null {
-  const close = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(close)
-    if (typeof node !== 'object' || node === null) return node
-    const copy = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, close(v)]))
-    if (copy.type === 'object' && 'properties' in copy && !('additionalProperties' in copy)) copy.additionalProperties = false
-    return copy
-  }
-  const ajv = new Ajv2020({ strict: false, allErrors: true })
-  addFormats(ajv)
-  const validate = ajv.compile(close(JSON.parse(JSON.stringify(schema))) as object)
-  return (value) => (validate(value) ? null : ajv.errorsText(validate.errors))
-}
-
 const valid = {
-  advisory: validator(AdvisoryBody),
-  osv: validator(OsvRecord),
-  page: validator(AdvisoryPage),
-  error: validator(ErrorBody)
+  advisory: closedValidator(AdvisoryBody),
+  osv: closedValidator(OsvRecord),
+  page: closedValidator(AdvisoryPage),
+  error: closedValidator(ErrorBody)
 }
 
 interface Summary { id: string, product: string, api_url: string, [key: string]: unknown }

@@ -5,8 +5,6 @@
 // answers with the same settings; feeds read by a feed parser, JSON documents valid against the API's schemas;
 // nginx's types, precompressed files, 404 page, dotfiles and cache lifetimes. Then the site's commented
 // live-server example, switched on; and the pages of a static copy without a dynamic host.
-import ajv2020 from 'ajv/dist/2020.js'
-import ajvFormats from 'ajv-formats'
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
@@ -18,6 +16,7 @@ import { runExport } from '../export/run.js'
 import { OsvRecord } from '../server/api/osv-schema.js'
 import { AdvisoryBody, AdvisoryPage, CveBody, PackageAdvisories, ProductsBody } from '../server/api/schemas.js'
 import { readRows } from './helpers/db.js'
+import { closedValidator } from './helpers/schema.js'
 import { ask, freePort, nginxBinary, nginxPrefix, runNginx, type Answer } from './helpers/nginx.js'
 import { projectDir, tempDir } from './helpers/paths.js'
 import { demoRepos, ingestOk, testApp, testDb } from './helpers/test-app.js'
@@ -33,8 +32,6 @@ const dynamicUrl = 'https://live.security.example.org'
 const enc = encodeURIComponent
 
 // CommonJS under NodeNext: the default import is module.exports, whose .default is the class itself.
-const Ajv2020 = ajv2020.default
-const addFormats = ajvFormats.default
 
 // ---------------------------------------------------------------------------------------------------------
 // nginx with the site file, as Debian's nginx.conf includes a site, every path under a temporary prefix.
@@ -106,28 +103,13 @@ function jsonPaths (value: unknown, found: string[] = []): string[] {
 // ---------------------------------------------------------------------------------------------------------
 // What the documents must be.
 
-/** A response schema closed at every object: a document with a field the schema does not list fails too. */
-function validator (schema: unknown): (value: unknown) => string | null {
-  const close = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(close)
-    if (typeof node !== 'object' || node === null) return node
-    const copy = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, close(v)]))
-    if (copy.type === 'object' && 'properties' in copy && !('additionalProperties' in copy)) copy.additionalProperties = false
-    return copy
-  }
-  const ajv = new Ajv2020({ strict: false, allErrors: true })
-  addFormats(ajv)
-  const validate = ajv.compile(close(JSON.parse(JSON.stringify(schema))) as object)
-  return (value) => (validate(value) ? null : ajv.errorsText(validate.errors))
-}
-
 const schemaOf: Array<[RegExp, string, (value: unknown) => string | null]> = [
-  [/^\/api\/v1\/products$/, 'ProductsBody', validator(ProductsBody)],
-  [/^\/api\/v1\/products\/[^/]+\/advisories\/page\/\d+\.json$/, 'AdvisoryPage', validator(AdvisoryPage)],
-  [/^\/api\/v1\/products\/[^/]+\/advisories\/[^/]+\.osv\.json$/, 'OsvRecord', validator(OsvRecord)],
-  [/^\/api\/v1\/products\/[^/]+\/advisories\/[^/]+\.json$/, 'AdvisoryBody', validator(AdvisoryBody)],
-  [/^\/api\/v1\/cves\/[^/]+$/, 'CveBody', validator(CveBody)],
-  [/^\/api\/v1\/packages\/[^/]+$/, 'PackageAdvisories', validator(PackageAdvisories)]
+  [/^\/api\/v1\/products$/, 'ProductsBody', closedValidator(ProductsBody)],
+  [/^\/api\/v1\/products\/[^/]+\/advisories\/page\/\d+\.json$/, 'AdvisoryPage', closedValidator(AdvisoryPage)],
+  [/^\/api\/v1\/products\/[^/]+\/advisories\/[^/]+\.osv\.json$/, 'OsvRecord', closedValidator(OsvRecord)],
+  [/^\/api\/v1\/products\/[^/]+\/advisories\/[^/]+\.json$/, 'AdvisoryBody', closedValidator(AdvisoryBody)],
+  [/^\/api\/v1\/cves\/[^/]+$/, 'CveBody', closedValidator(CveBody)],
+  [/^\/api\/v1\/packages\/[^/]+$/, 'PackageAdvisories', closedValidator(PackageAdvisories)]
 ]
 
 /** JSON Feed 1.1's required fields, and the links the portal always sets. */
@@ -363,7 +345,7 @@ t.test('the demo, exported and served by nginx', async (t) => {
           const doc = JSON.parse(text) as { openapi: string, paths: Record<string, unknown> }
           if (doc.openapi !== '3.1.0' || Object.keys(doc.paths).length < 10) problems.push(`${url}: not the OpenAPI description`)
         } else if (url.endsWith('.ndjson')) {
-          const check = validator(OsvRecord)
+          const check = closedValidator(OsvRecord)
           const lines = text.split('\n')
           if (lines.pop() !== '') problems.push(`${url}: no final newline`)
           for (const line of lines) { const error = check(JSON.parse(line)); if (error !== null) problems.push(`${url}: ${error}`) }

@@ -13,17 +13,10 @@ import { haveWrk, wrk, type WrkFigures } from './wrk.js'
 
 export const benchPublicUrl = 'https://security.example.org'
 
-export interface ExportRunFigures {
+/** The export's own figures (`seconds`: start to manifest), with the whole process's. */
+export interface ExportRunFigures extends Pick<ExportSummary, 'seconds' | 'documents' | 'files' | 'bytes' | 'written' | 'kept' | 'deleted'> {
   /** The whole process, Node's start included. */
   wallSeconds: number
-  /** The export's own `seconds` (start to manifest). */
-  seconds: number
-  documents: number
-  files: number
-  bytes: number
-  written: number
-  kept: number
-  deleted: number
   peakRssMb: number
 }
 
