@@ -113,8 +113,9 @@ async function refuseForeignDir (outDir: string): Promise<void> {
   }
 }
 
-function stampOf (app: FastifyInstance): { generation: number, changedAt: string, state: number } {
-  return app.data.read((stamp) => ({ generation: stamp.generation, changedAt: stamp.changedAt, state: stamp.stateGeneration }))
+/** The data's stamp and which repos fail, read in one snapshot (the manifest records both). */
+function stampOf (app: FastifyInstance): { generation: number, changedAt: string, state: number, health: string } {
+  return app.data.read((stamp) => ({ generation: stamp.generation, changedAt: stamp.changedAt, state: stamp.stateGeneration, health: app.summary.repoHealthKey() }))
 }
 
 /** What the run compares with: the last manifest's files and site key. */
@@ -153,7 +154,7 @@ async function exportPass (app: FastifyInstance, run: ExportRun, previous: Previ
     }
     progress.advance()
   })
-  const data = { generation: stamp.generation, changedAt: stamp.changedAt, health: app.data.read(() => app.summary.repoHealthKey()), site }
+  const data = { generation: stamp.generation, changedAt: stamp.changedAt, health: stamp.health, site }
   return { counts: await writer.finish(data, previous.data), manifest: { data, files: writer.files } }
 }
 
