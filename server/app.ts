@@ -12,6 +12,7 @@ import { lookupApi } from './api/lookups.js'
 import { apiDocs, openApi } from './api/openapi.js'
 import { osvExport } from './api/osv-export.js'
 import { queryApi } from './api/query.js'
+import { statsApi } from './api/stats.js'
 import { closeApiQuerystrings, schemaErrorFormatter } from './api/strict-params.js'
 import { feeds } from './feeds/feeds.js'
 import type { LogLevel, TrustProxy } from './config.js'
@@ -28,6 +29,7 @@ import { cvePage } from './pages/cve-page.js'
 import { packagePage } from './pages/package-page.js'
 import { productsPage } from './pages/products-page.js'
 import { sitemap } from './pages/sitemap.js'
+import { statsPage } from './pages/stats-page.js'
 import database from './plugins/database.js'
 import metrics from './plugins/metrics.js'
 import views from './plugins/views.js'
@@ -139,7 +141,7 @@ async function register (app: FastifyInstance, options: AppOptions): Promise<voi
 
   await app.register(checkPage, { limits: queryLimits })
   await app.register(queryApi, { limits: queryLimits })
-  for (const routes of [healthApi, productsPage, sitemap, cvePage, packagePage, feeds, advisoryApi, lookupApi, osvExport, apiDocs, advisoryListPage, advisoryPage]) {
+  for (const routes of [healthApi, productsPage, sitemap, cvePage, packagePage, feeds, advisoryApi, lookupApi, statsApi, statsPage, osvExport, apiDocs, advisoryListPage, advisoryPage]) {
     await app.register(routes)
   }
 }

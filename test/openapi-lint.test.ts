@@ -75,6 +75,8 @@ t.test('operations: the API only, each with a stable camelCase operationId, a su
     'GET /api/v1/cves/{cve}': 'getCve',
     'GET /api/v1/packages/{name}': 'getPackage',
     'GET /api/v1/products': 'listProducts',
+    'GET /api/v1/stats': 'getStats',
+    'GET /api/v1/stats.csv': 'getStatsCsv',
     'POST /api/v1/query': 'queryInstalledPackages',
     'GET /api/v1/osv/all.ndjson': 'exportOsv',
     'GET /api/v1/products/{product}/advisories/{id}.json': 'getProductAdvisory',
@@ -83,7 +85,7 @@ t.test('operations: the API only, each with a stable camelCase operationId, a su
     'GET /api/v1/osv/{product}/all.ndjson': 'exportProductOsv'
   })
   t.strictSame(doc.servers, [{ url: '/', description: 'This portal' }])
-  t.strictSame(doc.tags.map((tag) => tag.name), ['advisories', 'cves', 'packages', 'products', 'query', 'osv', 'health'])
+  t.strictSame(doc.tags.map((tag) => tag.name), ['advisories', 'cves', 'packages', 'products', 'query', 'stats', 'osv', 'health'])
   for (const tag of doc.tags) t.ok((tag.description ?? '').length > 0, `tag ${tag.name} has a description`)
   const described = new Set(doc.tags.map((tag) => tag.name))
   for (const [path, methods] of Object.entries(doc.paths)) {

@@ -13,6 +13,7 @@ export const apiTags = [
   { name: 'packages', description: 'Every advisory touching a binary or source package name, with the fixed builds' },
   { name: 'products', description: 'The products, their repositories and the state of the last ingest of each' },
   { name: 'query', description: 'Which advisories apply to a server\'s installed packages (rpm -qa), as dnf updateinfo decides' },
+  { name: 'stats', description: 'CVEs fixed and advisories by severity, per product and month (the statistics page\'s numbers), as JSON or CSV' },
   { name: 'osv', description: 'Advisories as OSV 1.6 records, one by one or all at once (newline-delimited JSON)' },
   { name: 'health', description: 'Liveness and readiness for monitors and orchestrators' }
 ]

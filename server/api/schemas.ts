@@ -190,3 +190,29 @@ export const Ready = Type.Object({
 })
 
 export type QueryBodyType = Static<typeof QueryBody>
+
+/** GET /api/v1/stats and /api/v1/stats.csv: a range of months (docs/api.md, "Statistics"). */
+export const StatsQuery = Type.Object({
+  from: one('First month, YYYY-MM. Default: 11 months before `to`; without either, the 12 months to the month of the newest active advisory'),
+  to: one('Last month, YYYY-MM (included). Default: 11 months after `from`; at most 240 months from `from`')
+})
+
+const StatsCounts = {
+  cves: Type.Integer({ description: 'Distinct CVEs fixed by the active advisories issued then (over a range, a CVE fixed in two months counts once)' }),
+  advisories: Type.Integer({ description: 'Active advisories issued then (withdrawn ones are not counted)' }),
+  by_severity: Type.Record(Type.String(), Type.Integer(), { description: 'Advisories per severity, one key per entry of `severities`' })
+}
+
+export const StatsBody = Type.Object({
+  from: Type.String({ description: 'First month, YYYY-MM' }),
+  to: Type.String({ description: 'Last month, YYYY-MM (included)' }),
+  months: Type.Array(Type.String(), { description: 'Every month of the range, in order' }),
+  newest_issued: Nullable(Type.String({ description: 'Issued time of the newest active advisory (ISO 8601 UTC): the default range ends with its month' })),
+  severities: Type.Array(Type.String(), { description: 'Severities in the data, most urgent first, then "none" (no severity)' }),
+  products: Type.Array(Type.Object({
+    id: Type.String(),
+    name: Type.String(),
+    ...StatsCounts,
+    months: Type.Array(Type.Object({ month: Type.String({ description: 'YYYY-MM, by issued date (UTC)' }), ...StatsCounts }))
+  }))
+}, { description: 'Per product and month: distinct CVEs fixed and advisories by severity, counted by issued month' })

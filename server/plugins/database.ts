@@ -1,5 +1,5 @@
 // The database plugin: opens the database read-only, checks its schema and decorates the instance with the
-// stores the routes read (`app.lists`, `app.advisories`, `app.summary`, `app.siteIndex`), the read snapshots (`app.data`) and
+// stores the routes read (`app.lists`, `app.advisories`, `app.summary`, `app.siteIndex`, `app.stats`), the read snapshots (`app.data`) and
 // the per-product matchers of installed packages (`app.matchers`). The raw connection stays inside.
 import fp from 'fastify-plugin'
 import { existsSync } from 'node:fs'
@@ -8,6 +8,7 @@ import { AdvisoryReader } from '../../db/advisory-read.js'
 import { assertSchemaCurrent, schemaVersion } from '../../db/migrate.js'
 import { openDatabase, type Db } from '../../db/open.js'
 import { SiteIndex } from '../../db/site-index.js'
+import { StatsStore } from '../../db/stats-store.js'
 import { SummaryStore, type DataStamp, type Vocabulary } from '../../db/summary-store.js'
 import { DataVersion } from '../http/data-version.js'
 import { MatcherIndex } from '../matching/matcher-index.js'
@@ -22,6 +23,8 @@ declare module 'fastify' {
     summary: SummaryStore
     /** Every advisory in one pass (the sitemap and the static export). */
     siteIndex: SiteIndex
+    /** Counts by product, month, day and severity (the statistics page, the home page's recent activity). */
+    stats: StatsStore
     data: DataSnapshots
     /** Per product, the fixed packages the query and the "Check a server" page match installed packages with. */
     matchers: MatcherIndex
@@ -96,6 +99,7 @@ export default fp<DatabaseOptions>(async (app, { dbPath }) => {
   app.decorate('advisories', new AdvisoryReader(db))
   app.decorate('summary', summary)
   app.decorate('siteIndex', new SiteIndex(db))
+  app.decorate('stats', new StatsStore(db))
   app.decorate('data', data)
   app.decorate('matchers', new MatcherIndex(lists, summary, (read) => data.read(read)))
 }, { name: 'database' })
