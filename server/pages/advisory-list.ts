@@ -10,6 +10,8 @@ import { NotFoundError } from '../http/errors.js'
 import { listPageSizes } from './site-contents.js'
 import { firstPageByPath, listUrl, PageParam, paginate } from './pagination.js'
 import { knownTypes, severityOrder, severityRank } from '../../domain/vocabulary.js'
+import { weeklyBars } from '../charts/weekly-bars.js'
+import { recentActivity } from '../stats/recent.js'
 
 const sorts = [['issued', 'Issued date'], ['updated', 'Updated date'], ['severity', 'Severity'], ['id', 'Advisory ID'], ['relevance', 'Relevance (with a search)']]
 const pageSchema = { summary: 'Advisory list page', tags: ['pages'], querystring: RawQuerySchema }
@@ -54,6 +56,8 @@ function listPage (request: FastifyRequest, reply: FastifyReply, raw: RawQuery, 
     const heading = product === null ? 'Security advisories' : `${product.name} advisories`
     const severities = [...new Set([...severityOrder.filter((s) => s !== 'high' && s !== 'medium'), ...vocabulary.severities])]
       .sort((a, b) => severityRank(a) - severityRank(b)).concat('none')
+    // "What happened lately?" answers the plain first page only: a search or a filter asked another question.
+    const recent = list.params.size === 0 ? recentActivity(app, product?.id ?? null) : null
     return {
       title: list.text === '' ? heading : `Search: ${list.text}`,
       description: `${heading} from the Lambda Linux Security Center, newest first.`,
@@ -68,6 +72,10 @@ function listPage (request: FastifyRequest, reply: FastifyReply, raw: RawQuery, 
       sorts,
       filter: list.filter,
       params: list.params,
+      // The folded filter panel opens when the query set anything it holds.
+      filtersOpen: [...list.params.keys()].some((key) => key !== 'page' && key !== 'per_page'),
+      recent,
+      recentChart: recent === null ? null : weeklyBars(recent.weeks),
       text: list.text,
       total,
       items,
