@@ -2,6 +2,7 @@
 // product's repos lists, duplicates removed. Rows leave SQL in the API's field names (column aliases).
 import { withFlags, type Stored } from './flags.js'
 import type { Db } from './open.js'
+import { keyColumns, signingKey, type KeyRow, type SigningKey } from './summary-store.js'
 
 /** What every read of an advisory starts with (lists, feeds, pages, API): the API's names, plus pk. */
 export interface AdvisoryHead {
@@ -18,11 +19,13 @@ export interface AdvisoryHead {
   updated_raw: string | null
   withdrawn: boolean
   reboot_suggested: boolean
+  /** The product's configured package manager; null: the id decides (domain/update-command.ts). */
+  package_manager: string | null
 }
 
 /** AdvisoryHead's columns, selected from `advisory a JOIN product p ON p.id = a.product_id`. */
 export const headColumns = `a.pk, a.product_id AS product, p.name AS product_name, a.id, a.type, a.severity, a.title,
-  a.issued, a.issued_raw, a.updated, a.updated_raw, a.withdrawn, a.reboot_suggested`
+  a.issued, a.issued_raw, a.updated, a.updated_raw, a.withdrawn, a.reboot_suggested, p.package_manager`
 
 export const headFlags = ['withdrawn', 'reboot_suggested'] as const
 
@@ -45,6 +48,9 @@ export interface ModuleRow { name: string | null, stream: string | null, version
 
 export interface HistoryRow { changed_at: string, issued: string | null, issued_raw: string | null, updated: string | null, updated_raw: string | null }
 
+/** A withdrawal or reinstatement, as it happened (recorded since migration 0005). */
+export interface EventRow { at: string, kind: 'withdrawn' | 'reinstated' }
+
 export interface AdvisoryDetail extends AdvisoryHead {
   status: string | null
   version: string | null
@@ -63,9 +69,13 @@ export interface AdvisoryDetail extends AdvisoryHead {
   packages: PackageRow[]
   modules: ModuleRow[]
   history: HistoryRow[]
+  events: EventRow[]
+  /** The product's source repo id (`epll-source`) and signing key, from its configuration. */
+  source_repo: string | null
+  signing_key: SigningKey | null
 }
 
-type DetailColumns = Omit<AdvisoryDetail, 'cves' | 'references' | 'packages' | 'modules' | 'history'>
+type DetailColumns = Omit<AdvisoryDetail, 'cves' | 'references' | 'packages' | 'modules' | 'history' | 'events' | 'signing_key'>
 
 export class AdvisoryReader {
   private readonly s
@@ -74,7 +84,7 @@ export class AdvisoryReader {
     this.s = {
       advisory: db.prepare<[string, string], Stored<DetailColumns, typeof headFlags[number]>>(`SELECT ${headColumns},
           a.status, a.version, a.from_address AS "from", a.severity_raw, a.summary, a.description, a.solution, a.rights,
-          a.release, a.withdrawn_at, a.first_seen, a.last_changed
+          a.release, a.withdrawn_at, a.first_seen, a.last_changed, p.source_repo
         FROM advisory a JOIN product p ON p.id = a.product_id WHERE a.product_id = ? AND a.id = ?`),
       productsOf: db.prepare<[string], { product_id: string }>('SELECT product_id FROM advisory WHERE id = ? ORDER BY product_id'),
       cves: db.prepare<[number], { cve: string }>('SELECT DISTINCT cve FROM advisory_cve WHERE advisory_pk = ? ORDER BY cve'),
@@ -87,7 +97,9 @@ export class AdvisoryReader {
       modules: db.prepare<[number], ModuleRow>(`SELECT m.name, m.stream, m.version, m.context, m.arch FROM advisory_module m
         JOIN advisory_collection c ON c.pk = m.collection_pk WHERE c.advisory_pk = ? ORDER BY c.repo_id, c.seq, m.seq`),
       history: db.prepare<[number], HistoryRow>(`SELECT changed_at, issued, issued_raw, updated, updated_raw
-        FROM advisory_history WHERE advisory_pk = ? ORDER BY changed_at DESC, rowid DESC`)
+        FROM advisory_history WHERE advisory_pk = ? ORDER BY changed_at DESC, rowid DESC`),
+      events: db.prepare<[number], EventRow>('SELECT at, kind FROM advisory_event WHERE advisory_pk = ? ORDER BY at, rowid'),
+      key: db.prepare<[string], KeyRow>(`SELECT ${keyColumns} FROM signing_key k WHERE k.product_id = ?`)
     }
   }
 
@@ -107,7 +119,9 @@ export class AdvisoryReader {
       packages: unique(this.s.packages.all(pk), (p) => `${p.name}\n${p.epoch}\n${p.version}\n${p.release}\n${p.arch}`)
         .map((p) => withFlags(p, ['reboot_suggested'])),
       modules: unique(this.s.modules.all(pk), (m) => `${m.name ?? ''}:${m.stream ?? ''}:${m.version ?? ''}:${m.context ?? ''}:${m.arch ?? ''}`),
-      history: this.s.history.all(pk)
+      history: this.s.history.all(pk),
+      events: this.s.events.all(pk),
+      signing_key: signingKey(this.s.key.get(row.product))
     }
   }
 }

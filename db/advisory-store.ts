@@ -52,6 +52,7 @@ export class AdvisoryStore {
         'SELECT repo_id FROM advisory_repo WHERE advisory_pk = ? AND repo_id != ? AND present = 0'),
       insertHistory: db.prepare(`INSERT INTO advisory_history (advisory_pk, run_id, changed_at, repo_id, issued, issued_raw,
         updated, updated_raw, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertEvent: db.prepare('INSERT INTO advisory_event (advisory_pk, run_id, at, kind) VALUES (?, ?, ?, ?)'),
       insertReference: db.prepare('INSERT INTO advisory_reference (advisory_pk, repo_id, seq, type, ref_id, href, title) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       insertCve: db.prepare('INSERT OR IGNORE INTO advisory_cve (advisory_pk, repo_id, cve) VALUES (?, ?, ?)'),
       insertCollection: db.prepare('INSERT INTO advisory_collection (advisory_pk, repo_id, seq, short, name) VALUES (?, ?, ?, ?, ?)'),
@@ -205,6 +206,7 @@ export class RepoWriter {
         existing.updated_raw, membership?.content_hash ?? null)
     }
     s.updateAdvisory.run({ ...params, pk })
+    if (existing.withdrawn === 1) s.insertEvent.run(pk, this.runId, this.now, 'reinstated')
     // A withdrawn advisory that comes back drops the content it kept from repos that no longer list it.
     for (const stale of s.staleRepos.all(pk, this.repoId)) {
       this.store.deleteChildren(pk, stale.repo_id)
@@ -235,6 +237,7 @@ export class RepoWriter {
       } else {
         s.markAbsent.run(member.advisory_pk, this.repoId)
         s.withdraw.run(this.now, this.now, member.advisory_pk)
+        s.insertEvent.run(member.advisory_pk, this.runId, this.now, 'withdrawn')
         this.counts.withdrawn++
       }
     }

@@ -69,7 +69,9 @@ export class RepoAdmin {
       deleteMembership: db.prepare('DELETE FROM advisory_repo WHERE advisory_pk = ? AND repo_id = ?'),
       markAbsent: db.prepare('UPDATE advisory_repo SET present = 0 WHERE advisory_pk = ? AND repo_id = ?'),
       withdraw: db.prepare('UPDATE advisory SET withdrawn = 1, withdrawn_at = ?, last_changed = ? WHERE pk = ?'),
+      recordWithdrawal: db.prepare("INSERT INTO advisory_event (advisory_pk, run_id, at, kind) VALUES (?, NULL, ?, 'withdrawn')"),
       deleteHistory: db.prepare('DELETE FROM advisory_history WHERE advisory_pk = ?'),
+      deleteEvents: db.prepare('DELETE FROM advisory_event WHERE advisory_pk = ?'),
       deleteSearch: db.prepare('DELETE FROM advisory_fts WHERE rowid = ?'),
       deleteAdvisory: db.prepare('DELETE FROM advisory WHERE pk = ?'),
       // What the repo last ingested is forgotten: if the configuration names it again, it is read afresh.
@@ -80,6 +82,7 @@ export class RepoAdmin {
       productRepos: db.prepare<[string], { all: number, inUse: number }>(
         'SELECT count(*) AS "all", count(*) FILTER (WHERE removed_at IS NULL) AS inUse FROM repo WHERE product_id = ?'),
       productAdvisories: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM advisory WHERE product_id = ?'),
+      deleteKey: db.prepare('DELETE FROM signing_key WHERE product_id = ?'),
       deleteProduct: db.prepare('DELETE FROM product WHERE id = ?'),
       bumpData: db.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_generation'"),
       setChangedAt: db.prepare("UPDATE meta SET value = ? WHERE key = 'data_changed_at'"),
@@ -111,6 +114,7 @@ export class RepoAdmin {
       const repos = this.s.productRepos.get(productId)!
       removal.productUnlisted = repos.inUse === 0
       if (repos.all === 0 && this.s.productAdvisories.get(productId)!.n === 0) {
+        this.s.deleteKey.run(productId)
         this.s.deleteProduct.run(productId)
         removal.productDeleted = true
       }
@@ -138,6 +142,7 @@ export class RepoAdmin {
       } else {
         this.s.markAbsent.run(m.pk, repoId)
         this.s.withdraw.run(now, now, m.pk)
+        this.s.recordWithdrawal.run(m.pk, now)
         detached.delete(m.pk)
         removal.withdrawn++
       }
@@ -156,6 +161,7 @@ export class RepoAdmin {
       } else {
         detached.delete(m.pk)
         this.s.deleteHistory.run(m.pk)
+        this.s.deleteEvents.run(m.pk)
         this.s.deleteSearch.run(m.pk)
         this.s.deleteAdvisory.run(m.pk)
         removal.deleted++

@@ -3,7 +3,50 @@
 import { createHash } from 'node:crypto'
 import type { Db } from './open.js'
 
-export interface ProductSummary { id: string, name: string, advisories: number, withdrawn: number }
+/** A product's signing key as pages and the API show it: the facts last read, and the last read's outcome. */
+export interface SigningKey {
+  /** What `rpm --import` is shown with; null: only the file's name is known (a key read from a local file). */
+  import_url: string | null
+  file_name: string
+  fingerprint: string | null
+  user_id: string | null
+  created: string | null
+  last_run_at: string | null
+  status: 'ok' | 'failed' | null
+  error: string | null
+}
+
+export interface ProductSummary {
+  id: string
+  name: string
+  advisories: number
+  withdrawn: number
+  /** As configured: yum, dnf, zypper or none; null when the advisory ids decide. */
+  package_manager: string | null
+  source_repo: string | null
+  signing_key: SigningKey | null
+}
+
+export interface KeyRow { source: string, import_url: string | null, fingerprint: string | null, user_id: string | null, created: string | null, last_run_at: string | null, last_status: 'ok' | 'failed' | null, last_error: string | null }
+
+/** The columns of signing_key that KeyRow reads (table alias k). */
+export const keyColumns = 'k.source, k.import_url, k.fingerprint, k.user_id, k.created, k.last_run_at, k.last_status, k.last_error'
+
+/** A signing_key row as shown: where it is read from stays out (it may be a local path), only its file name shows. */
+export function signingKey (row: KeyRow | undefined): SigningKey | null {
+  if (row === undefined) return null
+  const path = row.source.replace(/[?#].*$/, '')
+  return {
+    import_url: row.import_url,
+    file_name: path.slice(path.lastIndexOf('/') + 1),
+    fingerprint: row.fingerprint,
+    user_id: row.user_id,
+    created: row.created,
+    last_run_at: row.last_run_at,
+    status: row.last_status,
+    error: row.last_error
+  }
+}
 
 export interface RepoStatus {
   id: number
@@ -29,14 +72,16 @@ export class SummaryStore {
     this.s = {
       // Products and repos in use: a repo removed by the operator (`repos remove --withdraw`), and a product
       // left with no other, are not shown; the product's advisories keep their pages (allProducts).
-      products: db.prepare<[], ProductSummary>(`SELECT p.id, p.name,
+      products: db.prepare<[], Omit<ProductSummary, 'signing_key'>>(`SELECT p.id, p.name,
           (SELECT count(*) FROM advisory a WHERE a.product_id = p.id) AS advisories,
-          (SELECT count(*) FROM advisory a WHERE a.product_id = p.id AND a.withdrawn = 1) AS withdrawn
+          (SELECT count(*) FROM advisory a WHERE a.product_id = p.id AND a.withdrawn = 1) AS withdrawn,
+          p.package_manager, p.source_repo
         FROM product p WHERE EXISTS (SELECT 1 FROM repo r WHERE r.product_id = p.id AND r.removed_at IS NULL) ORDER BY p.id`),
       allProducts: db.prepare<[], { id: string, name: string }>('SELECT id, name FROM product ORDER BY id'),
       repos: db.prepare<[], RepoStatus>(`SELECT id, product_id AS productId, name, url, base_url AS baseUrl,
         last_run_at AS lastRunAt, last_success_at AS lastSuccessAt, last_status AS lastStatus, last_error AS lastError
         FROM repo WHERE removed_at IS NULL ORDER BY product_id, name, url`),
+      keys: db.prepare<[], KeyRow & { product_id: string }>(`SELECT k.product_id, ${keyColumns} FROM signing_key k`),
       total: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM advisory'),
       severities: db.prepare<[], { v: string }>('SELECT DISTINCT severity AS v FROM advisory WHERE severity IS NOT NULL'),
       types: db.prepare<[], { v: string }>('SELECT DISTINCT type AS v FROM advisory WHERE type IS NOT NULL ORDER BY type'),
@@ -47,7 +92,11 @@ export class SummaryStore {
 
   advisoryCount (): number { return this.s.total.get()!.n }
   /** Products with a repo in use (the products page, the API, metrics). */
-  products (): ProductSummary[] { return this.s.products.all() }
+  products (): ProductSummary[] {
+    const keys = new Map(this.s.keys.all().map((k) => [k.product_id, k]))
+    return this.s.products.all().map((p) => ({ ...p, signing_key: signingKey(keys.get(p.id)) }))
+  }
+
   repos (): RepoStatus[] { return this.s.repos.all() }
 
   /**
@@ -55,7 +104,10 @@ export class SummaryStore {
    * (the worker exports again when it moves). Times and ok-versus-unchanged are left out: they move every run.
    */
   repoHealthKey (): string {
-    const health = this.repos().map((r) => [r.productId, r.url, r.lastStatus === 'failed' ? r.lastError ?? 'failed' : 'ok']).sort()
+    const health = this.repos().map((r) => [r.productId, r.url, r.lastStatus === 'failed' ? r.lastError ?? 'failed' : 'ok'])
+    // A signing key that cannot be read is shown as a failed repo is.
+    for (const k of this.s.keys.all()) health.push([k.product_id, 'signing key', k.last_status === 'failed' ? k.last_error ?? 'failed' : 'ok'])
+    health.sort()
     return createHash('sha256').update(JSON.stringify(health)).digest('hex').slice(0, 16)
   }
 
