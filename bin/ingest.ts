@@ -11,7 +11,7 @@ import { progressOutput } from '../ingest/progress-bar.js'
 import { RepoFileError } from '../ingest/repo-file.js'
 import { exportLogger, keepExportCurrent } from '../ingest/run-export.js'
 import { jsonLinesOutput, summaryJsonOutput, textOutput, type RunOutput } from '../ingest/run-output.js'
-import { runIngest, type RunSummary } from '../ingest/run.js'
+import { runFailed, runIngest, type RunSummary } from '../ingest/run.js'
 import { storageProblem } from '../ingest/storage-error.js'
 
 const helpPointer = 'see npm run ingest -- --help'
@@ -107,7 +107,7 @@ async function main (): Promise<number> {
       const summary = await runOnce(options, output, controller.signal)
       await keepExport(options, summary, controller.signal)
       if (summary.interrupted || received !== null) return received === 'SIGINT' ? 130 : 143
-      return summary.repos.some((r) => r.status === 'failed') ? 1 : 0
+      return runFailed(summary) ? 1 : 0
     }
     while (!controller.signal.aborted) {
       await keepExport(options, await runOnce(options, output, controller.signal), controller.signal)

@@ -1,11 +1,15 @@
 // Which repos to ingest: a JSON configuration (products and their repos), a yum .repo file, or flags.
 // Variables ($releasever, $basearch, ...) are substituted here; a list value gives one repo per value. Every
 // URL and path leaves here in its canonical form (repo-url.ts); a disabled repo is set aside with the reason.
+// What a product's configuration says about it (package manager, source repo, signing key) rides on its repos.
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
+import type { ProductSettings } from '../db/product-store.js'
 import { closest } from './closest.js'
+import { ConfigError } from './config-error.js'
 import { splitCredentials } from './fetcher.js'
-import { parseRepoFile, type RepoFileSection } from './repo-file.js'
+import { parseRepoFile, signingKeyOf, sourceSection, type RepoFileSection } from './repo-file.js'
+import { keySetting, productSettings, type SettingsFromFiles } from './product-settings.js'
 import { canonicalRepoUrl, RepoUrlError, type RepoKind } from './repo-url.js'
 
 export interface RepoSpec {
@@ -21,9 +25,14 @@ export interface RepoSpec {
   allowedHosts: string[]
   /** "user:password" by host (name:port), taken out of the URLs (withoutCredentials). */
   credentials?: Record<string, string>
+  /**
+   * What the configuration (a JSON file or a .repo file) says about the product, the same on each of its
+   * repos; absent for --repo and --mirrorlist, which leave the product's stored settings as they are.
+   */
+  product?: ProductSettings
 }
 
-export class ConfigError extends Error { override name = 'ConfigError' }
+export { ConfigError }
 
 export type Variables = Record<string, string | string[]>
 
@@ -113,16 +122,28 @@ export function reposFromRepoFile (file: string, product: ProductInput, variable
   try { text = readFileSync(file, 'utf8') } catch (err) { throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`) }
   const baseDir = dirname(resolve(file))
   const sources: Sources = { repos: [], disabled: [], sections: [] }
-  for (const section of parseRepoFile(text, file)) {
+  const sections = parseRepoFile(text, file)
+  const fromFile = repoFileSettings(sections, variables, baseDir, file)
+  for (const section of sections) {
     sources.sections.push(section.id)
     const where = `${file} [${section.id}]`
     if (!section.enabled && !enable.some((p) => enableMatches(p, section.id))) {
       sources.disabled.push({ productId: product.id, source: where, reason: `enabled=0 (--enablerepo ${section.id} ingests it)` })
       continue
     }
-    sources.repos.push(...repoFileSpecs(section, product, variables, allowedHosts, baseDir, where))
+    sources.repos.push(...repoFileSpecs(section, product, variables, allowedHosts, baseDir, where).map((r) => ({ ...r, product: { packageManager: null, ...fromFile } })))
   }
   return sources
+}
+
+/** What a .repo file says about its product: the source section's id and the key yum checks with. */
+function repoFileSettings (sections: RepoFileSection[], variables: Variables, baseDir: string, file: string): SettingsFromFiles {
+  const key = signingKeyOf(sections)
+  const where = `${file}: gpgkey`
+  return {
+    sourceRepo: sourceSection(sections)?.id ?? null,
+    signingKey: key === null ? null : keySetting(expandVariables(key, variables, where)[0]!.url, null, baseDir, where, 'repo file')
+  }
 }
 
 function asObject (value: unknown, where: string): Record<string, unknown> {
@@ -161,7 +182,7 @@ function asEnabled (value: unknown, where: string): boolean {
 
 // The keys each object of a JSON configuration may have: anything else is a mistake, named with the closest.
 const rootKeys = ['products', 'variables', 'allowedHosts']
-const productKeys = ['id', 'name', 'repos', 'variables', 'allowedHosts', 'enabled']
+const productKeys = ['id', 'name', 'repos', 'variables', 'allowedHosts', 'enabled', 'packageManager', 'sourceRepo', 'signingKey', 'signingKeyUrl']
 const repoKeys = ['baseurl', 'mirrorlist', 'repoFile', 'name', 'enabled', 'enablerepo']
 
 function checkKeys (object: Record<string, unknown>, known: string[], where: string): void {
@@ -238,7 +259,14 @@ function readProduct (value: unknown, where: string, inherited: { variables: Var
     ctx.sources.disabled.push({ productId: id, source: where, reason: '"enabled": false (the whole product)' })
     return
   }
+  const first = ctx.sources.repos.length
   product.repos.forEach((r, ri) => { readRepoEntry(r, `${where}.repos[${ri}]`, { product: { id, name }, variables, allowedHosts }, ctx) })
+  // The product's own keys win over what its .repo files say; every repo of it carries the result.
+  const mine = ctx.sources.repos.slice(first)
+  const fromFiles = mine.find((r) => r.product !== undefined)?.product ?? { sourceRepo: null, signingKey: null }
+  const expand = (template: string, at: string): string => expandVariables(template, variables, at)[0]!.url
+  const settings = productSettings(product, fromFiles, { baseDir: ctx.baseDir, where, expand })
+  for (const r of mine) r.product = settings
 }
 
 /** Reads a JSON configuration. `overrides` (from flags) win over the file's variables; `enable` applies to its .repo files. */

@@ -5,8 +5,8 @@ import type { DisabledSource, RepoSpec } from './config.js'
 import { redactCredentials } from './fetcher.js'
 import type { RepoResult } from './ingest-repo.js'
 import type { Logger, Progress } from './repo-context.js'
-import { failedRunSummary, formatSummary, jsonSummary, repoCounts } from './report.js'
-import type { RunSummary } from './run.js'
+import { failedRunSummary, formatSummary, jsonSummary, keyJson, repoCounts } from './report.js'
+import { runFailed, type RunSummary } from './run.js'
 
 /** Called by bin/ingest.ts around each run; `log` and the repo callbacks go to runIngest. */
 export interface RunOutput {
@@ -112,9 +112,12 @@ export function jsonLinesOutput ({ stdout }: Streams, now: () => number = Date.n
       notes = []
     },
     runDone: (summary) => {
+      const keys = summary.keys ?? []
+      for (const k of keys) emit(k.status === 'ok' ? 'info' : 'error', `key ${k.status}`, { ...keyJson(k), error: k.error === null ? null : redactCredentials(k.error) })
       const failed = summary.repos.filter((r) => r.status === 'failed').length
-      const status = summary.interrupted ? 'interrupted' : failed > 0 ? 'failed' : 'ok'
-      emit(status === 'ok' ? 'info' : 'error', `run ${status}`, { run_id: summary.runId, status, repos: summary.repos.length, failed, duration_ms: now() - runStarted })
+      const status = summary.interrupted ? 'interrupted' : runFailed(summary) ? 'failed' : 'ok'
+      const keysFailed = keys.length === 0 ? {} : { keys_failed: keys.filter((k) => k.status === 'failed').length }
+      emit(status === 'ok' ? 'info' : 'error', `run ${status}`, { run_id: summary.runId, status, repos: summary.repos.length, failed, ...keysFailed, duration_ms: now() - runStarted })
     },
     runFailed: (repos, message) => { emit('error', 'run failed', { status: 'failed', repos: repos.length, error: redactCredentials(message) }) },
     nextCheck: (ms) => { emit('info', 'next check', { next_check_in_s: Math.round(ms / 1000) }) }

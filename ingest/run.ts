@@ -4,12 +4,14 @@ import { mkdir, rm } from 'node:fs/promises'
 import { AdvisoryStore } from '../db/advisory-store.js'
 import { migrate } from '../db/migrate.js'
 import { openDatabase } from '../db/open.js'
+import { ProductStore } from '../db/product-store.js'
 import { RepoStore } from '../db/repo-store.js'
 import { nowIsoSeconds } from '../domain/time.js'
 import { canonicalSpec, withoutCredentials, type RepoSpec } from './config.js'
 import { defaultFetchOptions, redactCredentials, type FetchOptions } from './fetcher.js'
 import { ingestRepo, type RepoResult } from './ingest-repo.js'
 import { acquireIngestLock } from './lock.js'
+import { settleProducts, type KeyResult } from './product-state.js'
 import { defaultLimits, type IngestLimits, type Logger, type Progress } from './repo-context.js'
 import { canonicalStoredUrl } from './repo-url.js'
 
@@ -32,7 +34,14 @@ export interface RunOptions {
 export interface RunSummary {
   runId: number
   repos: RepoResult[]
+  /** The signing keys read, one per product whose configuration names one (none: absent or empty). */
+  keys?: KeyResult[]
   interrupted: boolean
+}
+
+/** A repo or a signing key failed: the run's status, and exit status 1. */
+export function runFailed (summary: Pick<RunSummary, 'repos' | 'keys'>): boolean {
+  return summary.repos.some((r) => r.status === 'failed') || (summary.keys ?? []).some((k) => k.status === 'failed')
 }
 
 export const silentLogger: Logger = { info: () => {}, warn: () => {} }
@@ -92,9 +101,16 @@ export async function runIngest (options: RunOptions): Promise<RunSummary> {
       results.push(result)
       options.onRepoDone?.(result)
     }
-    const failed = results.some((r) => r.status === 'failed')
-    repoStore.finishRun(runId, interrupted ? 'interrupted' : failed ? 'failed' : 'ok', nowIsoSeconds())
-    return { runId, repos: results, interrupted }
+    const keys = await settleProducts(options.repos, {
+      products: new ProductStore(db),
+      tempDir,
+      fetch: { ...defaultFetchOptions, ...options.fetch },
+      now: nowIsoSeconds,
+      log: options.log ?? silentLogger,
+      ...(options.signal !== undefined && { signal: options.signal })
+    })
+    repoStore.finishRun(runId, interrupted ? 'interrupted' : runFailed({ repos: results, keys }) ? 'failed' : 'ok', nowIsoSeconds())
+    return { runId, repos: results, keys, interrupted }
   } finally {
     db.close()
     lock.release()
