@@ -157,8 +157,19 @@ function expectedDetail (dbPath: string, product: string, id: string): Record<st
       FROM advisory_package p JOIN advisory_collection c ON c.pk = p.collection_pk WHERE p.advisory_pk = ? ORDER BY p.arch, p.name, c.seq, p.seq`, a.pk),
     modules: readRows(dbPath, `SELECT m.name, m.stream, m.version, m.context, m.arch FROM advisory_module m
       JOIN advisory_collection c ON c.pk = m.collection_pk WHERE c.advisory_pk = ? ORDER BY c.seq, m.seq`, a.pk),
+    ...productFields[`${product}/${id}`],
+    signing_key: readRows(dbPath, 'SELECT fingerprint, user_id, created, import_url FROM signing_key WHERE product_id = ? AND fingerprint IS NOT NULL', product)[0] ?? null,
     html_url: htmlUrl(product, id)
   }
+}
+
+/** The package manager, command and source repo each advisory's product gives it (ingest/demo/config.json; lab has none). */
+const productFields: Record<string, { package_manager: string, update_command: string, source_repo: string | null }> = {
+  'rocky8/RLSA-2019:1972': { package_manager: 'dnf', update_command: 'dnf upgrade rubygem-abrt rubygem-bson', source_repo: 'baseos-source' },
+  'amzn2/ALAS2-2018-939': { package_manager: 'yum', update_command: 'yum update kernel perf python-perf', source_repo: 'amzn2-core-source' },
+  'alma9/ALSA-2022:4940': { package_manager: 'dnf', update_command: 'dnf upgrade xz', source_repo: 'baseos-source' },
+  'lab/LAB-2024:0001': { package_manager: 'yum', update_command: 'yum update docs epo foo plain snap tool', source_repo: null },
+  'lab/LAB-2024:0002': { package_manager: 'yum', update_command: 'yum update gone', source_repo: null }
 }
 
 /** The advisories of a CVE or package lookup: newest first, with the fixed packages (only `name`'s when given). */
@@ -259,6 +270,7 @@ t.test('JSON API', async (t) => {
       withdrawn: false,
       source_packages: ['docs', 'epo', 'foo', 'plain', 'snap', 'tool'],
       cves: ['CVE-2024-1111', 'CVE-2024-2222'],
+      update_command: 'yum update docs epo foo plain snap tool', // LAB- ids: yum, the default
       html_url: lab1Html,
       api_url: lab1Api
     })
@@ -282,6 +294,7 @@ t.test('JSON API', async (t) => {
       withdrawn: false,
       source_packages: ['kernel', 'perf', 'python-perf'], // derived: Amazon's updateinfo gives no src
       cves: cvesOf(dbPath, a.pk),
+      update_command: 'yum update kernel perf python-perf',
       html_url: 'http://localhost/amzn2/ALAS2-2018-939',
       api_url: 'http://localhost/api/v1/products/amzn2/advisories/ALAS2-2018-939.json'
     })
@@ -771,9 +784,13 @@ t.test('/readyz is 503 on a database that was migrated but never ingested', asyn
 
 /** /api/v1/products as the database says it should be. */
 function expectedProducts (dbPath: string): unknown[] {
-  const products = readRows<{ id: string, name: string, advisories: number, withdrawn: number }>(dbPath, `SELECT p.id, p.name,
+  const products = readRows<{ id: string, name: string, advisories: number, withdrawn: number, signing_key: unknown }>(dbPath, `SELECT p.id, p.name,
     (SELECT count(*) FROM advisory a WHERE a.product_id = p.id) AS advisories,
-    (SELECT count(*) FROM advisory a WHERE a.product_id = p.id AND a.withdrawn = 1) AS withdrawn FROM product p ORDER BY p.id`)
+    (SELECT count(*) FROM advisory a WHERE a.product_id = p.id AND a.withdrawn = 1) AS withdrawn,
+    p.package_manager, p.source_repo,
+    (SELECT json_object('fingerprint', k.fingerprint, 'user_id', k.user_id, 'created', k.created, 'import_url', k.import_url,
+      'last_run_at', k.last_run_at, 'status', k.last_status, 'error', k.last_error) FROM signing_key k WHERE k.product_id = p.id) AS signing_key
+    FROM product p ORDER BY p.id`).map((p) => ({ ...p, signing_key: p.signing_key === null ? null : JSON.parse(p.signing_key as string) as unknown }))
   const repos = readRows<{ product_id: string, name: string | null, url: string, last_run_at: string | null, last_success_at: string | null, status: string | null, error: string | null }>(dbPath,
     'SELECT product_id, name, url, last_run_at, last_success_at, last_status AS status, last_error AS error FROM repo ORDER BY product_id, name, url')
   return products.map((p) => ({ ...p, repos: repos.filter((r) => r.product_id === p.id).map(({ product_id: _p, ...r }) => r) }))

@@ -176,7 +176,9 @@ function checkContent (t: Test, dbPath: string, row: Row, record: OsvRecord): vo
   const page = htmlUrl(row.product_id, row.id)
   t.ok(record.references.some((r) => r.type === 'ADVISORY' && r.url === page), `${key}: references include the advisory page`)
   t.notOk(record.references.some((r) => !/^https?:\/\//.test(r.url)), `${key}: only http(s) references`)
-  t.strictSame(record.database_specific, { product: row.product_id, advisory_id: row.id, severity: row.severity, type: row.type, reboot_suggested: row.reboot_suggested === 1, url: page }, `${key}: database_specific`)
+  // The product's signing key, once read (the demo's amzn2 has one: ingest/demo/config.json).
+  const signingKey = readRows<{ fingerprint: string }>(dbPath, 'SELECT fingerprint FROM signing_key WHERE product_id = ? AND fingerprint IS NOT NULL', row.product_id)[0]
+  t.strictSame(record.database_specific, { product: row.product_id, advisory_id: row.id, severity: row.severity, type: row.type, reboot_suggested: row.reboot_suggested === 1, url: page, ...(signingKey !== undefined && { signing_key_fingerprint: signingKey.fingerprint }) }, `${key}: database_specific`)
 }
 
 // ---------------------------------------------------------------------------------------------------------

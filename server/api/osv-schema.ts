@@ -24,6 +24,7 @@ export const OsvRecord = Type.Object({
     severity: Type.Union([Type.String(), Type.Null()]),
     type: Type.Union([Type.String(), Type.Null()]),
     reboot_suggested: Type.Boolean(),
-    url: Type.String()
+    url: Type.String(),
+    signing_key_fingerprint: Type.Optional(Type.String({ description: 'The product\'s package signing key (upper-case hex), when one is configured and was read' }))
   })
 })

@@ -43,7 +43,16 @@ export function toOsv (base: string, a: AdvisoryDetail): Record<string, unknown>
         return [{ type: r.type === 'bugzilla' ? 'REPORT' : r.type === 'cve' ? 'WEB' : 'ADVISORY', url }]
       })
     ],
-    database_specific: { product: a.product, advisory_id: a.id, severity: a.severity, type: a.type, reboot_suggested: a.reboot_suggested, url: base + urls.advisory(a.product, a.id) }
+    database_specific: {
+      product: a.product,
+      advisory_id: a.id,
+      severity: a.severity,
+      type: a.type,
+      reboot_suggested: a.reboot_suggested,
+      url: base + urls.advisory(a.product, a.id),
+      // The product's package signing key, to check the fixed packages with (only once the key was read).
+      ...(a.signing_key?.fingerprint != null && { signing_key_fingerprint: a.signing_key.fingerprint })
+    }
   }
   if (a.issued !== null) record.published = rfc3339(a.issued)
   if (a.withdrawn && a.withdrawn_at !== null) record.withdrawn = rfc3339(a.withdrawn_at)

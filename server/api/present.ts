@@ -2,8 +2,9 @@
 // serializes only the fields it lists (pk, product_name and the like stay out). Adds absolute html_url and api_url.
 import type { AdvisorySummary, ListedPackage } from '../../db/advisory-query.js'
 import type { AdvisoryDetail } from '../../db/advisory-read.js'
-import { urls } from '../format.js'
+import { sourcePackages, updateCommands, urls } from '../format.js'
 import { evr, nevra } from '../../domain/nevra.js'
+import { preferredUpdateCommand } from '../../domain/update-command.js'
 
 const enc = encodeURIComponent
 
@@ -19,13 +20,25 @@ export const apiUrls = {
 }
 
 /** schemas.ts AdvisorySummary */
-export function summaryJson (base: string, a: AdvisorySummary): AdvisorySummary & { html_url: string, api_url: string } {
-  return { ...a, html_url: base + urls.advisory(a.product, a.id), api_url: base + apiUrls.advisory(a.product, a.id) }
+export function summaryJson (base: string, a: AdvisorySummary): AdvisorySummary & { update_command: string | null, html_url: string, api_url: string } {
+  const { manager } = updateCommands(a, a.source_packages)
+  return { ...a, update_command: preferredUpdateCommand(manager, a.source_packages, a.id), html_url: base + urls.advisory(a.product, a.id), api_url: base + apiUrls.advisory(a.product, a.id) }
 }
 
-/** schemas.ts AdvisoryBody */
-export function advisoryJson (base: string, a: AdvisoryDetail): AdvisoryDetail & { html_url: string } {
-  return { ...a, html_url: base + urls.advisory(a.product, a.id) }
+/** schemas.ts AdvisoryBody: the key only once read (its fingerprint known). */
+export function advisoryJson (base: string, a: AdvisoryDetail): Record<string, unknown> {
+  const sources = sourcePackages(a.packages)
+  const { manager } = updateCommands(a, sources)
+  const key = a.signing_key
+  return {
+    ...a,
+    package_manager: manager,
+    update_command: preferredUpdateCommand(manager, sources, a.id),
+    signing_key: key === null || key.fingerprint === null
+      ? null
+      : { fingerprint: key.fingerprint, user_id: key.user_id, created: key.created, import_url: key.import_url },
+    html_url: base + urls.advisory(a.product, a.id)
+  }
 }
 
 /** schemas.ts AdvisoryWithFixes */

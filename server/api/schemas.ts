@@ -45,6 +45,7 @@ export const AdvisorySummary = Type.Object({
   withdrawn: Type.Boolean(),
   source_packages: Type.Array(Type.String()),
   cves: Type.Array(Type.String()),
+  update_command: Nullable(Type.String({ description: 'The command that applies the fix in the product\'s package manager (yum, dnf or zypper), quoted for a POSIX shell; null when the product has none (apply it with the OS\'s update mechanism)' })),
   html_url: Type.String(),
   api_url: Type.String()
 })
@@ -94,6 +95,15 @@ export const AdvisoryBody = Type.Object({
   references: Type.Array(Type.Object({ type: Nullable(Type.String()), id: Nullable(Type.String()), href: Nullable(Type.String()), title: Nullable(Type.String()) })),
   packages: Type.Array(PackageBody),
   modules: Type.Array(Type.Object({ name: Nullable(Type.String()), stream: Nullable(Type.String()), version: Nullable(Type.String()), context: Nullable(Type.String()), arch: Nullable(Type.String()) })),
+  package_manager: Type.String({ description: 'yum, dnf, zypper or none: the product\'s, else implied by the advisory id' }),
+  update_command: Nullable(Type.String({ description: 'By package name when the advisory names packages, else by advisory id; quoted for a POSIX shell; null when the package manager is none' })),
+  source_repo: Nullable(Type.String({ description: 'The yum repo id of the product\'s source RPMs (for yumdownloader --enablerepo)' })),
+  signing_key: Nullable(Type.Object({
+    fingerprint: Type.String({ description: 'Upper-case hex, as gpg --with-colons prints it' }),
+    user_id: Type.String(),
+    created: Type.String({ description: 'ISO 8601 UTC' }),
+    import_url: Nullable(Type.String({ description: 'What to give rpm --import; null when only the file\'s name is known' }))
+  }, { description: 'The product\'s package signing key, as last read; null when none is configured or none was read yet' })),
   html_url: Type.String()
 })
 
@@ -126,6 +136,17 @@ export const ProductsBody = Type.Object({
     name: Type.String(),
     advisories: Type.Integer(),
     withdrawn: Type.Integer(),
+    package_manager: Nullable(Type.String({ description: 'yum, dnf, zypper or none as configured; null: implied by each advisory\'s id' })),
+    source_repo: Nullable(Type.String()),
+    signing_key: Nullable(Type.Object({
+      fingerprint: Nullable(Type.String({ description: 'Of the last successful read; null when none succeeded yet' })),
+      user_id: Nullable(Type.String()),
+      created: Nullable(Type.String()),
+      import_url: Nullable(Type.String()),
+      last_run_at: Nullable(Type.String()),
+      status: Nullable(Type.String({ description: 'ok or failed: the last read' })),
+      error: Nullable(Type.String())
+    })),
     repos: Type.Array(Type.Object({
       name: Nullable(Type.String()),
       url: Type.String(),

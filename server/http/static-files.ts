@@ -1,6 +1,8 @@
 // The files under /static/ (the stylesheet, the icon), served by @fastify/static with the ETag every other
 // answer has, the MD5 of the bytes, in place of its own made from the size and mtime, which differ between
 // installs of the same release. No Last-Modified: a file's mtime is when it was installed, not when it changed.
+// `/favicon.ico`, which browsers and feed readers ask for whatever a page links, answers the same way: a real
+// ICO (16, 32 and 48 pixel PNGs of favicon.svg, drawn by Chromium), not a redirect some clients do not follow.
 import fastifyStatic from '@fastify/static'
 import fp from 'fastify-plugin'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -31,4 +33,13 @@ export default fp(async (app) => {
     }
   })
   await app.register(fastifyStatic, { root, prefix, maxAge: maxAge * 1000, etag: false, lastModified: false })
+
+  const icon = readFileSync(join(root, 'favicon.ico'))
+  const iconTag = tags.get('favicon.ico')!
+  app.get('/favicon.ico', { schema: { summary: 'The site icon', tags: ['pages'] } }, async (request, reply) => {
+    // An ICO of PNGs is not compressed (compress.ts): one strong tag for every client.
+    reply.header('cache-control', `public, max-age=${maxAge}`).header('etag', etagOf(iconTag, null))
+    if (isFresh(request.headers, iconTag, null)) return reply.code(304).send()
+    return reply.type('image/x-icon').send(icon)
+  })
 }, { name: 'static-files' })
