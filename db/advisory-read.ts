@@ -46,10 +46,10 @@ export interface ReferenceRow { type: string | null, id: string | null, href: st
 
 export interface ModuleRow { name: string | null, stream: string | null, version: string | null, context: string | null, arch: string | null }
 
-export interface HistoryRow { changed_at: string, issued: string | null, issued_raw: string | null, updated: string | null, updated_raw: string | null }
+export interface HistoryRow { changed_at: string, run_id: number, issued: string | null, issued_raw: string | null, updated: string | null, updated_raw: string | null }
 
 /** A withdrawal or reinstatement, as it happened (recorded since migration 0005). */
-export interface EventRow { at: string, kind: 'withdrawn' | 'reinstated' }
+export interface EventRow { at: string, kind: 'withdrawn' | 'reinstated', /** null: by `npm run repos -- remove --withdraw` */ run_id: number | null }
 
 export interface AdvisoryDetail extends AdvisoryHead {
   status: string | null
@@ -96,9 +96,9 @@ export class AdvisoryReader {
         WHERE p.advisory_pk = ? ORDER BY p.arch, p.name, p.repo_id, c.seq, p.seq`),
       modules: db.prepare<[number], ModuleRow>(`SELECT m.name, m.stream, m.version, m.context, m.arch FROM advisory_module m
         JOIN advisory_collection c ON c.pk = m.collection_pk WHERE c.advisory_pk = ? ORDER BY c.repo_id, c.seq, m.seq`),
-      history: db.prepare<[number], HistoryRow>(`SELECT changed_at, issued, issued_raw, updated, updated_raw
+      history: db.prepare<[number], HistoryRow>(`SELECT changed_at, run_id, issued, issued_raw, updated, updated_raw
         FROM advisory_history WHERE advisory_pk = ? ORDER BY changed_at DESC, rowid DESC`),
-      events: db.prepare<[number], EventRow>('SELECT at, kind FROM advisory_event WHERE advisory_pk = ? ORDER BY at, rowid'),
+      events: db.prepare<[number], EventRow>('SELECT at, kind, run_id FROM advisory_event WHERE advisory_pk = ? ORDER BY at, rowid'),
       key: db.prepare<[string], KeyRow>(`SELECT ${keyColumns} FROM signing_key k WHERE k.product_id = ?`)
     }
   }

@@ -78,9 +78,11 @@ function signingKeyBlock (a: AdvisoryDetail, binaries: AdvisoryDetail['packages'
   }
 }
 
+interface Dates { issued: string | null, issuedRaw: string | null, updated: string | null, updatedRaw: string | null }
+
 export type TimelineEntry =
-  | { at: string, kind: 'first-seen', issued: string | null, issuedRaw: string | null, updated: string | null, updatedRaw: string | null }
-  | { at: string, kind: 'dates', from: { issued: string | null, issuedRaw: string | null, updated: string | null, updatedRaw: string | null }, to: { issued: string | null, issuedRaw: string | null, updated: string | null, updatedRaw: string | null } }
+  | { at: string, kind: 'first-seen' } & Dates
+  | { at: string, kind: 'dates', from: Dates, to: Dates }
   | { at: string, kind: 'withdrawn' | 'reinstated' }
 
 /**
@@ -89,16 +91,16 @@ export type TimelineEntry =
  * and reinstatement (advisory_event, since migration 0005; an older withdrawal has only withdrawn_at).
  */
 export function timeline (a: AdvisoryDetail): TimelineEntry[] {
-  const dates = (h: { issued: string | null, issued_raw: string | null, updated: string | null, updated_raw: string | null }) =>
+  const dates = (h: { issued: string | null, issued_raw: string | null, updated: string | null, updated_raw: string | null }): Dates =>
     ({ issued: h.issued, issuedRaw: h.issued_raw, updated: h.updated, updatedRaw: h.updated_raw })
   const changes = [...a.history].reverse()
   const values = [...changes.map(dates), dates(a)]
-  const entries: TimelineEntry[] = changes.map((h, i) => ({ at: h.changed_at, kind: 'dates', from: values[i]!, to: values[i + 1]! }))
-  entries.push(...a.events.map((e) => ({ at: e.at, kind: e.kind })))
+  // Times have seconds only: within one second, the run that recorded it orders (an operator's removal last).
+  const entries: Array<{ entry: TimelineEntry, run: number }> = changes.map((h, i) => ({ entry: { at: h.changed_at, kind: 'dates', from: values[i]!, to: values[i + 1]! }, run: h.run_id }))
+  entries.push(...a.events.map((e) => ({ entry: { at: e.at, kind: e.kind }, run: e.run_id ?? Number.MAX_SAFE_INTEGER })))
   if (a.withdrawn && a.withdrawn_at !== null && !a.events.some((e) => e.kind === 'withdrawn' && e.at === a.withdrawn_at)) {
-    entries.push({ at: a.withdrawn_at, kind: 'withdrawn' })
+    entries.push({ entry: { at: a.withdrawn_at, kind: 'withdrawn' }, run: Number.MAX_SAFE_INTEGER })
   }
-  // Stable: a date change and a withdrawal in one run keep the order above.
-  entries.sort((x, y) => x.at.localeCompare(y.at))
-  return [{ at: a.first_seen, kind: 'first-seen', ...values[0]! }, ...entries]
+  entries.sort((x, y) => x.entry.at.localeCompare(y.entry.at) || x.run - y.run)
+  return [{ at: a.first_seen, kind: 'first-seen', ...values[0]! }, ...entries.map((e) => e.entry)]
 }
