@@ -23,6 +23,10 @@ export class ProductStore {
 
   constructor (private readonly db: Db) {
     this.s = {
+      // As RepoStore.ensureRepo writes it: the settings are saved before the product's first repo is.
+      upsertProduct: db.prepare(`INSERT INTO product (id, name, created_at) VALUES (?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET name = excluded.name`),
+      shown: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM (SELECT 1 FROM advisory WHERE product_id = ? LIMIT 1)'),
       settings: db.prepare<[string], { package_manager: string | null, source_repo: string | null }>('SELECT package_manager, source_repo FROM product WHERE id = ?'),
       saveSettings: db.prepare('UPDATE product SET package_manager = ?, source_repo = ? WHERE id = ?'),
       key: db.prepare<[string], KeyRow>('SELECT source, import_url, fingerprint, user_id, created FROM signing_key WHERE product_id = ?'),
@@ -43,9 +47,10 @@ export class ProductStore {
     }
   }
 
-  /** Saves what the configuration says; true when pages change (the product must exist). */
-  saveSettings (productId: string, settings: ProductSettings, now: string): boolean {
+  /** Saves what the configuration says (the product is created when new); true when pages change. */
+  saveSettings (productId: string, productName: string, settings: ProductSettings, now: string): boolean {
     return this.db.transaction(() => {
+      this.s.upsertProduct.run(productId, productName, now)
       const before = this.s.settings.get(productId)
       const key = this.s.key.get(productId)
       let changed = before?.package_manager !== settings.packageManager || before?.source_repo !== settings.sourceRepo
@@ -56,7 +61,7 @@ export class ProductStore {
         this.s.placeKey.run(productId, settings.signingKey.source, settings.signingKey.importUrl)
         changed = true
       }
-      if (changed) this.dataChanged(now)
+      if (changed) this.dataChanged(productId, now)
       return changed
     }).immediate()
   }
@@ -67,7 +72,7 @@ export class ProductStore {
       const before = this.s.key.get(productId)
       this.s.keyRead.run({ ...facts, productId, now })
       const changed = before !== undefined && (before.fingerprint !== facts.fingerprint || before.user_id !== facts.userId || before.created !== facts.created)
-      if (changed) this.dataChanged(now)
+      if (changed) this.dataChanged(productId, now)
       this.s.bumpState.run()
       return changed
     }).immediate()
@@ -81,7 +86,9 @@ export class ProductStore {
     }).immediate()
   }
 
-  private dataChanged (now: string): void {
+  /** The product's advisory pages show these: their data changed (a product without advisories has none yet). */
+  private dataChanged (productId: string, now: string): void {
+    if (this.s.shown.get(productId)!.n === 0) return
     this.s.bumpData.run()
     this.s.setChangedAt.run(now)
   }

@@ -1,6 +1,7 @@
-// After a run's repos, each product the configuration describes: its settings saved (package manager, source
-// repo, signing key location) and its signing key read. A key that cannot be read fails like a repo (in the
-// report, on /products, in the exit status) and never touches the advisories, which are already committed.
+// Before a run's repos, each product the configuration describes: its settings saved (package manager, source
+// repo, signing key location) and its signing key read, so the repos' commits publish pages that already show
+// them. A key that cannot be read fails like a repo (in the report, on /products, in the exit status) and
+// never touches the advisories: the repos are ingested all the same.
 import type { ProductStore } from '../db/product-store.js'
 import type { RepoSpec } from './config.js'
 import type { FetchOptions } from './fetcher.js'
@@ -25,11 +26,14 @@ export interface ProductsContext {
   signal?: AbortSignal
 }
 
+// A function, so that TypeScript does not keep a check made before an await.
+const stopping = (signal: AbortSignal | undefined): boolean => signal?.aborted === true
+
 /** The settings of every product that `repos` describe, then their keys; returns one result per key read. */
 export async function settleProducts (repos: RepoSpec[], ctx: ProductsContext): Promise<KeyResult[]> {
   const described = new Map<string, RepoSpec>()
   for (const spec of repos) if (spec.product !== undefined && !described.has(spec.productId)) described.set(spec.productId, spec)
-  for (const [id, spec] of described) ctx.products.saveSettings(id, spec.product!, ctx.now())
+  for (const [id, spec] of described) ctx.products.saveSettings(id, spec.productName, spec.product!, ctx.now())
   const results: KeyResult[] = []
   for (const [id, spec] of described) {
     const key = spec.product!.signingKey
@@ -41,6 +45,8 @@ export async function settleProducts (repos: RepoSpec[], ctx: ProductsContext): 
       results.push({ product: id, source: key.source, status: 'ok', fingerprint: facts.fingerprint, error: null })
     } catch (err) {
       if ((err as Error).name === 'SqliteError') throw err
+      // Stopping (SIGTERM, Ctrl-C): the key was not read, which says nothing about the key.
+      if (stopping(ctx.signal)) break
       const error = `${id} signing key: ${(err as Error).message}`
       ctx.products.saveKeyFailure(id, error, ctx.now())
       results.push({ product: id, source: key.source, status: 'failed', fingerprint: null, error })

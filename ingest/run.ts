@@ -69,6 +69,14 @@ export async function runIngest (options: RunOptions): Promise<RunSummary> {
     const renamed = repoStore.canonicaliseUrls(canonicalStoredUrl)
     if (renamed > 0) options.log?.info(`rewrote ${renamed} repo URLs stored by an earlier version in their canonical form`)
     const runId = repoStore.startRun(nowIsoSeconds())
+    const keys = await settleProducts(options.repos, {
+      products: new ProductStore(db),
+      tempDir,
+      fetch: { ...defaultFetchOptions, ...options.fetch },
+      now: nowIsoSeconds,
+      log: options.log ?? silentLogger,
+      ...(options.signal !== undefined && { signal: options.signal })
+    })
     const results: RepoResult[] = []
     let interrupted = false
     for (const given of options.repos) {
@@ -101,14 +109,6 @@ export async function runIngest (options: RunOptions): Promise<RunSummary> {
       results.push(result)
       options.onRepoDone?.(result)
     }
-    const keys = await settleProducts(options.repos, {
-      products: new ProductStore(db),
-      tempDir,
-      fetch: { ...defaultFetchOptions, ...options.fetch },
-      now: nowIsoSeconds,
-      log: options.log ?? silentLogger,
-      ...(options.signal !== undefined && { signal: options.signal })
-    })
     repoStore.finishRun(runId, interrupted ? 'interrupted' : runFailed({ repos: results, keys }) ? 'failed' : 'ok', nowIsoSeconds())
     return { runId, repos: results, keys, interrupted }
   } finally {

@@ -1,5 +1,5 @@
-// The advisory page's history, from what the worker records: when the advisory was first seen (with the dates it
-// had then), each change of its issued or updated date (advisory_history), each withdrawal and reinstatement
+// The advisory page's history, once something changed, from what the worker records: when the advisory was first
+// seen (with the dates it had then), each change of its issued or updated date (advisory_history), each withdrawal and reinstatement
 // (advisory_event, migration 0005), and a withdrawal by the operator (`repos remove --withdraw`).
 import t from 'tap'
 import { join } from 'node:path'
@@ -15,8 +15,9 @@ import { testApp } from './helpers/test-app.js'
 const other: LabAdvisory = { id: 'LAB-2', issued: '2024-01-01 00:00:00', packages: [{ name: 'keep' }] }
 const v1: LabAdvisory = { id: 'LAB-1', issued: '2024-01-01 10:00:00', updated: '2024-01-02 11:00:00', packages: [{ name: 'tool' }] }
 
-/** The history list as a reader sees it: each item's text without markup. */
+/** The history list as a reader sees it: each item's text without markup (none without the section). */
 function historyItems (html: string): string[] {
+  if (!html.includes('<h2 id="history">')) return []
   const section = html.slice(html.indexOf('<h2 id="history">'), html.indexOf('</section>', html.indexOf('<h2 id="history">')))
   return [...section.matchAll(/<li>([\s\S]*?)<\/li>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, ''))
 }
@@ -42,7 +43,9 @@ t.test('first seen, date changes, withdrawal and return: each as it was recorded
     return historyItems(res.body)
   }
   const firstSeen = readRows<{ first_seen: string }>(dbPath, "SELECT first_seen FROM advisory WHERE id = 'LAB-1'")[0]!.first_seen
-  t.strictSame(await page(), [`${utc(firstSeen)}: first seen, issued 2024-01-01 10:00 UTC, updated 2024-01-02 11:00 UTC`], 'a new advisory: first seen only')
+  // Nothing changed yet: no history section, so an unchanged advisory's page is the same bytes on replicas that
+  // first saw it at different times (test/replica-etags.test.ts).
+  t.strictSame(await page(), [], 'a new advisory: no history yet')
 
   await ingest([{ ...v1, updated: '2024-02-01 09:30:00' }, other])
   await ingest([other])

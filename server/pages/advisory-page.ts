@@ -39,6 +39,8 @@ export const advisoryPage: FastifyPluginAsyncTypebox = async (app) => {
         arches: packageGroups(binaries, srpms, advisory.source_repo !== null),
         sourceDownload: advisory.source_repo === null ? null : sourceDownloadCommand(commands.manager, advisory.source_repo, srpmNames),
         key: signingKeyBlock(advisory, binaries),
+        // Shown once something changed: when this portal first saw an advisory differs between replicas that
+        // ingested independently, and an unchanged advisory's page is the same bytes on each (test/replica-etags).
         timeline: timeline(advisory),
         otherReferences
       }
