@@ -81,6 +81,7 @@ export class SummaryStore {
       repos: db.prepare<[], RepoStatus>(`SELECT id, product_id AS productId, name, url, base_url AS baseUrl,
         last_run_at AS lastRunAt, last_success_at AS lastSuccessAt, last_status AS lastStatus, last_error AS lastError
         FROM repo WHERE removed_at IS NULL ORDER BY product_id, name, url`),
+      settings: db.prepare<[], { id: string, package_manager: string | null, source_repo: string | null }>('SELECT id, package_manager, source_repo FROM product ORDER BY id'),
       keys: db.prepare<[], KeyRow & { product_id: string }>(`SELECT k.product_id, ${keyColumns} FROM signing_key k`),
       total: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM advisory'),
       severities: db.prepare<[], { v: string }>('SELECT DISTINCT severity AS v FROM advisory WHERE severity IS NOT NULL'),
@@ -109,6 +110,21 @@ export class SummaryStore {
     for (const k of this.s.keys.all()) health.push([k.product_id, 'signing key', k.last_status === 'failed' ? k.last_error ?? 'failed' : 'ok'])
     health.sort()
     return createHash('sha256').update(JSON.stringify(health)).digest('hex').slice(0, 16)
+  }
+
+  /**
+   * What every advisory page, API document and OSV record of a product shows of its configuration (package
+   * manager, source repo, signing key facts), as one short key: a static export that keys documents on the
+   * advisories alone must render them again when this moves.
+   */
+  productSettingsKey (): string {
+    const keys = new Map(this.s.keys.all().map((k) => [k.product_id, signingKey(k)]))
+    // Every product, also one whose repos were all removed: its withdrawn advisories keep their pages.
+    const shown = this.s.settings.all().map((p) => {
+      const k = keys.get(p.id) ?? null
+      return [p.id, p.package_manager, p.source_repo, k === null ? null : [k.import_url, k.file_name, k.fingerprint, k.user_id, k.created]]
+    })
+    return createHash('sha256').update(JSON.stringify(shown)).digest('hex').slice(0, 16)
   }
 
   vocabulary (): Vocabulary {

@@ -6,6 +6,8 @@ import t from 'tap'
 import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { openDatabase } from '../db/open.js'
+import { SummaryStore } from '../db/summary-store.js'
 import { loadJsonConfig } from '../ingest/config.js'
 import { runFailed, runIngest } from '../ingest/run.js'
 import { readArmoredKey } from '../ingest/signing-key.js'
@@ -179,4 +181,28 @@ t.test('the worker: exit status 1 and the key in --json and in the JSON log line
   const page = (await app.inject('/lab/LAB-2024%3A0001')).body
   t.match(page, '<code class="command">rpm --import good.asc</code>')
   t.notMatch(page, dir, 'no local path on the page')
+})
+
+t.test('SummaryStore.productSettingsKey moves with what product pages show of the configuration, and only then', async (t) => {
+  const dir = tempDir(t)
+  writeFileSync(join(dir, 'KEY'), key.armored)
+  writeLabRepo(dir, 'lab', advisories)
+  const dbPath = join(dir, 'db.sqlite')
+  const settingsKey = (): string => {
+    const db = openDatabase(dbPath, { readonly: true })
+    try { return new SummaryStore(db).productSettingsKey() } finally { db.close() }
+  }
+  const ingest = async (product: Record<string, unknown>): Promise<string> => {
+    await runIngest({ dbPath, repos: loadJsonConfig(writeConfig(dir, [{ id: 'lab', repos: ['lab'], ...product }])) })
+    return settingsKey()
+  }
+  const plain = await ingest({})
+  t.equal(await ingest({}), plain, 'the same configuration: the same key')
+  const withKey = await ingest({ signingKey: 'KEY' })
+  t.not(withKey, plain, 'a signing key read')
+  writeFileSync(join(dir, 'KEY'), other.armored)
+  const otherKey = await ingest({ signingKey: 'KEY' })
+  t.not(otherKey, withKey, 'another key at the same place')
+  t.not(await ingest({ signingKey: 'KEY', packageManager: 'dnf' }), otherKey, 'a package manager')
+  t.not(await ingest({ signingKey: 'KEY', packageManager: 'dnf', sourceRepo: 'lab-source' }), otherKey, 'a source repo')
 })
