@@ -27,7 +27,6 @@ async function main (): Promise<number> {
     process.stdout.write(`${usage}\n`)
     return 0
   }
-  if (options.dynamicUrl !== null && !options.json) process.stderr.write('export: note: --dynamic-url is not used yet: the server does not take it so far (docs/static-export.md)\n')
   const progress = !options.json && process.stderr.isTTY ? await progressBar(process.stderr) : undefined
   try {
     const summary = await runExport(options, progress)

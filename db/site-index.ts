@@ -1,9 +1,11 @@
-// Every advisory of the site in one pass: the sitemap and the static export walk the whole database, and four
-// queries over whole tables (one sort) cost a fraction of paging through the list (a sort per page).
+// Every advisory of the site in one pass: the sitemap and the static export walk the whole database, and a
+// few queries over whole tables (one sort) cost a fraction of paging through the list (a sort per page).
+// The lighter reads serve the incremental export (export/delta.ts) and the sitemap: the advisories' versions
+// in list order without their CVEs and names, the CVEs and names of a few, and the site's contents by counts.
 import type { Db } from './open.js'
 
-/** One advisory as the site's index holds it, in the lists' default order (newest issued first). */
-export interface IndexedAdvisory {
+/** One advisory as the lists show it, in their default order (newest issued first). */
+export interface ListedAdvisory {
   pk: number
   product: string
   id: string
@@ -16,31 +18,63 @@ export interface IndexedAdvisory {
    * of what each repo lists (a repo that stops listing it changes it too, without touching last_changed).
    */
   version: string
+}
+
+/** One advisory as the site's index holds it: with the CVEs it fixes and the packages it touches. */
+export interface IndexedAdvisory extends ListedAdvisory {
   cves: string[]
   /** Binary and source package names. */
   names: string[]
 }
+
+/** What the site is made of, by counts (server/pages/site-contents.ts). */
+export interface ContentCounts {
+  /** Every advisory's product, id and newest date, unordered. */
+  advisories: Array<[product: string, id: string, newest: string | null]>
+  /**
+   * CVE -> advisories fixing it; binary or source package name -> advisories touching it. Exact past one
+   * page of a list; below, the number of rows (one per repo and arch: at most a page), which pages the same.
+   */
+  cves: Map<string, number>
+  packages: Map<string, number>
+}
+
+// The order of the HTML lists, feeds and API pages (db/advisory-query.ts: orderBy, listAfter).
+const listOrder = 'ORDER BY coalesce(a.issued, \'\') DESC, a.id DESC, a.product_id DESC'
+const listed = 'a.pk, a.product_id AS product, a.id, a.severity, a.withdrawn, coalesce(a.updated, a.issued) AS newest, a.last_changed'
+
+type ListedRow = { pk: number, product: string, id: string, severity: string | null, withdrawn: number, newest: string | null, last_changed: string }
 
 export class SiteIndex {
   private readonly s
 
   constructor (db: Db) {
     this.s = {
-      // The order of the HTML lists, feeds and API pages (db/advisory-query.ts: orderBy, listAfter).
-      advisories: db.prepare<[], { pk: number, product: string, id: string, severity: string | null, withdrawn: number, newest: string | null, last_changed: string }>(
-        `SELECT pk, product_id AS product, id, severity, withdrawn, coalesce(updated, issued) AS newest, last_changed FROM advisory
-        ORDER BY coalesce(issued, '') DESC, id DESC, product_id DESC`),
+      advisories: db.prepare<[], ListedRow>(`SELECT ${listed} FROM advisory a ${listOrder}`),
       repos: db.prepare<[], { pk: number, v: string }>(`SELECT advisory_pk AS pk, group_concat(repo_id || ':' || content_hash || ':' || present, ' ') AS v
         FROM (SELECT advisory_pk, repo_id, content_hash, present FROM advisory_repo ORDER BY advisory_pk, repo_id) GROUP BY advisory_pk`),
       cves: db.prepare<[], { pk: number, v: string }>('SELECT DISTINCT advisory_pk AS pk, cve AS v FROM advisory_cve ORDER BY 1, 2'),
       // Unsorted and with repeats: a UNION would sort every package row; the names are deduplicated below.
-      names: db.prepare<[], { pk: number, name: string, src: string | null }>('SELECT advisory_pk AS pk, name, src_name AS src FROM advisory_package')
+      names: db.prepare<[], { pk: number, name: string, src: string | null }>('SELECT advisory_pk AS pk, name, src_name AS src FROM advisory_package'),
+      cvesOf: db.prepare<[number], { v: string }>('SELECT DISTINCT cve AS v FROM advisory_cve WHERE advisory_pk = ? ORDER BY 1'),
+      namesOf: db.prepare<[number, number], { v: string }>(`SELECT name AS v FROM advisory_package WHERE advisory_pk = ?
+        UNION SELECT src_name FROM advisory_package WHERE advisory_pk = ? AND src_name IS NOT NULL ORDER BY 1`),
+      // Through the name and CVE indexes, in the lists' order: the members of one group.
+      cveMembers: db.prepare<[string], { pk: number }>(`SELECT a.pk FROM advisory a WHERE a.pk IN (SELECT advisory_pk FROM advisory_cve WHERE cve = ?) ${listOrder}`),
+      packageMembers: db.prepare<[string, string], { pk: number }>(`SELECT a.pk FROM advisory a WHERE a.pk IN
+        (SELECT advisory_pk FROM advisory_package WHERE name = ? UNION SELECT advisory_pk FROM advisory_package WHERE src_name = ?) ${listOrder}`),
+      contentAdvisories: db.prepare<[], [string, string, string | null]>('SELECT product_id, id, coalesce(updated, issued) FROM advisory').raw(),
+      cveRows: db.prepare<[], [string, number]>('SELECT cve, count(*) FROM advisory_cve GROUP BY cve').raw(),
+      nameRows: db.prepare<[], [string, number]>('SELECT name, count(*) FROM advisory_package GROUP BY name').raw(),
+      srcRows: db.prepare<[], [string, number]>('SELECT src_name, count(*) FROM advisory_package WHERE src_name IS NOT NULL GROUP BY src_name').raw(),
+      cveCount: db.prepare<[string], { n: number }>('SELECT count(DISTINCT advisory_pk) AS n FROM advisory_cve WHERE cve = ?'),
+      packageCount: db.prepare<[string, string], { n: number }>(`SELECT count(*) AS n FROM
+        (SELECT advisory_pk FROM advisory_package WHERE name = ? UNION SELECT advisory_pk FROM advisory_package WHERE src_name = ?)`)
     }
   }
 
-  /** Call inside one read snapshot. */
+  /** Every advisory with its CVEs and names. Call inside one read snapshot. */
   read (): IndexedAdvisory[] {
-    const repos = new Map(this.s.repos.all().map((r) => [r.pk, r.v]))
     const cves = grouped(this.s.cves.all())
     const names = new Map<number, Set<string>>()
     for (const { pk, name, src } of this.s.names.iterate()) {
@@ -49,6 +83,12 @@ export class SiteIndex {
       set.add(name)
       if (src !== null) set.add(src)
     }
+    return this.listed().map((a) => ({ ...a, cves: cves.get(a.pk) ?? [], names: [...names.get(a.pk) ?? []].sort() }))
+  }
+
+  /** Every advisory in list order with its version, without CVEs and names (a fraction of `read`). */
+  listed (): ListedAdvisory[] {
+    const repos = new Map(this.s.repos.all().map((r) => [r.pk, r.v]))
     return this.s.advisories.all().map((a) => ({
       pk: a.pk,
       product: a.product,
@@ -56,10 +96,33 @@ export class SiteIndex {
       severity: a.severity,
       withdrawn: a.withdrawn === 1,
       newest: a.newest,
-      version: `${a.last_changed} ${a.withdrawn} ${repos.get(a.pk) ?? ''}`,
-      cves: cves.get(a.pk) ?? [],
-      names: [...names.get(a.pk) ?? []].sort()
+      version: `${a.last_changed} ${a.withdrawn} ${repos.get(a.pk) ?? ''}`
     }))
+  }
+
+  /** One advisory's CVEs and binary and source package names, sorted (as `read` gives them). */
+  groupsOf (pk: number): { cves: string[], names: string[] } {
+    return { cves: this.s.cvesOf.all(pk).map((r) => r.v), names: this.s.namesOf.all(pk, pk).map((r) => r.v) }
+  }
+
+  /** The advisories (pks) fixing a CVE or touching a package name, in list order. */
+  membersOf (kind: 'cve' | 'package', name: string): number[] {
+    return (kind === 'cve' ? this.s.cveMembers.all(name) : this.s.packageMembers.all(name, name)).map((r) => r.pk)
+  }
+
+  /**
+   * The site's contents by counts, from the indexes (no advisory's CVEs or names are read one by one). A
+   * name's or CVE's rows count its advisories once per repo and arch: only a count past `pageSize` rows can
+   * fill more than one page of its list, and only those are counted exactly.
+   */
+  contents (pageSize: number): ContentCounts {
+    const exactCountFrom = pageSize
+    const cves = new Map(this.s.cveRows.all())
+    for (const [cve, rows] of cves) if (rows > exactCountFrom) cves.set(cve, this.s.cveCount.get(cve)!.n)
+    const packages = new Map(this.s.nameRows.all())
+    for (const [name, rows] of this.s.srcRows.all()) packages.set(name, (packages.get(name) ?? 0) + rows)
+    for (const [name, rows] of packages) if (rows > exactCountFrom) packages.set(name, this.s.packageCount.get(name, name)!.n)
+    return { advisories: this.s.contentAdvisories.all(), cves, packages }
   }
 }
 

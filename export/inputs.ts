@@ -5,7 +5,7 @@
 // vocabulary) is the "site" key, which renders everything again when it changes. Documents without a key
 // (the products page, sitemaps, the feeds index, openapi.json and a few more) are rendered every time.
 import { createHash, type Hash } from 'node:crypto'
-import type { IndexedAdvisory } from '../db/site-index.js'
+import type { IndexedAdvisory, ListedAdvisory } from '../db/site-index.js'
 import { apiUrls } from '../server/api/present.js'
 import { advisoriesPerPage } from '../server/api/advisories.js'
 import { feedFormats } from '../server/feeds/feed-links.js'
@@ -61,8 +61,53 @@ const feedsOf = (path: string): string[] => feedFormats.map((f) => `${path}.${f.
 /** Further list pages share the list's key scheme: `/x` is page 1, `/x/page/n` the rest. */
 const listPage = (path: string, page: number): string => page === 1 ? path : `${path === '/' ? '' : path}/page/${page}`
 
+const tokenOf = (a: ListedAdvisory): string => `${a.product}\t${a.id}\t${a.version}`
+
+/** The key of every document: one advisory's, a list's, a CVE's or a package's (export/urls.ts groups them). */
 export function documentKeys (index: IndexedAdvisory[]): DocumentKeys {
-  const keys: DocumentKeys = new Map()
+  const keys = listKeys(index)
+  const cves = new Map<string, ListedAdvisory[]>()
+  const names = new Map<string, ListedAdvisory[]>()
+  const join = (map: Map<string, ListedAdvisory[]>, name: string, a: ListedAdvisory): void => {
+    const members = map.get(name)
+    if (members === undefined) map.set(name, [a])
+    else members.push(a)
+  }
+  for (const a of index) {
+    addAdvisoryKeys(keys, a)
+    for (const cve of a.cves) join(cves, cve, a)
+    for (const name of a.names) join(names, name, a)
+  }
+  for (const [cve, members] of cves) addMemberKeys(keys, 'cve', cve, members)
+  for (const [name, members] of names) addMemberKeys(keys, 'package', name, members)
+  return keys
+}
+
+/** An advisory's own documents (its page, JSON and OSV record) show it alone. */
+export function addAdvisoryKeys (keys: DocumentKeys, a: ListedAdvisory): void {
+  const own = digest(tokenOf(a))
+  keys.set(urls.advisory(a.product, a.id), own)
+  keys.set(apiUrls.advisory(a.product, a.id), own)
+  keys.set(apiUrls.advisoryOsv(a.product, a.id), own)
+}
+
+/** A CVE's or a package's documents (pages, lookup, feeds) show its advisories, `members` in list order. */
+export function addMemberKeys (keys: DocumentKeys, kind: 'cve' | 'package', name: string, members: ListedAdvisory[]): void {
+  const hash = createHash('sha256')
+  for (const a of members) hash.update(tokenOf(a)).update('\n')
+  const key = hash.digest('hex').slice(0, 24)
+  const documents = kind === 'cve'
+    ? [urls.cve(name), `/api/v1/cves/${enc(name)}`, ...feedsOf(`/feeds/cve/${enc(name)}`)]
+    : [urls.package(name), `/api/v1/packages/${enc(name)}`, ...feedsOf(`/feeds/packages/${enc(name)}`)]
+  for (const url of documents) keys.set(url, key)
+}
+
+/**
+ * The keys of the documents that list advisories across the site, from every advisory in list order: the
+ * list pages, the API's numbered pages, the OSV bundles and the feeds of everything, a product or a severity.
+ * Cheap enough to make on every export (no CVEs or names needed).
+ */
+export function listKeys (index: ListedAdvisory[]): DocumentKeys {
   const groups = new Groups()
   const perProduct = new Map<string, number>()
   const feedCounts = new Map<string, number>()
@@ -73,19 +118,13 @@ export function documentKeys (index: IndexedAdvisory[]): DocumentKeys {
     groups.add(feed, token)
   }
   index.forEach((a, i) => {
-    const token = `${a.product}\t${a.id}\t${a.version}`
-    const own = digest(token)
-    keys.set(urls.advisory(a.product, a.id), own)
-    keys.set(apiUrls.advisory(a.product, a.id), own)
-    keys.set(apiUrls.advisoryOsv(a.product, a.id), own)
+    const token = tokenOf(a)
     const j = perProduct.get(a.product) ?? 0
     perProduct.set(a.product, j + 1)
     groups.add(`page ${listPage('/', Math.floor(i / listPageSizes.list) + 1)}`, token)
     groups.add(`page ${listPage(urls.product(a.product), Math.floor(j / listPageSizes.list) + 1)}`, token)
     groups.add(`api ${apiUrls.advisoryPage(a.product, Math.floor(j / advisoriesPerPage) + 1)}`, token)
     groups.add(`bundle ${a.product}`, token)
-    for (const cve of a.cves) groups.add(`cve ${cve}`, token)
-    for (const name of a.names) groups.add(`package ${name}`, token)
     if (!a.withdrawn) {
       // Feeds list the newest active advisories, up to their default length, in this same order.
       inFeed('/feeds/advisories', token)
@@ -107,14 +146,13 @@ export function documentKeys (index: IndexedAdvisory[]): DocumentKeys {
     if (kind === 'api') return `total ${perProduct.get(decodeURIComponent(path.split('/')[4]!))!}`
     return ''
   }
+  const keys: DocumentKeys = new Map()
   for (const [group, key] of groups.keys(totals)) {
     const [kind, name] = group.split(' ', 2) as [string, string]
     switch (kind) {
       case 'page': case 'api': keys.set(name, key); break
       case 'bundle': keys.set(apiUrls.osvBundle(name), key); break
-      case 'cve': for (const url of [urls.cve(name), `/api/v1/cves/${enc(name)}`, ...feedsOf(`/feeds/cve/${enc(name)}`)]) keys.set(url, key); break
-      case 'package': for (const url of [urls.package(name), `/api/v1/packages/${enc(name)}`, ...feedsOf(`/feeds/packages/${enc(name)}`)]) keys.set(url, key); break
-      default: if (group.startsWith('/feeds/')) for (const url of feedsOf(group)) keys.set(url, key)
+      default: for (const url of feedsOf(group)) keys.set(url, key)
     }
   }
   return keys

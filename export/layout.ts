@@ -42,7 +42,7 @@ function segments (path: string): string[] {
 }
 
 /** The file (relative, with `/`) that holds the document the app answered for `url`. */
-export function filePathOf (url: ExportUrl, contentType: string): string {
+export function filePathOf (url: Pick<ExportUrl, 'url' | 'status'>, contentType: string): string {
   if (url.status === 404) return '404.html'
   const parts = segments(url.url.split('?')[0]!)
   const type = mediaType(contentType)

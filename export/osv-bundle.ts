@@ -7,19 +7,19 @@ import type { FastifyInstance } from 'fastify'
 import { readFile } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
-import type { IndexedAdvisory } from '../db/site-index.js'
+import type { ListedAdvisory } from '../db/site-index.js'
 import { osvId, toOsv } from '../server/api/osv.js'
-import { apiUrls } from '../server/api/present.js'
-import type { FileEntry } from './manifest.js'
+import type { PreviousDocuments, PreviousFiles } from './write-tree.js'
 import type { Rendered } from './render.js'
 import type { ExportUrl } from './urls.js'
 
 export interface BundleSource {
   outDir: string
   /** The previous export's files, and its documents with their keys (under the same site key). */
-  previous: Map<string, FileEntry | null>
-  documents: Map<string, { path: string, input: string }>
-  keys: Map<string, string>
+  previous: PreviousFiles
+  documents: PreviousDocuments
+  /** An advisory whose OSV record may differ from the previous export's: made again. */
+  changed: (a: ListedAdvisory) => boolean
   baseUrl: string
 }
 
@@ -29,15 +29,14 @@ const ndjson = 'application/x-ndjson; charset=utf-8'
  * The bundle of `product`, or null when there is no previous copy to start from (or it is not the bytes the
  * manifest says): the caller then renders it through the app.
  */
-export async function bundleFromPrevious (app: FastifyInstance, url: ExportUrl, product: string, index: IndexedAdvisory[], source: BundleSource): Promise<Rendered | null> {
+export async function bundleFromPrevious (app: FastifyInstance, url: ExportUrl, product: string, index: ListedAdvisory[], source: BundleSource): Promise<Rendered | null> {
   const old = await previousLines(source, url.url)
   if (old === null) return null
   const lines: string[] = []
-  const fresh: IndexedAdvisory[] = []
+  const fresh: ListedAdvisory[] = []
   const members = index.filter((a) => a.product === product)
   for (const a of members) {
-    const osvUrl = apiUrls.advisoryOsv(a.product, a.id)
-    const kept = source.documents.get(osvUrl)?.input === source.keys.get(osvUrl) ? old.get(osvId(a.product, a.id)) : undefined
+    const kept = source.changed(a) ? undefined : old.get(osvId(a.product, a.id))
     if (kept === undefined) fresh.push(a)
     lines.push(kept ?? '')
   }

@@ -5,17 +5,21 @@ import type { FastifyInstance } from 'fastify'
 import { mkdir, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { buildApp } from '../server/app.js'
+import { existsSync } from 'node:fs'
+import type { ExportManifestStore } from '../db/export-manifest.js'
+import type { ListedAdvisory } from '../db/site-index.js'
+import { planDelta, type DeltaPlan } from './delta.js'
 import { Journal, journalName } from './journal.js'
-import { documentsOf, manifestName, readManifest, type FileEntry, type Manifest } from './manifest.js'
-import { addSitemapKeys, documentKeys, keyOf, siteKey } from './inputs.js'
+import { documentsOf, manifestName, openManifest, readManifest, removeLegacyManifest, type FileEntry, type Manifest } from './manifest.js'
+import { addSitemapKeys, documentKeys, keyOf, siteKey, type DocumentKeys } from './inputs.js'
 import { pageUrls } from '../server/pages/site-contents.js'
 import { urlsPerSitemap } from '../server/pages/sitemap.js'
 import { programVersion } from './program-version.js'
-import { bundleFromPrevious } from './osv-bundle.js'
+import { bundleFromPrevious, type BundleSource } from './osv-bundle.js'
 import { apiUrls } from '../server/api/present.js'
 import { renderUrl } from './render.js'
-import { exportUrls, readContents, type ExportUrl } from './urls.js'
-import { TreeWriter, type TreeCounts } from './write-tree.js'
+import { exportUrls, groupOf, readContents, type ExportUrl } from './urls.js'
+import { NeedsFullPass, TreeWriter, type TreeCounts } from './write-tree.js'
 
 export interface ExportRun {
   outDir: string
@@ -38,6 +42,10 @@ export interface ExportSummary extends TreeCounts {
   passes: number
   /** False when the data was still changing after the last pass: the files may mix two versions; run again. */
   settled: boolean
+  /** Every pass was incremental (export/delta.ts): only what changed was looked at. */
+  incremental: boolean
+  /** Why the last pass that was not incremental looked at everything (a first export, a new program, ...); null when none. */
+  fullBecause: string | null
   seconds: number
 }
 
@@ -62,32 +70,37 @@ export async function runExport (run: ExportRun, progress: ExportProgress = sile
   // The database first: a missing or outdated one is refused before anything is made in the output directory.
   const app = await openApp(run)
   let journal: Journal | null = null
+  let store: ExportManifestStore | null = null
   try {
     await mkdir(run.outDir, { recursive: true })
-    let manifest = readManifest(join(run.outDir, manifestName))
-    if (manifest === null && !run.force) await refuseForeignDir(run.outDir)
+    const legacy = existsSync(join(run.outDir, manifestName)) ? null : readManifest(run.outDir)
+    if (legacy === null && !existsSync(join(run.outDir, manifestName)) && !run.force) await refuseForeignDir(run.outDir)
     journal = await Journal.open(run.outDir)
+    store = openManifest(run.outDir, true)!
     const totals = { written: 0, deleted: 0 }
     let counts: TreeCounts
     let passes = 0
     let changed: boolean
+    let fullBecause: string | null = null
     do {
       passes++
       const before = stampOf(app)
-      const pass = await exportPass(app, run, previousOf(manifest, passes === 1 ? journal.leftover : []), journal, progress)
+      const pass = await exportPass(app, run, { store, legacy: passes === 1 ? legacy : null, leftover: passes === 1 ? journal.leftover : [] }, journal, progress)
       counts = pass.counts
-      manifest = pass.manifest
+      fullBecause = pass.fullBecause ?? fullBecause
       totals.written += counts.written
       totals.deleted += counts.deleted
       const after = stampOf(app)
       changed = after.generation !== before.generation || after.state !== before.state
     } while (changed && passes < maxPasses)
+    if (legacy !== null) removeLegacyManifest(run.outDir)
     await journal.close()
-    return { outDir: run.outDir, ...counts, ...totals, passes, settled: !changed, seconds: Math.round((performance.now() - started) / 100) / 10 }
+    return { outDir: run.outDir, ...counts, ...totals, passes, settled: !changed, incremental: fullBecause === null, fullBecause, seconds: Math.round((performance.now() - started) / 100) / 10 }
   } catch (err) {
     await journal?.abandon()
     throw err
   } finally {
+    store?.close()
     progress.stop()
     await app.close()
   }
@@ -118,44 +131,92 @@ function stampOf (app: FastifyInstance): { generation: number, changedAt: string
   return app.data.read((stamp) => ({ generation: stamp.generation, changedAt: stamp.changedAt, state: stamp.stateGeneration, health: app.summary.repoHealthKey() }))
 }
 
-/** What the run compares with: the last manifest's files and site key. */
-interface Previous { files: Map<string, FileEntry | null>, site: string | null, data: Manifest['data'] }
+/** What a pass compares with: the manifest, or (once) an earlier version's, and what a killed run may have written. */
+interface Previous { store: ExportManifestStore, legacy: Manifest | null, leftover: string[] }
 
 /**
- * The files the last manifest lists, and (without a hash) those a killed run may have written: such a file
- * may hold other bytes than the manifest says, so it is rendered and compared again. Not a copy (it can be large).
+ * One pass: incremental when the last export was made under the same site key and left nothing unrecorded
+ * (export/delta.ts), else full: every URL listed, every document's key compared with the manifest's.
  */
-function previousOf (manifest: Manifest | null, leftover: string[]): Previous {
-  const files: Map<string, FileEntry | null> = manifest?.files ?? new Map()
-  for (const file of leftover) files.set(file, null)
-  return { files, site: manifest?.data?.site ?? null, data: manifest?.data ?? null }
+async function exportPass (app: FastifyInstance, run: ExportRun, previous: Previous, journal: Journal, progress: ExportProgress): Promise<{ counts: TreeCounts, fullBecause: string | null }> {
+  const stamp = stampOf(app)
+  const site = siteKey({ program: programVersion(), publicUrl: run.publicUrl, dynamicUrl: run.dynamicUrl ?? null, cveFeeds: run.cveFeeds, vocabulary: app.data.vocabulary() })
+  const data = { generation: stamp.generation, changedAt: stamp.changedAt, health: stamp.health, site }
+  const previousData = (previous.legacy?.data ?? previous.store.data()) as Manifest['data']
+  let fullBecause = previous.legacy !== null
+    ? 'the manifest is an earlier version\'s'
+    : previous.leftover.length > 0
+      ? 'a killed run left files unrecorded'
+      : run.verify ? '--verify' : previousData === null ? 'no export yet' : previousData.site !== site ? 'the program, the URLs or the vocabulary changed' : null
+  if (fullBecause === null) {
+    const plan = planDelta(app, previous.store, { cveFeeds: run.cveFeeds })
+    if (plan === null) fullBecause = 'too many advisories changed'
+    else {
+      const written = new Set<string>()
+      try {
+        return { counts: await incrementalPass(app, run, plan, { store: previous.store, data, previousData, written }, journal, progress), fullBecause: null }
+      } catch (err) {
+        if (!(err instanceof NeedsFullPass)) throw err
+        fullBecause = err.message
+        // What the incremental pass wrote is compared again, like a killed run's files.
+        previous.leftover = [...written]
+      }
+    }
+  }
+  return { counts: await fullPass(app, run, previous, { data, previousData }, journal, progress), fullBecause }
 }
 
-async function exportPass (app: FastifyInstance, run: ExportRun, previous: Previous, journal: Journal, progress: ExportProgress): Promise<{ counts: TreeCounts, manifest: Manifest }> {
-  const stamp = stampOf(app)
+interface Commit { store: ExportManifestStore, data: Manifest['data'], previousData: Manifest['data'], written: Set<string> }
+
+async function incrementalPass (app: FastifyInstance, run: ExportRun, plan: DeltaPlan, commit: Commit, journal: Journal, progress: ExportProgress): Promise<TreeCounts> {
+  const store = commit.store
+  const files = { get: (path: string) => store.file(path), has: (path: string) => store.file(path) !== undefined }
+  const documents = { get: (url: string) => store.document(url) }
+  const writer = new TreeWriter(run.outDir, files, journal, false, documents, store, commit.written)
+  const changed = (a: ListedAdvisory): boolean => plan.changed.has(`${a.product}\t${a.id}`)
+  await placeAll(app, run, { list: plan.place, keys: plan.keys, index: plan.listed, writer, source: { outDir: run.outDir, previous: files, documents, changed, baseUrl: run.publicUrl } }, progress)
+  return await writer.finish(store, { kind: 'incremental', gone: plan.gone }, commit.data, commit.previousData, plan.advisories)
+}
+
+async function fullPass (app: FastifyInstance, run: ExportRun, previous: Previous, commit: Omit<Commit, 'store' | 'written'>, journal: Journal, progress: ExportProgress): Promise<TreeCounts> {
   const contents = readContents(app)
   const list = exportUrls(contents, { cveFeeds: run.cveFeeds })
   const keys = documentKeys(contents.index)
   addSitemapKeys(keys, pageUrls(contents.site), contents.site.advisories, urlsPerSitemap)
-  const site = siteKey({ program: programVersion(), publicUrl: run.publicUrl, dynamicUrl: run.dynamicUrl ?? null, cveFeeds: run.cveFeeds, vocabulary: app.data.vocabulary() })
+  for (const url of list) if (url.grp === groupOf.static) keys.set(url.url, 'static')
+  // The files the last manifest lists, and (without a hash) those a killed run may have written: such a file
+  // may hold other bytes than the manifest says, so it is rendered and compared again.
+  const files: Map<string, FileEntry | null> = previous.legacy?.files ?? previous.store.allFiles()
+  for (const file of previous.leftover) files.set(file, null)
   // Documents are kept by their keys only under the site key they were made with.
-  const documents = previous.site === site ? documentsOf(previous.files) : new Map()
-  const writer = new TreeWriter(run.outDir, previous.files, journal, run.verify, documents)
+  const documents = commit.previousData?.site === commit.data?.site ? documentsOf(files) : new Map()
+  const writer = new TreeWriter(run.outDir, files, journal, run.verify, documents)
+  const changed = (a: ListedAdvisory): boolean => {
+    const osvUrl = apiUrls.advisoryOsv(a.product, a.id)
+    return documents.get(osvUrl)?.input !== keys.get(osvUrl)
+  }
+  await placeAll(app, run, { list, keys, index: contents.index, writer, source: { outDir: run.outDir, previous: files, documents, changed, baseUrl: run.publicUrl } }, progress)
+  const advisories = contents.index.map((a) => ({ product: a.product, id: a.id, version: a.version, severity: a.severity, withdrawn: a.withdrawn, newest: a.newest, cves: a.cves, names: a.names }))
+  // From an earlier version's manifest, every entry goes into the new one.
+  return await writer.finish(previous.store, { kind: 'full', all: previous.legacy !== null }, commit.data, commit.previousData, { all: advisories })
+}
+
+interface Placing { list: ExportUrl[], keys: DocumentKeys, index: ListedAdvisory[], writer: TreeWriter, source: BundleSource }
+
+/** Keeps each document whose key holds, renders and places the others (a product's OSV bundle from its previous copy). */
+async function placeAll (app: FastifyInstance, run: ExportRun, placing: Placing, progress: ExportProgress): Promise<void> {
   const host = new URL(run.publicUrl).host
-  progress.start(list.length)
-  const bundles = new Map([...contents.site.products.keys()].map((p) => [apiUrls.osvBundle(p), p]))
-  const source = { outDir: run.outDir, previous: previous.files, documents, keys, baseUrl: run.publicUrl }
-  await eachLimited(list, concurrency, async (url) => {
+  const { writer, keys } = placing
+  progress.start(placing.list.length)
+  await eachLimited(placing.list, concurrency, async (url) => {
     const key = keyOf(keys, url.url)
-    if (key === null || !writer.keep(url.url, key)) {
-      const product = bundles.get(url.url)
-      const bundle = product === undefined ? null : await bundleFromPrevious(app, url, product, contents.index, source)
+    if (key === null || !writer.keep(url.url, key, url.grp)) {
+      const product = url.grp.startsWith('bundle ') ? url.grp.slice('bundle '.length) : undefined
+      const bundle = product === undefined ? null : await bundleFromPrevious(app, url, product, placing.index, placing.source)
       await writer.put(bundle ?? await renderUrl(app, url, host), key)
     }
     progress.advance()
   })
-  const data = { generation: stamp.generation, changedAt: stamp.changedAt, health: stamp.health, site }
-  return { counts: await writer.finish(data, previous.data), manifest: { data, files: writer.files } }
 }
 
 /** Runs `work` over the URLs with at most `limit` at once; the first failure stops the rest and is thrown. */

@@ -10,11 +10,16 @@ import { apiUrls } from '../server/api/present.js'
 import { feedFormats } from '../server/feeds/feed-links.js'
 import { feedSeverities } from '../server/feeds/feeds.js'
 import type { IndexedAdvisory } from '../db/site-index.js'
-import { contentsOf, pageUrls, type SiteContents } from '../server/pages/site-contents.js'
+import { contentsOf, furtherPages, listPageSizes, pageUrls, type SiteContents } from '../server/pages/site-contents.js'
+import { urls } from '../server/format.js'
 import { urlsPerSitemap } from '../server/pages/sitemap.js'
 
-/** One document to export: its URL, and the status the app must answer for it. */
-export interface ExportUrl { url: string, status: 200 | 404 }
+/**
+ * One document to export: its URL, the status the app must answer for it, and its group: the documents whose
+ * contents change together (an advisory's page, JSON and OSV record; a CVE's pages, lookup and feeds; a list's
+ * pages), which an incremental export renders or deletes as one (export/delta.ts).
+ */
+export interface ExportUrl { url: string, status: 200 | 404, grp: string }
 
 export interface UrlListOptions {
   /** Per-CVE feeds: three files per CVE, the biggest group by far (docs/static-export.md); off by default. */
@@ -49,47 +54,91 @@ export function readContents (app: FastifyInstance): ExportContents {
 
 const feedsOf = (path: string): string[] => feedFormats.map((f) => `${path}.${f.ext}`)
 
-/** The files under public/ as the app serves them (`/static/<name>`). */
-function staticUrls (): string[] {
-  const root = join(projectRoot, 'public')
-  return readdirSync(root, { recursive: true }).map(String).filter((f) => statSync(join(root, f)).isFile()).sort()
-    .map((f) => `/static/${f.split('/').map(enc).join('/')}`)
+/** The groups' names (ExportUrl.grp). */
+export const groupOf = {
+  advisory: (product: string, id: string): string => `adv ${urls.advisory(product, id)}`,
+  list: (path: string): string => `list ${path}`,
+  apiPages: (product: string): string => `api ${product}`,
+  bundle: (product: string): string => `bundle ${product}`,
+  feed: (path: string): string => `feed ${path}`,
+  cve: (cve: string): string => `cve ${cve}`,
+  package: (name: string): string => `package ${name}`,
+  /** Documents about the whole site (products, the feeds index, robots.txt, openapi.json, the 404 page): rendered every time. */
+  site: 'site',
+  sitemap: 'sitemap',
+  /** public/: changes only with the program (the site key). */
+  static: 'static'
+} as const
+
+const group = (grp: string, list: string[]): ExportUrl[] => list.map((url) => ({ url, status: 200, grp }))
+
+/** An advisory's page, JSON and OSV record. */
+export function advisoryUrls (product: string, id: string): ExportUrl[] {
+  return group(groupOf.advisory(product, id), [urls.advisory(product, id), apiUrls.advisory(product, id), apiUrls.advisoryOsv(product, id)])
 }
 
-/** The one list of exported URLs. Path-only URLs the server adds later are appended here. */
+/** A CVE's pages and lookup (and feeds, with --cve-feeds), for `count` advisories fixing it. */
+export function cveUrls (cve: string, count: number, cveFeeds: boolean): ExportUrl[] {
+  return group(groupOf.cve(cve), [urls.cve(cve), ...furtherPages(urls.cve(cve), count, listPageSizes.cve), `/api/v1/cves/${enc(cve)}`,
+    ...(cveFeeds ? feedsOf(`/feeds/cve/${enc(cve)}`) : [])])
+}
+
+/** A package name's pages, lookup and feeds, for `count` advisories touching it. */
+export function packageUrls (name: string, count: number): ExportUrl[] {
+  return group(groupOf.package(name), [urls.package(name), ...furtherPages(urls.package(name), count, listPageSizes.package),
+    `/api/v1/packages/${enc(name)}`, ...feedsOf(`/feeds/packages/${enc(name)}`)])
+}
+
+/**
+ * The documents that list advisories across the site: the home list and each product's (paged), the feeds of
+ * everything, each product and each severity, each product's numbered API pages and OSV bundle.
+ */
+export function listUrls (site: Pick<SiteContents, 'products' | 'total'>, severities: string[]): ExportUrl[] {
+  const products = [...site.products.keys()].sort()
+  return [
+    ...group(groupOf.list('/'), ['/', ...furtherPages('/', site.total, listPageSizes.list)]),
+    ...products.flatMap((p) => group(groupOf.list(urls.product(p)), [urls.product(p), ...furtherPages(urls.product(p), site.products.get(p)!, listPageSizes.list)])),
+    ...group(groupOf.feed('/feeds/advisories'), feedsOf('/feeds/advisories')),
+    ...products.flatMap((p) => group(groupOf.feed(`/feeds/${enc(p)}`), feedsOf(`/feeds/${enc(p)}`))),
+    ...severities.flatMap((s) => group(groupOf.feed(`/feeds/severity/${enc(s)}`), feedsOf(`/feeds/severity/${enc(s)}`))),
+    ...products.flatMap((p) => [
+      ...group(groupOf.apiPages(p), Array.from({ length: Math.max(1, Math.ceil(site.products.get(p)! / advisoriesPerPage)) }, (_, i) => apiUrls.advisoryPage(p, i + 1))),
+      ...group(groupOf.bundle(p), [apiUrls.osvBundle(p)])
+    ])
+  ]
+}
+
+/** Documents about the whole site, rendered on every export (they show the repos' last runs, or everything). */
+export function siteUrls (): ExportUrl[] {
+  return [...group(groupOf.site, ['/products', '/feeds', '/docs/api', '/robots.txt', '/openapi.json', '/api/v1/products']), { url: notFoundUrl, status: 404, grp: groupOf.site }]
+}
+
+/** The sitemap index and its sitemaps, for `pages` page URLs. */
+export function sitemapUrls (pages: number): ExportUrl[] {
+  return group(groupOf.sitemap, ['/sitemap.xml', ...Array.from({ length: Math.max(1, Math.ceil(pages / urlsPerSitemap)) }, (_, i) => `/sitemaps/${i + 1}.xml`)])
+}
+
+/** The files under public/ as the app serves them (`/static/<name>`). */
+function staticUrls (): ExportUrl[] {
+  const root = join(projectRoot, 'public')
+  return group(groupOf.static, readdirSync(root, { recursive: true }).map(String).filter((f) => statSync(join(root, f)).isFile()).sort()
+    .map((f) => `/static/${f.split('/').map(enc).join('/')}`))
+}
+
+/** The one list of exported URLs, by group. Path-only URLs the server adds later are added to a group here. */
 export function exportUrls (contents: ExportContents, options: UrlListOptions): ExportUrl[] {
   const { site, severities } = contents
   const sorted = (map: Map<string, unknown>): string[] => [...map.keys()].sort()
-  const [products, cves, packages] = [sorted(site.products), sorted(site.cves), sorted(site.packages)]
-  const pages = pageUrls(site)
-  const list: string[] = [
-    // Pages (every list page too), and what crawlers read
-    ...pages,
-    '/robots.txt',
-    '/sitemap.xml',
-    ...Array.from({ length: Math.max(1, Math.ceil(pages.length / urlsPerSitemap)) }, (_, i) => `/sitemaps/${i + 1}.xml`),
-    // Feeds: everything, per product, per severity, per package (and per CVE when asked)
-    ...feedsOf('/feeds/advisories'),
-    ...products.flatMap((p) => feedsOf(`/feeds/${enc(p)}`)),
-    ...severities.flatMap((s) => feedsOf(`/feeds/severity/${enc(s)}`)),
-    ...packages.flatMap((name) => feedsOf(`/feeds/packages/${enc(name)}`)),
-    ...(options.cveFeeds ? cves.flatMap((cve) => feedsOf(`/feeds/cve/${enc(cve)}`)) : []),
-    // API documents: per product its numbered advisory pages and OSV bundle, per advisory its JSON and OSV
-    '/openapi.json',
-    '/api/v1/products',
-    ...products.flatMap((p) => [
-      ...Array.from({ length: Math.max(1, Math.ceil(site.products.get(p)! / advisoriesPerPage)) }, (_, i) => apiUrls.advisoryPage(p, i + 1)),
-      apiUrls.osvBundle(p)
-    ]),
+  return [
+    ...siteUrls(),
+    ...sitemapUrls(pageUrls(site).length),
+    ...listUrls(site, severities),
     ...sorted(site.advisories).flatMap((page) => {
       const [product, id] = page.slice(1).split('/').map(decodeURIComponent) as [string, string]
-      return [apiUrls.advisory(product, id), apiUrls.advisoryOsv(product, id)]
+      return advisoryUrls(product, id)
     }),
-    ...cves.map((cve) => `/api/v1/cves/${enc(cve)}`),
-    ...packages.map((name) => `/api/v1/packages/${enc(name)}`),
-    // Assets the pages load
+    ...sorted(site.cves).flatMap((cve) => cveUrls(cve, site.cves.get(cve)!, options.cveFeeds)),
+    ...sorted(site.packages).flatMap((name) => packageUrls(name, site.packages.get(name)!)),
     ...staticUrls()
-    // TODO(issue 15): path-only URLs the server adds later go here (docs/static-export.md lists them).
   ]
-  return [...list.map((url) => ({ url, status: 200 as const })), { url: notFoundUrl, status: 404 }]
 }

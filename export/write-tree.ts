@@ -1,14 +1,17 @@
 // Puts rendered documents into the output directory, incrementally: a file is written only when its bytes
 // differ from the manifest's (or the file on disk is missing or differs), each through a temporary name and
 // a rename; files the previous manifest lists that are no longer produced are deleted (nothing else ever
-// is), and the new manifest is written last.
+// is), and the manifest's changes are committed last. A full pass places every document and deletes what it
+// did not place; an incremental one (export/delta.ts) places the documents it was given and deletes the files
+// it is told are gone, leaving every other file (and its manifest entry) as it is.
 import { createHash } from 'node:crypto'
 import { mkdir, readFile, rmdir, stat, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { writeFileAtomic } from './atomic-file.js'
 import type { Journal } from './journal.js'
 import { filePathOf, isText, LayoutError } from './layout.js'
-import { manifestName, safeRelative, writeManifest, type FileEntry, type Manifest } from './manifest.js'
+import type { ExportManifestStore, ManifestChange } from '../db/export-manifest.js'
+import { safeRelative, type FileEntry, type Manifest } from './manifest.js'
 import { precompress, precompressThreshold } from './precompress.js'
 import type { Rendered } from './render.js'
 
@@ -35,30 +38,55 @@ function ancestors (path: string): string[] {
   return dirs
 }
 
+/** The previous export's files: a map (a full pass reads them all) or the manifest, asked per path. */
+export interface PreviousFiles {
+  /** null: a file a killed run may have written (its bytes unknown). */
+  get: (path: string) => FileEntry | null | undefined
+  has: (path: string) => boolean
+}
+
+/** The previous export's documents, by URL: the file each is in and its key. */
+export interface PreviousDocuments { get: (url: string) => { path: string, input: string | null } | undefined }
+
+/** How a pass ends: a full one deletes what it did not place; an incremental one, the files it names. */
+export type Ending = { kind: 'full', /** every entry is committed (the manifest starts empty) */ all: boolean } | { kind: 'incremental', gone: string[] }
+
+/**
+ * An incremental pass found a new document where the previous export has a file or a directory: only a full
+ * pass, which places every document, can tell which one keeps the path.
+ */
+export class NeedsFullPass extends Error { override name = 'NeedsFullPass' }
+
 export class TreeWriter {
   private readonly next = new Map<string, FileEntry>()
+  /** Entries that differ from the previous manifest's: what the commit writes. */
+  private readonly changed = new Map<string, FileEntry>()
+  /** A placed document's precompressed forms it no longer has (it shrank below the threshold). */
+  private readonly dropped: string[] = []
   /** Every directory the new tree needs: a file may not take a directory's name, nor the reverse. */
   private readonly dirs = new Set<string>(['', '.'])
   private readonly madeDirs = new Set<string>()
-  /** An entry differs from the previous manifest's (bytes, or the document's key). */
-  private dirty = false
   readonly counts: TreeCounts = { documents: 0, files: 0, bytes: 0, written: 0, kept: 0, deleted: 0, skipped: [] }
 
   /**
    * `previous`: the last manifest's files, plus (with no hash) what a killed run's journal lists.
    * `verify`: a kept file is read back and compared by hash, not only by size.
    */
-  constructor (private readonly outDir: string, private readonly previous: Map<string, FileEntry | null>,
+  constructor (private readonly outDir: string, private readonly previous: PreviousFiles,
     private readonly journal: Journal, private readonly verify: boolean,
-    /** The previous export's documents with their keys, when made under the same site key; else empty. */
-    private readonly documents: Map<string, { path: string, input: string }> = new Map()) {}
+    /** The previous export's documents with their keys, when made under the same site key; else none. */
+    private readonly documents: PreviousDocuments = new Map(),
+    /** An incremental pass: the manifest, to check that a new document's path is free. */
+    private readonly incremental: ExportManifestStore | null = null,
+    /** Paths this writer wrote. */
+    private readonly written: Set<string> = new Set()) {}
 
   /**
    * Keeps a document without rendering it when the last export wrote it under the same key, with every one of
    * its files recorded (a killed run's journal leaves them unrecorded). The files are not read or even
    * stat'ed: the manifest is the record of the tree, and `--verify` (which renders everything) checks it.
    */
-  keep (url: string, input: string): boolean {
+  keep (url: string, input: string, grp: string): boolean {
     const known = this.documents.get(url)
     if (this.verify || known === undefined || known.input !== input) return false
     const main = this.previous.get(known.path)
@@ -66,7 +94,7 @@ export class TreeWriter {
     const paths = [known.path, `${known.path}.gz`, `${known.path}.br`].filter((p) => this.previous.has(p))
     if (paths.some((p) => this.previous.get(p) === null) || this.claim(paths) !== null) return false
     this.counts.documents++
-    for (const p of paths) this.record(p, p === known.path ? { ...main, url, input } : this.previous.get(p)!, false)
+    for (const p of paths) this.record(p, p === known.path ? { ...main, url, input, grp } : this.previous.get(p)!, false)
     return true
   }
 
@@ -82,14 +110,15 @@ export class TreeWriter {
     }
     const compress = isText(doc.contentType) && doc.body.length >= precompressThreshold
     const paths = compress ? [path, `${path}.gz`, `${path}.br`] : [path]
-    const clash = this.claim(paths)
+    const clash = this.claim(paths) ?? this.clashWithKept(doc.url.url, path, paths)
     if (clash !== null) {
       this.counts.skipped.push({ url: doc.url.url, reason: clash })
       return
     }
     this.counts.documents++
+    if (!compress) this.dropped.push(...[`${path}.gz`, `${path}.br`].filter((p) => this.previous.has(p)))
     const entry = { sha256: sha256(doc.body), size: doc.body.length }
-    const withKey = (e: FileEntry): FileEntry => input === null ? { sha256: e.sha256, size: e.size } : { sha256: e.sha256, size: e.size, url: doc.url.url, input }
+    const withKey = (e: FileEntry): FileEntry => ({ sha256: e.sha256, size: e.size, url: doc.url.url, input, grp: doc.url.grp })
     // Unchanged bytes, with every form in place: nothing to compress or write.
     if (await this.unchanged(path, entry) && await this.allOnDisk(paths.slice(1))) {
       for (const p of paths) this.record(p, p === path ? withKey(this.previous.get(p)!) : this.previous.get(p)!, false)
@@ -109,10 +138,14 @@ export class TreeWriter {
   /** The new manifest's files (complete once finish has run). */
   get files (): Map<string, FileEntry> { return this.next }
 
-  /** Deletes what the previous manifest (or a killed run) had and this run did not produce; writes the manifest. */
-  async finish (data: Manifest['data'], previousData: Manifest['data'] | null): Promise<TreeCounts> {
-    // Only files inside the directory: a hand-edited manifest naming `../x` never deletes it.
-    const gone = [...this.previous.keys()].filter((p) => !this.next.has(p) && safeRelative(p)).sort()
+  /**
+   * Deletes what the previous manifest (or a killed run) had and this pass did not produce (a full pass), or
+   * the files it is told are gone (an incremental one); then commits the manifest's changes in one transaction.
+   */
+  async finish (store: ExportManifestStore, ending: Ending, data: Manifest['data'], previousData: Manifest['data'] | null,
+    advisories: ManifestChange['advisories']): Promise<TreeCounts> {
+    // Only files inside the directory: a hand-edited manifest naming `../x` is never deleted.
+    const gone = (ending.kind === 'full' ? this.unproduced() : [...new Set([...ending.gone, ...this.dropped])].filter((p) => !this.next.has(p))).filter(safeRelative).sort()
     for (const file of gone) {
       try {
         await unlink(join(this.outDir, file))
@@ -123,11 +156,35 @@ export class TreeWriter {
       }
     }
     await this.removeEmptyDirs(gone)
-    // Nothing changed, not even a key or the data stamp: the manifest on disk is already this one (at 20,000
-    // advisories it is 100 MB, the largest write of a run that changed nothing).
-    const same = !this.dirty && gone.length === 0 && this.next.size === this.previous.size && JSON.stringify(data) === JSON.stringify(previousData)
-    if (!same) await writeManifest(join(this.outDir, manifestName), { data, files: this.next })
+    // Nothing changed, not even a key or the data stamp: the manifest stays as it is.
+    const same = this.changed.size === 0 && gone.length === 0 && JSON.stringify(data) === JSON.stringify(previousData)
+    if (!same) store.commit({ data, files: ending.kind === 'full' && ending.all ? this.next : this.changed, removed: gone, advisories })
+    if (ending.kind === 'incremental') {
+      // The tree is what the manifest counts: the files this pass placed and every other it left alone.
+      const totals = store.totals()
+      Object.assign(this.counts, totals, { kept: totals.files - this.counts.written })
+    }
     return this.counts
+  }
+
+  /** A full pass: the previous files it did not place. */
+  private unproduced (): string[] {
+    if (!(this.previous instanceof Map)) throw new Error('a full pass compares with every previous file')
+    return [...(this.previous as Map<string, unknown>).keys()].filter((p) => !this.next.has(p))
+  }
+
+  /**
+   * An incremental pass places only some documents, so a new one (no document of the previous export at its
+   * URL) may land where a kept file or directory is: the manifest tells, and a full pass decides.
+   */
+  private clashWithKept (url: string, path: string, paths: string[]): string | null {
+    if (this.incremental === null || this.documents.get(url)?.path === path) return null
+    for (const p of paths) {
+      if (this.previous.has(p) || this.incremental.hasFilesUnder(p) || ancestors(p).some((dir) => this.previous.has(dir))) {
+        throw new NeedsFullPass(`${url} would be written to ${p}, where the previous export has a file or directory`)
+      }
+    }
+    return null
   }
 
   /** Null when the paths are free, else why not: two URLs on one file, or a file where a directory must be. */
@@ -148,7 +205,8 @@ export class TreeWriter {
 
   private record (path: string, entry: FileEntry, written: boolean): void {
     const known = this.previous.get(path)
-    if (known === undefined || known === null || known.sha256 !== entry.sha256 || known.size !== entry.size || known.url !== entry.url || known.input !== entry.input) this.dirty = true
+    if (known === undefined || known === null || known.sha256 !== entry.sha256 || known.size !== entry.size || known.url !== entry.url ||
+      (known.input ?? null) !== (entry.input ?? null) || (known.grp ?? null) !== (entry.grp ?? null)) this.changed.set(path, entry)
     this.next.set(path, entry)
     this.counts.files++
     this.counts.bytes += entry.size
@@ -184,6 +242,7 @@ export class TreeWriter {
 
   private async write (path: string, bytes: Buffer): Promise<void> {
     await this.journal.record(path)
+    this.written.add(path)
     const dir = dirname(path)
     if (!this.madeDirs.has(dir)) {
       await this.makeDir(dir)

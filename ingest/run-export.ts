@@ -2,9 +2,10 @@
 // running `npm run export` (bin/export.ts) as a child process: the worker never imports the export or the
 // server, and the export's memory is returned when it exits. Its outcome is one log line.
 import { spawn } from 'node:child_process'
-import { closeSync, existsSync, openSync, readSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { ExportManifestStore } from '../db/export-manifest.js'
 import { openDatabase } from '../db/open.js'
 import { SummaryStore } from '../db/summary-store.js'
 import type { ExportTarget, LogFormat } from './args.js'
@@ -40,38 +41,25 @@ const lockedStatus = 75
 /** What is kept of the child's output: its summary is one short line, its error one line. */
 const outputCap = 64 * 1024
 
-// The export's manifest (export/manifest.ts) begins with its format and the data stamp it was made from;
-// the worker reads that head as a file, not through export/ (which it may not import).
-export const manifestName = '.llsc-export.json'
-const manifestHead = /^\{\s*"format":\s*"llsc-export\/[^"]*",\s*"data":\s*(null|\{[^{}]*\})/
+// The export's manifest (db/export-manifest.ts) records the data stamp it was made from; the worker reads it
+// through db/, not through export/ (which it may not import).
+export const manifestName = '.llsc-export.db'
 
 /** `health`: which repos were failing, as the products page and API show it (SummaryStore.repoHealthKey). */
 interface DataStamp { generation: number, changedAt: string, health?: string }
 
 /** The data stamp the export in `outDir` was made from: null without a manifest, 'unknown' when it cannot be read. */
 export function exportedStamp (outDir: string): DataStamp | null | 'unknown' {
-  let head: string
+  let data: Partial<DataStamp> | null
   try {
-    const fd = openSync(join(outDir, manifestName), 'r')
-    try {
-      const buffer = Buffer.alloc(4096)
-      head = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8')
-    } finally {
-      closeSync(fd)
-    }
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    return code === 'ENOENT' || code === 'ENOTDIR' ? null : 'unknown'
-  }
-  const m = manifestHead.exec(head)
-  if (m === null || m[1] === 'null') return 'unknown'
-  try {
-    const data = JSON.parse(m[1]!) as Partial<DataStamp>
-    if (typeof data.generation !== 'number' || typeof data.changedAt !== 'string') return 'unknown'
-    return typeof data.health === 'string' ? { generation: data.generation, changedAt: data.changedAt, health: data.health } : { generation: data.generation, changedAt: data.changedAt }
+    const store = ExportManifestStore.open(join(outDir, manifestName), { create: false, readonly: true })
+    if (store === null) return null
+    try { data = store.data() as Partial<DataStamp> | null } finally { store.close() }
   } catch {
     return 'unknown'
   }
+  if (data === null || typeof data.generation !== 'number' || typeof data.changedAt !== 'string') return 'unknown'
+  return typeof data.health === 'string' ? { generation: data.generation, changedAt: data.changedAt, health: data.health } : { generation: data.generation, changedAt: data.changedAt }
 }
 
 function databaseStamp (dbPath: string): DataStamp {

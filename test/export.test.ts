@@ -40,7 +40,7 @@ function tree (dir: string): Map<string, string> {
 }
 
 function manifestOf (dir: string): Map<string, FileEntry> {
-  return readManifest(join(dir, manifestName))!.files
+  return readManifest(dir)!.files
 }
 
 /** Files whose manifest entry differs between two manifests (added or changed), without the .gz/.br forms. */
@@ -54,7 +54,10 @@ function changedDocuments (before: Map<string, FileEntry>, after: Map<string, Fi
  */
 async function sameAsFresh (t: Test, out: string, dbPath: string): Promise<void> {
   const fresh = tempDir(t)
-  await exportTo(fresh, dbPath)
+  const first = await exportTo(fresh, dbPath)
+  // Once more over the incremental tree: nothing to write, and the counts the manifest keeps are a first export's.
+  const again = await exportTo(out, dbPath)
+  t.match(again, { incremental: true, written: 0, deleted: 0, files: first.files, bytes: first.bytes, documents: first.documents }, 'an incremental export counts the tree a first export writes')
   const bytes = (m: Map<string, FileEntry>): string[] => [...m].map(([path, e]) => `${path} ${e.sha256} ${e.size}`).sort()
   const [incremental, full] = [bytes(manifestOf(out)), bytes(manifestOf(fresh))]
   t.same(incremental.filter((l) => !full.includes(l)), [], 'the incremental export holds nothing a first export would not')
@@ -203,6 +206,8 @@ t.test('re-exports write what changed, keep the rest, delete only what the expor
     const before = manifestOf(out)
     await ingestOk(t, dbPath, [labRepo(dir, labV2)])
     const summary = await exportTo(out, dbPath)
+    // No advisory is Low any more: the severities every page's filters offer changed.
+    t.match(summary, { incremental: false, fullBecause: 'the program, the URLs or the vocabulary changed' }, 'a full pass')
     const after = manifestOf(out)
     const changed = changedDocuments(before, after)
     const shows = ['lab/LAB-2030:0002/index.html', 'cve/CVE-2030-1002/index.html', 'api/v1/cves/CVE-2030-1002/index.json', 'packages/labcurl/index.html',
@@ -233,6 +238,26 @@ t.test('re-exports write what changed, keep the rest, delete only what the expor
     await sameAsFresh(t, out, dbPath)
   })
 
+  await t.test('revised again, severities unchanged: an incremental pass writes exactly the documents that show it', async (t) => {
+    const before = manifestOf(out)
+    const labV2b = labV2.map((a) => a.n === 2 ? { ...a, description: 'The second lab flaw, worse still.', updated: '2030-02-02 00:00:00' } : a)
+    await ingestOk(t, dbPath, [labRepo(dir, labV2b)])
+    const summary = await exportTo(out, dbPath)
+    t.match(summary, { incremental: true, fullBecause: null }, 'an incremental pass: only what changed is looked at')
+    const after = manifestOf(out)
+    const feeds = ['advisories', 'lab', 'packages/labcurl', 'severity/critical'].flatMap((f) => ['rss', 'atom', 'json'].map((ext) => `feeds/${f}.${ext}`))
+    // Its CVE's and package's pages and lookups are made again too, and come out the same: they show neither
+    // the description nor the updated date.
+    const expected = ['lab/LAB-2030:0002/index.html', 'api/v1/products/lab/advisories/LAB-2030:0002.json', 'api/v1/products/lab/advisories/LAB-2030:0002.osv.json',
+      'index.html', 'lab/index.html', 'api/v1/products/lab/advisories/page/1.json', 'api/v1/osv/lab/all.ndjson', 'sitemaps/1.xml',
+      ...feeds, 'products/index.html', 'api/v1/products/index.json']
+    t.same(changedDocuments(before, after), expected.sort(), 'its page, JSON and OSV record, the lists, feeds, API page and bundle it is on, the sitemap (its date), and the products page and API (the last ingest)')
+    t.same([...before.keys()].filter((f) => !after.has(f)), [], 'nothing deleted')
+    t.equal(summary.written, [...after].filter(([f, e]) => before.get(f)?.sha256 !== e.sha256).length, 'written: the files whose hash changed')
+    t.match(readFileSync(join(out, 'lab/LAB-2030:0002/index.html'), 'utf8'), 'worse still')
+    await sameAsFresh(t, out, dbPath)
+  })
+
   await t.test('documents no longer produced are deleted with their .gz and .br; an operator\'s files stay', async (t) => {
     writeFileSync(join(out, 'cve', 'CVE-2030-1003', 'NOTE.txt'), 'kept by the operator\n')
     const before = manifestOf(out)
@@ -240,6 +265,7 @@ t.test('re-exports write what changed, keep the rest, delete only what the expor
     const labV3 = labV2.filter((a) => a.n !== 1).map((a) => a.n === 3 ? { ...a, cve: 'CVE-2030-1004', pkg: 'labunzip' } : a)
     await ingestOk(t, dbPath, [labRepo(dir, labV3)])
     const summary = await exportTo(out, dbPath)
+    t.equal(summary.incremental, true, 'an incremental pass: only what changed is looked at')
     const after = manifestOf(out)
     const gone = [...before.keys()].filter((f) => !after.has(f)).sort()
     const base = ['cve/CVE-2030-1003/index.html', 'api/v1/cves/CVE-2030-1003/index.json', 'packages/labzip/index.html', 'api/v1/packages/labzip/index.json',
@@ -264,6 +290,7 @@ t.test('re-exports write what changed, keep the rest, delete only what the expor
     const labV4 = [...labV1.filter((a) => a.n !== 1), { n: 4, severity: 'Critical', description: 'A fourth flaw.', cve: 'CVE-2030-1002', pkg: 'labcurl' }]
     await ingestOk(t, dbPath, [labRepo(dir, labV4)])
     const summary = await exportTo(out, dbPath)
+    t.match(summary, { incremental: false, fullBecause: 'the program, the URLs or the vocabulary changed' }, 'a full pass: Low is back')
     t.ok(summary.written > 0 && summary.kept > summary.written, `${summary.written} written, ${summary.kept} kept`)
     await sameAsFresh(t, out, dbPath)
   })
@@ -289,6 +316,7 @@ t.test('list pages, API pages and feeds shift when an advisory moves or goes: th
   writeRepo(root, edited)
   await ingestOk(t, dbPath, [repo])
   const summary = await exportTo(out, dbPath)
+  t.equal(summary.incremental, true, 'an incremental pass: only what changed is looked at')
   t.ok(summary.written > 0 && summary.kept > summary.written, `${summary.written} written, ${summary.kept} kept`)
   t.match(readFileSync(join(out, 'many', 'index.html'), 'utf8'), /MANY-2016-00010[\s\S]*MANY-2016-00130/, 'the moved advisory heads page 1')
   await sameAsFresh(t, out, dbPath)
@@ -299,7 +327,7 @@ t.test('the output directory: a first export needs an empty one and a readable d
   await ingestOk(t, dbPath, [labRepo(dir, labV1)])
   const out = tempDir(t)
   writeFileSync(join(out, 'precious.txt'), 'x')
-  await t.rejects(exportTo(out, dbPath), new ExportDirError(`${out} is not empty and holds no export manifest (.llsc-export.json): give a new or empty directory, or --force to export into it (files at the export's paths are overwritten, nothing else is touched)`))
+  await t.rejects(exportTo(out, dbPath), new ExportDirError(`${out} is not empty and holds no export manifest (.llsc-export.db): give a new or empty directory, or --force to export into it (files at the export's paths are overwritten, nothing else is touched)`))
   t.same([...tree(out).keys()], ['precious.txt'], 'nothing written')
   const forced = await runExport({ outDir: out, dbPath, publicUrl, cveFeeds: true, verify: false, force: true })
   t.ok(forced.documents > 0 && existsSync(join(out, 'feeds/cve/CVE-2030-1001.rss')), '--force exports into it; --cve-feeds adds the CVE feeds')
@@ -388,6 +416,11 @@ t.test('killed at random moments, the export leaves whole files, and the next ru
   t.match(summary, { skipped: [], settled: true })
   const files = tree(out)
   files.delete('google0123456789abcdef.html')
-  t.same(files, refTrees[1], 'the next run leaves exactly the tree a fresh export writes: every file matches the manifest, no temporary file left')
+  // The manifest is a database: its bytes depend on the runs that changed it, its rows are compared below.
+  const withoutManifest = (m: Map<string, string>): Map<string, string> => new Map([...m].filter(([f]) => f !== manifestName))
+  t.same(withoutManifest(files), withoutManifest(refTrees[1]!), 'the next run leaves exactly the tree a fresh export writes, no temporary file left')
+  const manifest = manifestOf(out)
+  t.same([...manifest].filter(([f, e]) => files.get(f) !== e.sha256).map(([f]) => f), [], 'every file matches the manifest')
+  t.same([...files.keys()].filter((f) => f !== manifestName && !manifest.has(f)), [], 'and the manifest lists every file')
   t.equal(readFileSync(join(out, 'google0123456789abcdef.html'), 'utf8'), 'google-site-verification: google0123456789abcdef.html\n', 'an operator\'s file stays')
 })

@@ -10,9 +10,11 @@ export interface SiteContents {
   products: Map<string, number>
   /** `/<product>/<ID>` -> the advisory's newest date (updated, else issued), for sitemaps. */
   advisories: Map<string, string | null>
-  /** CVE id -> advisories fixing it. */
+  /**
+   * CVE id -> advisories fixing it; binary and source package name (a package page answers either) ->
+   * advisories touching it. Read by counts (readSiteContents), exact where more than a page (db/site-index.ts).
+   */
   cves: Map<string, number>
-  /** Binary and source package name (a package page answers either) -> advisories touching it. */
   packages: Map<string, number>
   total: number
 }
@@ -22,8 +24,18 @@ export const listPageSizes = { list: 50, cve: 100, package: 100 }
 
 const bump = (map: Map<string, number>, key: string): void => { map.set(key, (map.get(key) ?? 0) + 1) }
 
+/** The site's contents from the database's counts (a fraction of reading every advisory's CVEs and names). */
 export function readSiteContents (app: FastifyInstance): SiteContents {
-  return app.data.read(() => contentsOf(app.siteIndex.read(), app.data.vocabulary().products.map((p) => p.id)))
+  return app.data.read(() => {
+    const counts = app.siteIndex.contents(Math.min(listPageSizes.cve, listPageSizes.package))
+    const contents: SiteContents = { products: new Map(app.data.vocabulary().products.map((p) => [p.id, 0])), advisories: new Map(), cves: counts.cves, packages: counts.packages, total: 0 }
+    for (const [product, id, newest] of counts.advisories) {
+      contents.total++
+      bump(contents.products, product)
+      contents.advisories.set(urls.advisory(product, id), newest)
+    }
+    return contents
+  })
 }
 
 /** The site's contents from its index (read in the same snapshot as `products`, the products in use). */

@@ -1,0 +1,206 @@
+// The static export's manifest (export/manifest.ts): a small SQLite database in the output directory,
+// `.llsc-export.db`, holding every file the export wrote with its hash and size, which document (URL) each
+// main file holds with the key it was made from and its group, and the advisories it was made from. A re-export
+// reads only what it needs (export/delta.ts) and changes it in one transaction: the manifest is the record of
+// the tree, committed after the files are in place, so a killed export never leaves it half-written.
+import Database from 'better-sqlite3'
+
+export type ManifestDb = Database.Database
+
+/** A file's bytes; the main file of a document also names its URL, key (`input`) and group. */
+export interface FileEntry { sha256: string, size: number, url?: string, input?: string | null, grp?: string | null }
+
+/** A document of the last export: the file it is in, its key (null: rendered every time) and its group. */
+export interface StoredDocument { url: string, path: string, input: string | null, grp: string | null }
+
+/** An advisory as the last export saw it (db/site-index.ts), to find what changed since. */
+export interface StoredAdvisory {
+  product: string
+  id: string
+  version: string
+  severity: string | null
+  withdrawn: boolean
+  newest: string | null
+  cves: string[]
+  names: string[]
+}
+
+/** What one export run changes in the manifest. */
+export interface ManifestChange {
+  data: unknown
+  files: Map<string, FileEntry>
+  removed: string[]
+  /** All advisories (a full export), or those changed and removed (an incremental one). */
+  advisories: { all: StoredAdvisory[] } | { put: StoredAdvisory[], removed: Array<[product: string, id: string]> }
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS file (
+  path TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL, url TEXT, input TEXT, grp TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS file_url ON file (url) WHERE url IS NOT NULL;
+CREATE INDEX IF NOT EXISTS file_grp ON file (grp) WHERE grp IS NOT NULL;
+CREATE TABLE IF NOT EXISTS advisory (
+  product TEXT NOT NULL, id TEXT NOT NULL, version TEXT NOT NULL, severity TEXT, withdrawn INTEGER NOT NULL,
+  newest TEXT, cves TEXT NOT NULL, names TEXT NOT NULL, PRIMARY KEY (product, id)
+) WITHOUT ROWID;
+`
+
+export const manifestFormat = 'llsc-export/2'
+
+export interface Totals { files: number, bytes: number, documents: number }
+
+type AdvisoryRow = { product: string, id: string, version: string, severity: string | null, withdrawn: number, newest: string | null, cves: string, names: string }
+type FileRow = { path: string, sha256: string, size: number, url: string | null, input: string | null, grp: string | null }
+
+export class ManifestFormatError extends Error { override name = 'ManifestFormatError' }
+
+export class ExportManifestStore {
+  private readonly s
+
+  private constructor (readonly db: ManifestDb) {
+    this.s = {
+      meta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE name = ?'),
+      setMeta: db.prepare<[string, string]>('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value'),
+      files: db.prepare<[], FileRow>('SELECT path, sha256, size, url, input, grp FROM file'),
+      file: db.prepare<[string], FileRow>('SELECT path, sha256, size, url, input, grp FROM file WHERE path = ?'),
+      byUrl: db.prepare<[string], FileRow>('SELECT path, sha256, size, url, input, grp FROM file WHERE url = ?'),
+      byGroup: db.prepare<[string], FileRow>('SELECT path, sha256, size, url, input, grp FROM file WHERE grp = ?'),
+      // Files below a directory: `path/` up to `path0` ('0' follows '/').
+      under: db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM file WHERE path > ? AND path < ?'),
+      putFile: db.prepare<[string, string, number, string | null, string | null, string | null]>(`INSERT INTO file (path, sha256, size, url, input, grp) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, url = excluded.url, input = excluded.input, grp = excluded.grp`),
+      removeFile: db.prepare<[string]>('DELETE FROM file WHERE path = ?'),
+      advisories: db.prepare<[], AdvisoryRow>('SELECT product, id, version, severity, withdrawn, newest, cves, names FROM advisory'),
+      clearAdvisories: db.prepare('DELETE FROM advisory'),
+      putAdvisory: db.prepare<[string, string, string, string | null, number, string | null, string, string]>(`INSERT INTO advisory (product, id, version, severity, withdrawn, newest, cves, names)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (product, id) DO UPDATE SET version = excluded.version, severity = excluded.severity,
+        withdrawn = excluded.withdrawn, newest = excluded.newest, cves = excluded.cves, names = excluded.names`),
+      removeAdvisory: db.prepare<[string, string]>('DELETE FROM advisory WHERE product = ? AND id = ?')
+    }
+  }
+
+  /**
+   * The manifest at `path`; `create`: made when missing (an export about to write), else null when missing.
+   * A file that is not a manifest of this format is refused with a message naming it.
+   */
+  static open (path: string, options: { create: boolean, readonly?: boolean }): ExportManifestStore | null {
+    let db: ManifestDb
+    try {
+      db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: !options.create })
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CANTOPEN') return null
+      throw err
+    }
+    try {
+      if (!options.readonly) {
+        // A rollback journal: no -wal/-shm files stay beside the tree, and a killed commit is rolled back on open.
+        db.pragma('journal_mode = DELETE')
+        db.pragma('synchronous = FULL')
+        db.exec(schema)
+      }
+      const store = new ExportManifestStore(db)
+      const format = store.metaValue('format')
+      if (format === null && !options.readonly) store.s.setMeta.run('format', manifestFormat)
+      else if (format !== manifestFormat) throw new ManifestFormatError(`${path} is not an export manifest of this version (format "${String(format)}"); remove it to export afresh`)
+      return store
+    } catch (err) {
+      db.close()
+      if (err instanceof ManifestFormatError) throw err
+      throw new ManifestFormatError(`${path} is not an export manifest: ${(err as Error).message}; remove it to export afresh`)
+    }
+  }
+
+  close (): void { this.db.close() }
+
+  /** The data the last export was made from (export/manifest.ts, ManifestData), or null. */
+  data (): unknown {
+    const value = this.metaValue('data')
+    return value === null ? null : JSON.parse(value) as unknown
+  }
+
+  private metaValue (name: string): string | null {
+    return this.s.meta.get(name)?.value ?? null
+  }
+
+  /** Every file (a full export compares with all of them). */
+  allFiles (): Map<string, FileEntry> {
+    const files = new Map<string, FileEntry>()
+    for (const row of this.s.files.iterate()) files.set(row.path, entryOf(row))
+    return files
+  }
+
+  file (path: string): FileEntry | undefined {
+    const row = this.s.file.get(path)
+    return row === undefined ? undefined : entryOf(row)
+  }
+
+  document (url: string): StoredDocument | undefined {
+    const row = this.s.byUrl.get(url)
+    return row === undefined ? undefined : { url, path: row.path, input: row.input, grp: row.grp }
+  }
+
+  /** The documents of a group (a CVE's pages, lookup and feeds; a list's pages). */
+  documentsOf (grp: string): StoredDocument[] {
+    return this.s.byGroup.all(grp).map((row) => ({ url: row.url!, path: row.path, input: row.input, grp }))
+  }
+
+  /** Some file lies below `dir`. */
+  hasFilesUnder (dir: string): boolean {
+    return this.s.under.get(`${dir}/`, `${dir}0`)!.n > 0
+  }
+
+  advisories (): StoredAdvisory[] {
+    return this.s.advisories.all().map((r) => ({
+      product: r.product,
+      id: r.id,
+      version: r.version,
+      severity: r.severity,
+      withdrawn: r.withdrawn === 1,
+      newest: r.newest,
+      cves: JSON.parse(r.cves) as string[],
+      names: JSON.parse(r.names) as string[]
+    }))
+  }
+
+  /** How many files (and bytes, and documents) the tree holds, kept up to date by every commit. */
+  totals (): Totals {
+    const value = this.metaValue('totals')
+    return value === null ? { files: 0, bytes: 0, documents: 0 } : JSON.parse(value) as Totals
+  }
+
+  /** One transaction: a reader (or a killed export) sees the manifest before it or after it. */
+  commit (change: ManifestChange): void {
+    this.db.transaction(() => {
+      const totals = this.totals()
+      const count = (row: FileRow | undefined, sign: 1 | -1): void => {
+        if (row === undefined) return
+        totals.files += sign
+        totals.bytes += sign * row.size
+        if (row.url !== null) totals.documents += sign
+      }
+      for (const path of change.removed) {
+        count(this.s.file.get(path), -1)
+        this.s.removeFile.run(path)
+      }
+      for (const [path, e] of change.files) {
+        count(this.s.file.get(path), -1)
+        count({ path, sha256: e.sha256, size: e.size, url: e.url ?? null, input: null, grp: null }, 1)
+      }
+      this.s.setMeta.run('totals', JSON.stringify(totals))
+      // In path order: the same export makes the same manifest file.
+      for (const [path, e] of [...change.files].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)) this.s.putFile.run(path, e.sha256, e.size, e.url ?? null, e.url === undefined ? null : e.input ?? null, e.url === undefined ? null : e.grp ?? null)
+      if ('all' in change.advisories) this.s.clearAdvisories.run()
+      else for (const [product, id] of change.advisories.removed) this.s.removeAdvisory.run(product, id)
+      for (const a of 'all' in change.advisories ? change.advisories.all : change.advisories.put) {
+        this.s.putAdvisory.run(a.product, a.id, a.version, a.severity, a.withdrawn ? 1 : 0, a.newest, JSON.stringify(a.cves), JSON.stringify(a.names))
+      }
+      this.s.setMeta.run('data', JSON.stringify(change.data))
+    })()
+  }
+}
+
+function entryOf (row: FileRow): FileEntry {
+  return row.url === null ? { sha256: row.sha256, size: row.size } : { sha256: row.sha256, size: row.size, url: row.url, input: row.input, grp: row.grp }
+}

@@ -1,0 +1,136 @@
+// An incremental export's plan: what changed since the last export and which documents show it, found without
+// walking every document (docs/static-export.md, "Incremental"). The advisories are read in list order with
+// their versions (no CVEs or names) and compared with those the manifest records; for each that changed,
+// appeared or went, its own documents and the groups it is or was in (its CVEs', its packages') are placed
+// again, with keys made as a full export makes them (export/inputs.ts), so a document whose key holds is kept.
+// The lists, feeds, API pages and bundles are keyed from the advisories' order every time; the site-wide
+// documents are rendered every time; the sitemaps when a page came, went or changed its date.
+import type { FastifyInstance } from 'fastify'
+import type { ExportManifestStore, StoredAdvisory } from '../db/export-manifest.js'
+import type { ListedAdvisory } from '../db/site-index.js'
+import { feedSeverities } from '../server/feeds/feeds.js'
+import { pageUrls, readSiteContents } from '../server/pages/site-contents.js'
+import { addAdvisoryKeys, addMemberKeys, listKeys, type DocumentKeys } from './inputs.js'
+import { advisoryUrls, cveUrls, groupOf, listUrls, packageUrls, siteUrls, sitemapUrls, type ExportUrl } from './urls.js'
+
+export interface DeltaPlan {
+  /** The documents to place (each kept when its key holds), and their keys. */
+  place: ExportUrl[]
+  keys: DocumentKeys
+  /** Files of documents no longer produced. */
+  gone: string[]
+  /** Advisories whose own documents and OSV lines are made again. */
+  changed: Set<string>
+  listed: ListedAdvisory[]
+  advisories: { put: StoredAdvisory[], removed: Array<[string, string]> }
+}
+
+/** Past this many changed advisories a full pass (which reads everything once) costs less than one query each. */
+const maxChanged = 1000
+
+const keyOf = (a: { product: string, id: string }): string => `${a.product}\t${a.id}`
+
+/** The plan, or null when only a full pass will do (many changes, or no record of the advisories). */
+export function planDelta (app: FastifyInstance, store: ExportManifestStore, options: { cveFeeds: boolean }): DeltaPlan | null {
+  return app.data.read(() => {
+    const listed = app.siteIndex.listed()
+    const stored = new Map(store.advisories().map((a) => [keyOf(a), a]))
+    if (stored.size === 0 && listed.length > 0) return null
+    const changed = listed.filter((a) => {
+      const before = stored.get(keyOf(a))
+      return before === undefined || before.version !== a.version || before.severity !== a.severity || before.withdrawn !== a.withdrawn || before.newest !== a.newest
+    })
+    const current = new Set(listed.map(keyOf))
+    const removed = [...stored.values()].filter((a) => !current.has(keyOf(a)))
+    if (changed.length + removed.length > maxChanged) return null
+    const put = changed.map((a) => ({ product: a.product, id: a.id, version: a.version, severity: a.severity, withdrawn: a.withdrawn, newest: a.newest, ...app.siteIndex.groupsOf(a.pk) }))
+    const plan = new Planner(app, store, listed, options.cveFeeds)
+    plan.lists(app.data.vocabulary().products.map((p) => p.id), feedSeverities(app.data.vocabulary().severities))
+    for (const a of put) plan.advisory(a, true)
+    for (const a of removed) plan.advisory(a, false)
+    for (const a of [...put, ...removed, ...changed.map((c) => stored.get(keyOf(c))).filter((s) => s !== undefined)]) {
+      for (const cve of a.cves) plan.members('cve', cve)
+      for (const name of a.names) plan.members('package', name)
+    }
+    plan.site()
+    const dated = changed.some((a) => stored.get(keyOf(a))?.newest !== a.newest) || removed.length > 0
+    if (dated || plan.pagesMoved) plan.sitemaps(pageUrls(readSiteContents(app)).length)
+    return { place: plan.place, keys: plan.keys, gone: plan.gone, changed: new Set(changed.map(keyOf)), listed, advisories: { put, removed: removed.map((a) => [a.product, a.id]) } }
+  })
+}
+
+/** Collects, group by group, the documents to place and the files of those no longer produced. */
+class Planner {
+  readonly place: ExportUrl[] = []
+  readonly keys: DocumentKeys = new Map()
+  readonly gone: string[] = []
+  /** A page was added or removed (the sitemaps list the pages). */
+  pagesMoved = false
+  private readonly done = new Set<string>()
+  private readonly byPk: Map<number, ListedAdvisory>
+  private readonly byKey: Map<string, ListedAdvisory>
+
+  constructor (private readonly app: FastifyInstance, private readonly store: ExportManifestStore,
+    private readonly listed: ListedAdvisory[], private readonly cveFeeds: boolean) {
+    this.byPk = new Map(listed.map((a) => [a.pk, a]))
+    this.byKey = new Map(listed.map((a) => [keyOf(a), a]))
+  }
+
+  /** The lists, feeds, API pages and bundles: keyed from the advisories' order, each run. */
+  lists (products: string[], severities: string[]): void {
+    const counts = new Map(products.map((p) => [p, 0]))
+    for (const a of this.listed) counts.set(a.product, (counts.get(a.product) ?? 0) + 1)
+    for (const [url, key] of listKeys(this.listed)) this.keys.set(url, key)
+    this.groups(listUrls({ products: counts, total: this.listed.length }, severities))
+  }
+
+  /** An advisory's own documents: placed again when it changed or came, deleted when it went. */
+  advisory (a: { product: string, id: string }, present: boolean): void {
+    const urls = advisoryUrls(a.product, a.id)
+    if (present) addAdvisoryKeys(this.keys, this.byKey.get(keyOf(a))!)
+    this.group(urls[0]!.grp, present ? urls : [])
+  }
+
+  /** A CVE's or a package's documents, from its advisories now (none: its documents go). */
+  members (kind: 'cve' | 'package', name: string): void {
+    const grp = kind === 'cve' ? groupOf.cve(name) : groupOf.package(name)
+    if (this.done.has(grp)) return
+    const members = this.app.siteIndex.membersOf(kind, name).map((pk) => this.byPk.get(pk)!)
+    if (members.length > 0) addMemberKeys(this.keys, kind, name, members)
+    const urls = members.length === 0 ? [] : kind === 'cve' ? cveUrls(name, members.length, this.cveFeeds) : packageUrls(name, members.length)
+    this.group(grp, urls)
+  }
+
+  /** The products page and API, the feeds index, robots.txt, openapi.json, the 404 page: every time. */
+  site (): void { this.groups(siteUrls()) }
+
+  /** Rendered without a key: the next full export keys them again. */
+  sitemaps (pages: number): void { this.groups(sitemapUrls(pages)) }
+
+  private groups (urls: ExportUrl[]): void {
+    const byGroup = new Map<string, ExportUrl[]>()
+    for (const url of urls) {
+      const list = byGroup.get(url.grp)
+      if (list === undefined) byGroup.set(url.grp, [url])
+      else list.push(url)
+    }
+    for (const [grp, list] of byGroup) this.group(grp, list)
+  }
+
+  /** Places a group's documents; its previous documents it no longer has are gone, with their .gz and .br. */
+  private group (grp: string, urls: ExportUrl[]): void {
+    if (this.done.has(grp)) return
+    this.done.add(grp)
+    this.place.push(...urls)
+    const produced = new Set(urls.map((u) => u.url))
+    for (const previous of this.store.documentsOf(grp)) {
+      if (produced.has(previous.url)) continue
+      if (grp !== groupOf.sitemap) this.pagesMoved ||= !previous.url.startsWith('/api/') && !previous.url.startsWith('/feeds/')
+      for (const path of [previous.path, `${previous.path}.gz`, `${previous.path}.br`]) if (this.store.file(path) !== undefined) this.gone.push(path)
+    }
+    // A page the previous export did not have (a new CVE, a list grown by a page) moves the sitemaps too.
+    if (!this.pagesMoved && grp !== groupOf.sitemap) {
+      this.pagesMoved = urls.some((u) => !u.url.startsWith('/api/') && !u.url.startsWith('/feeds/') && this.store.document(u.url) === undefined)
+    }
+  }
+}
