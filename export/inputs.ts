@@ -3,7 +3,8 @@
 // "Incremental"). A key covers the versions of the advisories the document lists and what else it counts
 // (a list's total); what every page shows (the program, the public and dynamic URLs, the products, the
 // vocabulary) is the "site" key, which renders everything again when it changes. Documents without a key
-// (the products page, sitemaps, the feeds index, openapi.json and a few more) are rendered every time.
+// (the first list pages, the products page, the feeds index, /stats, openapi.json and a few more) are
+// rendered every time.
 import { createHash, type Hash } from 'node:crypto'
 import type { IndexedAdvisory, ListedAdvisory } from '../db/site-index.js'
 import { apiUrls } from '../server/api/present.js'
@@ -150,7 +151,10 @@ export function listKeys (index: ListedAdvisory[]): DocumentKeys {
   for (const [group, key] of groups.keys(totals)) {
     const [kind, name] = group.split(' ', 2) as [string, string]
     switch (kind) {
-      case 'page': case 'api': keys.set(name, key); break
+      // The first page of a list opens with what happened lately across the site (server/stats/recent.ts):
+      // it has no key, and is made on every export.
+      case 'page': if (name === '/' || /^\/[^/]+$/.test(name)) break; keys.set(name, key); break
+      case 'api': keys.set(name, key); break
       case 'bundle': keys.set(apiUrls.osvBundle(name), key); break
       default: for (const url of feedsOf(group)) keys.set(url, key)
     }

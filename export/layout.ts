@@ -17,7 +17,10 @@ const extensions: Record<string, string> = {
   'application/x-ndjson': 'ndjson',
   'text/css': 'css',
   'text/plain': 'txt',
-  'image/svg+xml': 'svg'
+  'text/csv': 'csv',
+  'image/svg+xml': 'svg',
+  'image/vnd.microsoft.icon': 'ico',
+  'image/x-icon': 'ico'
 }
 
 const mediaType = (contentType: string): string => contentType.split(';')[0]!.trim().toLowerCase()

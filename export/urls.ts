@@ -108,9 +108,12 @@ export function listUrls (site: Pick<SiteContents, 'products' | 'total'>, severi
   ]
 }
 
-/** Documents about the whole site, rendered on every export (they show the repos' last runs, or everything). */
+/** Documents about the whole site, rendered on every export (they show the repos' last runs, or count everything). */
 export function siteUrls (): ExportUrl[] {
-  return [...group(groupOf.site, ['/products', '/feeds', '/docs/api', '/robots.txt', '/openapi.json', '/api/v1/products']), { url: notFoundUrl, status: 404, grp: groupOf.site }]
+  return [
+    ...group(groupOf.site, ['/products', '/feeds', '/docs/api', '/robots.txt', '/openapi.json', '/api/v1/products', '/stats', '/api/v1/stats', '/api/v1/stats.csv']),
+    { url: notFoundUrl, status: 404, grp: groupOf.site }
+  ]
 }
 
 /** The sitemap index and its sitemaps, for `pages` page URLs. */
@@ -118,11 +121,14 @@ export function sitemapUrls (pages: number): ExportUrl[] {
   return group(groupOf.sitemap, ['/sitemap.xml', ...Array.from({ length: Math.max(1, Math.ceil(pages / urlsPerSitemap)) }, (_, i) => `/sitemaps/${i + 1}.xml`)])
 }
 
-/** The files under public/ as the app serves them (`/static/<name>`). */
+/**
+ * The files under public/ as the app serves them (`/static/<name>`), but the site icon, which browsers and
+ * feed readers ask for at `/favicon.ico` (nothing links `/static/favicon.ico`).
+ */
 function staticUrls (): ExportUrl[] {
   const root = join(projectRoot, 'public')
-  return group(groupOf.static, readdirSync(root, { recursive: true }).map(String).filter((f) => statSync(join(root, f)).isFile()).sort()
-    .map((f) => `/static/${f.split('/').map(enc).join('/')}`))
+  return group(groupOf.static, ['/favicon.ico', ...readdirSync(root, { recursive: true }).map(String).filter((f) => f !== 'favicon.ico' && statSync(join(root, f)).isFile()).sort()
+    .map((f) => `/static/${f.split('/').map(enc).join('/')}`)])
 }
 
 /** The one list of exported URLs, by group. Path-only URLs the server adds later are added to a group here. */

@@ -14,7 +14,7 @@ import Parser from 'rss-parser'
 import t, { type Test } from 'tap'
 import { runExport } from '../export/run.js'
 import { OsvRecord } from '../server/api/osv-schema.js'
-import { AdvisoryBody, AdvisoryPage, CveBody, PackageAdvisories, ProductsBody } from '../server/api/schemas.js'
+import { AdvisoryBody, AdvisoryPage, CveBody, PackageAdvisories, ProductsBody, StatsBody } from '../server/api/schemas.js'
 import { readRows } from './helpers/db.js'
 import { closedValidator } from './helpers/schema.js'
 import { ask, freePort, nginxBinary, nginxPrefix, runNginx, type Answer } from './helpers/nginx.js'
@@ -109,7 +109,8 @@ const schemaOf: Array<[RegExp, string, (value: unknown) => string | null]> = [
   [/^\/api\/v1\/products\/[^/]+\/advisories\/[^/]+\.osv\.json$/, 'OsvRecord', closedValidator(OsvRecord)],
   [/^\/api\/v1\/products\/[^/]+\/advisories\/[^/]+\.json$/, 'AdvisoryBody', closedValidator(AdvisoryBody)],
   [/^\/api\/v1\/cves\/[^/]+$/, 'CveBody', closedValidator(CveBody)],
-  [/^\/api\/v1\/packages\/[^/]+$/, 'PackageAdvisories', closedValidator(PackageAdvisories)]
+  [/^\/api\/v1\/packages\/[^/]+$/, 'PackageAdvisories', closedValidator(PackageAdvisories)],
+  [/^\/api\/v1\/stats$/, 'StatsBody', closedValidator(StatsBody)]
 ]
 
 /** JSON Feed 1.1's required fields, and the links the portal always sets. */
@@ -134,7 +135,9 @@ const types: Record<string, string> = {
   xml: 'application/xml; charset=utf-8',
   txt: 'text/plain; charset=utf-8',
   css: 'text/css; charset=utf-8',
-  svg: 'image/svg+xml'
+  svg: 'image/svg+xml',
+  ico: 'image/x-icon',
+  csv: 'text/csv; charset=utf-8'
 }
 
 /** The type the live server sends, by the exported file's extension (.json under /feeds/ is JSON Feed). */
@@ -201,7 +204,8 @@ interface Crawl {
 
 async function crawl (site: Site): Promise<Crawl> {
   const result: Crawl = { pages: new Map(), from: new Map(), queryLinks: [], dynamicLinks: [], relativeLinks: [] }
-  const queue = ['/', '/robots.txt']
+  // Browsers and feed readers ask for /favicon.ico whatever the pages link.
+  const queue = ['/', '/robots.txt', '/favicon.ico']
   for (const start of queue) result.from.set(start, '(start)')
   const see = (on: string, link: string): void => {
     if (link.startsWith(dynamicUrl) || link.includes(new URL(dynamicUrl).host)) { result.dynamicLinks.push({ on, link }); return }
@@ -296,8 +300,11 @@ t.test('the demo, exported and served by nginx', async (t) => {
     const severities = files.flatMap((f) => /^feeds\/severity\/([^/]+)\.rss$/.exec(f)?.[1] ?? [])
     t.ok(severities.length >= 3, `severity feeds: ${severities.join(', ')}`)
     const expected = new Set(['/', '/check', ...products.map((p) => `/${enc(p)}`), '/feeds/advisories.rss?severity=critical,important',
-      ...cves.flatMap((c) => ['rss', 'atom', 'json'].map((ext) => `/feeds/cve/${enc(c)}.${ext}`)), ...severities.map((s) => `/?severity=${s}`)])
-    t.same([...paths].sort(), [...expected].sort(), 'search and filters (/, each product), "Check a server", a filtered feed, the per-CVE feeds (not exported without --cve-feeds), the lists the severity feeds stand for')
+      ...cves.flatMap((c) => ['rss', 'atom', 'json'].map((ext) => `/feeds/cve/${enc(c)}.${ext}`)), ...severities.map((s) => `/?severity=${s}`),
+      // /stats: its range form, and the twelve months before the exported range
+      '/stats', ...[...paths].filter((p) => /^\/stats\?from=\d{4}-\d{2}&to=\d{4}-\d{2}$/.test(p))])
+    t.equal([...paths].filter((p) => p.startsWith('/stats?')).length, 1, 'one other range of /stats')
+    t.same([...paths].sort(), [...expected].sort(), 'search and filters (/, each product), "Check a server", a filtered feed, the per-CVE feeds (not exported without --cve-feeds), the lists the severity feeds stand for, other ranges of /stats')
     const live = await testApp(t, { dbPath, publicUrl })
     for (const path of paths) t.equal((await live.inject({ url: path })).statusCode, 200, `the live server answers ${path}`)
     const forms = [...crawled.pages].flatMap(([page, a]) => [...a.text.matchAll(/<form [^>]*>/g)].map((m) => ({ page, form: m[0] })))
@@ -344,6 +351,11 @@ t.test('the demo, exported and served by nginx', async (t) => {
         } else if (url === '/openapi.json') {
           const doc = JSON.parse(text) as { openapi: string, paths: Record<string, unknown> }
           if (doc.openapi !== '3.1.0' || Object.keys(doc.paths).length < 10) problems.push(`${url}: not the OpenAPI description`)
+        } else if (url.endsWith('.csv')) {
+          // The CSV is the JSON's table: a header, then a row per product and month, every row as wide.
+          const rows = text.trimEnd().split('\n').map((r) => r.split(','))
+          if (rows.length < 2 || rows.some((r) => r.length !== rows[0]!.length) || !text.endsWith('\n')) problems.push(`${url}: not a table`)
+          count('CSV')
         } else if (url.endsWith('.ndjson')) {
           const check = closedValidator(OsvRecord)
           const lines = text.split('\n')
@@ -419,7 +431,7 @@ t.test('the demo, exported and served by nginx', async (t) => {
     const details = new Set([...advisoryPages, ...cves.flatMap((c) => [`/cve/${enc(c)}`, `/api/v1/cves/${enc(c)}`]), ...packageNames.flatMap((n) => [`/packages/${enc(n)}`, `/api/v1/packages/${enc(n)}`]),
       ...readRows<{ product_id: string, id: string }>(dbPath, 'SELECT product_id, id FROM advisory').flatMap((a) => ['.json', '.osv.json'].map((ext) => `/api/v1/products/${enc(a.product_id)}/advisories/${enc(a.id)}${ext}`))].map(normal))
     const kind = (url: string): string => {
-      if (url.startsWith('/static/')) return 'public, max-age=86400'
+      if (url.startsWith('/static/') || url === '/favicon.ico') return 'public, max-age=86400'
       if (details.has(url)) return 'public, max-age=600'
       if (url === '/robots.txt' || url === '/sitemap.xml' || url.startsWith('/sitemaps/')) return 'public, max-age=3600'
       return 'public, max-age=300'
@@ -476,8 +488,8 @@ t.test('the demo, exported and served by nginx', async (t) => {
 
   await t.test('the bucket recipe in deploy/README.md: every document once, at its key, with its type', { skip: existsSync(rcloneBinary) ? false : `${rcloneBinary} is missing (apt-get install rclone)` }, async (t) => {
     const uploads = runBucketRecipe(t, out)
-    const expectedKey = (file: string): string => file.replace(/^(api\/v1\/(?:products|cves\/[^/]+|packages\/[^/]+))\/index\.json$/, '$1')
-    const expectedCache = (file: string): string => file.startsWith('static/') ? 'public, max-age=86400' : file === '404.html' ? 'no-store' : 'public, max-age=300'
+    const expectedKey = (file: string): string => file.replace(/^(api\/v1\/(?:products|stats|cves\/[^/]+|packages\/[^/]+))\/index\.json$/, '$1')
+    const expectedCache = (file: string): string => file.startsWith('static/') || file === 'favicon.ico' ? 'public, max-age=86400' : file === '404.html' ? 'no-store' : 'public, max-age=300'
     const twice = uploads.filter((u, i) => uploads.findIndex((v) => v.key === u.key) !== i).map((u) => u.key)
     t.same(twice, [], 'no key is uploaded by two passes')
     const byKey = new Map(uploads.map((u) => [u.key, u]))

@@ -61,7 +61,7 @@ export function furtherPages (path: string, count: number, perPage: number): str
 export function pageUrls (contents: SiteContents): string[] {
   const sorted = <T>(map: Map<string, T>): string[] => [...map.keys()].sort()
   return [
-    '/', ...furtherPages('/', contents.total, listPageSizes.list), '/products', '/feeds', '/docs/api',
+    '/', ...furtherPages('/', contents.total, listPageSizes.list), '/products', '/feeds', '/docs/api', '/stats',
     ...sorted(contents.products).flatMap((p) => [urls.product(p), ...furtherPages(urls.product(p), contents.products.get(p)!, listPageSizes.list)]),
     ...sorted(contents.advisories),
     ...sorted(contents.cves).flatMap((c) => [urls.cve(c), ...furtherPages(urls.cve(c), contents.cves.get(c)!, listPageSizes.cve)]),
