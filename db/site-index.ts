@@ -110,19 +110,23 @@ export class SiteIndex {
     return (kind === 'cve' ? this.s.cveMembers.all(name) : this.s.packageMembers.all(name, name)).map((r) => r.pk)
   }
 
+  /** Every advisory's product, id and newest date, unordered. */
+  advisoryDates (): ContentCounts['advisories'] {
+    return this.s.contentAdvisories.all()
+  }
+
   /**
-   * The site's contents by counts, from the indexes (no advisory's CVEs or names are read one by one). A
-   * name's or CVE's rows count its advisories once per repo and arch: only a count past `pageSize` rows can
+   * Every CVE and package name by counts, from the indexes (no advisory's CVEs or names are read one by one).
+   * A name's or CVE's rows count its advisories once per repo and arch: only a count past `pageSize` rows can
    * fill more than one page of its list, and only those are counted exactly.
    */
-  contents (pageSize: number): ContentCounts {
-    const exactCountFrom = pageSize
+  groupCounts (pageSize: number): Pick<ContentCounts, 'cves' | 'packages'> {
     const cves = new Map(this.s.cveRows.all())
-    for (const [cve, rows] of cves) if (rows > exactCountFrom) cves.set(cve, this.s.cveCount.get(cve)!.n)
+    for (const [cve, rows] of cves) if (rows > pageSize) cves.set(cve, this.s.cveCount.get(cve)!.n)
     const packages = new Map(this.s.nameRows.all())
     for (const [name, rows] of this.s.srcRows.all()) packages.set(name, (packages.get(name) ?? 0) + rows)
-    for (const [name, rows] of packages) if (rows > exactCountFrom) packages.set(name, this.s.packageCount.get(name, name)!.n)
-    return { advisories: this.s.contentAdvisories.all(), cves, packages }
+    for (const [name, rows] of packages) if (rows > pageSize) packages.set(name, this.s.packageCount.get(name, name)!.n)
+    return { cves, packages }
   }
 }
 

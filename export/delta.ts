@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ExportManifestStore, StoredAdvisory } from '../db/export-manifest.js'
 import type { ListedAdvisory } from '../db/site-index.js'
 import { feedSeverities } from '../server/feeds/feeds.js'
-import { pageUrls, readSiteContents } from '../server/pages/site-contents.js'
+import { pagesOf, readSiteContents, type PageKind } from '../server/pages/site-contents.js'
 import { addAdvisoryKeys, addMemberKeys, listKeys, type DocumentKeys } from './inputs.js'
 import { advisoryUrls, cveUrls, groupOf, listUrls, packageUrls, siteUrls, sitemapUrls, type ExportUrl } from './urls.js'
 
@@ -53,8 +53,9 @@ export function planDelta (app: FastifyInstance, store: ExportManifestStore, opt
       for (const name of a.names) plan.members('package', name)
     }
     plan.site()
-    const dated = changed.some((a) => stored.get(keyOf(a))?.newest !== a.newest) || removed.length > 0
-    if (dated || plan.pagesMoved) plan.sitemaps(pageUrls(readSiteContents(app)).length)
+    // Pages came or went: every sitemap may shift. Only dates moved: the advisories' sitemaps, the same files.
+    if (plan.pagesMoved || removed.length > 0) plan.sitemaps((kind) => pagesOf(readSiteContents(app), kind).length)
+    else if (changed.some((a) => stored.get(keyOf(a))?.newest !== a.newest)) plan.advisorySitemaps()
     return { place: plan.place, keys: plan.keys, gone: plan.gone, changed: new Set(changed.map(keyOf)), listed, advisories: { put, removed: removed.map((a) => [a.product, a.id]) } }
   })
 }
@@ -105,7 +106,13 @@ class Planner {
   site (): void { this.groups(siteUrls()) }
 
   /** Rendered without a key: the next full export keys them again. */
-  sitemaps (pages: number): void { this.groups(sitemapUrls(pages)) }
+  sitemaps (count: (kind: PageKind) => number): void { this.groups(sitemapUrls(count)) }
+
+  /** The advisories' sitemaps the last export wrote, made again; every other sitemap is kept (nothing is deleted). */
+  advisorySitemaps (): void {
+    this.done.add(groupOf.sitemap)
+    this.place.push(...this.store.documentsOf(groupOf.sitemap).filter((d) => d.url.startsWith('/sitemaps/advisories-')).map((d) => ({ url: d.url, status: 200 as const, grp: groupOf.sitemap })))
+  }
 
   private groups (urls: ExportUrl[]): void {
     const byGroup = new Map<string, ExportUrl[]>()

@@ -12,7 +12,8 @@ import { advisoriesPerPage } from '../server/api/advisories.js'
 import { feedFormats } from '../server/feeds/feed-links.js'
 import { feedLimit } from '../server/feeds/feeds.js'
 import { urls } from '../server/format.js'
-import { listPageSizes } from '../server/pages/site-contents.js'
+import { listPageSizes, pageKinds, pagesOf, type SiteContents } from '../server/pages/site-contents.js'
+import { sitemapFiles } from '../server/pages/sitemap.js'
 
 /** URL -> key of what it shows (further pages of a CVE or package: see keyOf). */
 export type DocumentKeys = Map<string, string>
@@ -162,13 +163,15 @@ export function listKeys (index: ListedAdvisory[]): DocumentKeys {
   return keys
 }
 
-/** Sitemap n lists the pages n * 50,000 on, each advisory page with its date: its key is those. */
-export function addSitemapKeys (keys: DocumentKeys, pages: string[], dates: Map<string, string | null>, perSitemap: number): void {
-  const count = Math.max(1, Math.ceil(pages.length / perSitemap))
-  for (let n = 1; n <= count; n++) {
-    const hash = createHash('sha256')
-    for (const url of pages.slice((n - 1) * perSitemap, n * perSitemap)) hash.update(`${url} ${dates.get(url) ?? ''}\n`)
-    keys.set(`/sitemaps/${n}.xml`, hash.digest('hex').slice(0, 24))
+/** A sitemap lists pages of one kind, each advisory page with its date: its key is those; the index's, the files. */
+export function addSitemapKeys (keys: DocumentKeys, contents: SiteContents, perSitemap: number): void {
+  for (const kind of pageKinds) {
+    const pages = pagesOf(contents, kind)
+    for (let n = 1; (n - 1) * perSitemap < pages.length; n++) {
+      const hash = createHash('sha256')
+      for (const url of pages.slice((n - 1) * perSitemap, n * perSitemap)) hash.update(`${url} ${contents.advisories.get(url) ?? ''}\n`)
+      keys.set(`/sitemaps/${kind}-${n}.xml`, hash.digest('hex').slice(0, 24))
+    }
   }
-  keys.set('/sitemap.xml', digest(`sitemaps ${count}`))
+  keys.set('/sitemap.xml', digest(sitemapFiles((kind) => pagesOf(contents, kind).length).join(' ')))
 }

@@ -12,7 +12,6 @@ import { planDelta, type DeltaPlan } from './delta.js'
 import { Journal, journalName } from './journal.js'
 import { documentsOf, manifestName, openManifest, readManifest, removeLegacyManifest, type FileEntry, type Manifest } from './manifest.js'
 import { addSitemapKeys, documentKeys, keyOf, siteKey, type DocumentKeys } from './inputs.js'
-import { pageUrls } from '../server/pages/site-contents.js'
 import { urlsPerSitemap } from '../server/pages/sitemap.js'
 import { programVersion } from './program-version.js'
 import { bundleFromPrevious, type BundleSource } from './osv-bundle.js'
@@ -182,7 +181,7 @@ async function fullPass (app: FastifyInstance, run: ExportRun, previous: Previou
   const contents = readContents(app)
   const list = exportUrls(contents, { cveFeeds: run.cveFeeds })
   const keys = documentKeys(contents.index)
-  addSitemapKeys(keys, pageUrls(contents.site), contents.site.advisories, urlsPerSitemap)
+  addSitemapKeys(keys, contents.site, urlsPerSitemap)
   for (const url of list) if (url.grp === groupOf.static) keys.set(url.url, 'static')
   // The files the last manifest lists, and (without a hash) those a killed run may have written: such a file
   // may hold other bytes than the manifest says, so it is rendered and compared again.

@@ -10,9 +10,9 @@ import { apiUrls } from '../server/api/present.js'
 import { feedFormats } from '../server/feeds/feed-links.js'
 import { feedSeverities } from '../server/feeds/feeds.js'
 import type { IndexedAdvisory } from '../db/site-index.js'
-import { contentsOf, furtherPages, listPageSizes, pageUrls, type SiteContents } from '../server/pages/site-contents.js'
+import { contentsOf, furtherPages, listPageSizes, pagesOf, type PageKind, type SiteContents } from '../server/pages/site-contents.js'
 import { urls } from '../server/format.js'
-import { urlsPerSitemap } from '../server/pages/sitemap.js'
+import { sitemapFiles } from '../server/pages/sitemap.js'
 
 /**
  * One document to export: its URL, the status the app must answer for it, and its group: the documents whose
@@ -116,9 +116,9 @@ export function siteUrls (): ExportUrl[] {
   ]
 }
 
-/** The sitemap index and its sitemaps, for `pages` page URLs. */
-export function sitemapUrls (pages: number): ExportUrl[] {
-  return group(groupOf.sitemap, ['/sitemap.xml', ...Array.from({ length: Math.max(1, Math.ceil(pages / urlsPerSitemap)) }, (_, i) => `/sitemaps/${i + 1}.xml`)])
+/** The sitemap index and its sitemaps, for `count` pages of each kind. */
+export function sitemapUrls (count: (kind: PageKind) => number): ExportUrl[] {
+  return group(groupOf.sitemap, ['/sitemap.xml', ...sitemapFiles(count)])
 }
 
 /**
@@ -137,7 +137,7 @@ export function exportUrls (contents: ExportContents, options: UrlListOptions): 
   const sorted = (map: Map<string, unknown>): string[] => [...map.keys()].sort()
   return [
     ...siteUrls(),
-    ...sitemapUrls(pageUrls(site).length),
+    ...sitemapUrls((kind) => pagesOf(site, kind).length),
     ...listUrls(site, severities),
     ...sorted(site.advisories).flatMap((page) => {
       const [product, id] = page.slice(1).split('/').map(decodeURIComponent) as [string, string]

@@ -140,7 +140,7 @@ t.test('the demo: a file for every advisory, CVE and package, the bytes the app 
     ...cves.flatMap((c) => [`cve/${c}/index.html`, `api/v1/cves/${c}/index.json`]),
     ...packages.flatMap((p) => [`packages/${p}/index.html`, `api/v1/packages/${p}/index.json`, `feeds/packages/${p}.rss`, `feeds/packages/${p}.atom`, `feeds/packages/${p}.json`]),
     'index.html', '404.html', 'products/index.html', 'feeds/index.html', 'docs/api/index.html', 'openapi.json', 'api/v1/products/index.json',
-    'feeds/advisories.rss', 'feeds/amzn2.atom', 'feeds/severity/critical.json', 'static/style.css', 'robots.txt', 'sitemap.xml', 'sitemaps/1.xml',
+    'feeds/advisories.rss', 'feeds/amzn2.atom', 'feeds/severity/critical.json', 'static/style.css', 'robots.txt', 'sitemap.xml', 'sitemaps/pages-1.xml', 'sitemaps/advisories-1.xml', 'sitemaps/cves-1.xml', 'sitemaps/packages-1.xml',
     'api/v1/products/amzn2/advisories/page/1.json', 'api/v1/osv/amzn2/all.ndjson'
   ]
   const files = tree(out1)
@@ -158,7 +158,7 @@ t.test('the demo: a file for every advisory, CVE and package, the bytes the app 
   const sample = ['/', '/amzn2', '/products', '/feeds', '/docs/api', `/${advisories[0]!.product_id}/${encodeURIComponent(advisories[0]!.id)}`,
     `/cve/${cves[0]!}`, `/packages/${encodeURIComponent(packages[0]!)}`, '/feeds/advisories.rss', '/feeds/amzn2.atom', `/feeds/packages/${encodeURIComponent(packages[1]!)}.json`,
     '/feeds/severity/important.rss', '/openapi.json', '/api/v1/products', `/api/v1/cves/${cves[1]!}`, `/api/v1/packages/${encodeURIComponent(packages[2]!)}`, '/static/style.css',
-    '/robots.txt', '/sitemap.xml', '/sitemaps/1.xml', '/api/v1/products/opensuse11/advisories/page/1.json', '/api/v1/osv/opensuse11/all.ndjson',
+    '/robots.txt', '/sitemap.xml', '/sitemaps/pages-1.xml', '/sitemaps/advisories-1.xml', '/api/v1/products/opensuse11/advisories/page/1.json', '/api/v1/osv/opensuse11/all.ndjson',
     `/api/v1/products/${advisories[1]!.product_id}/advisories/${encodeURIComponent(advisories[1]!.id)}.osv.json`]
   for (const url of sample) {
     const res = await app.inject({ method: 'GET', url, headers: { host } })
@@ -193,12 +193,13 @@ t.test('re-exports write what changed, keep the rest, delete only what the expor
   await t.test('a file removed or changed by hand is put back by --verify', async (t) => {
     const page = join(out, 'lab', 'LAB-2030:0001', 'index.html')
     const original = readFileSync(page)
-    writeFileSync(join(out, 'index.html.gz'), 'junk')
+    const other = join(out, 'lab', 'LAB-2030:0003', 'index.html')
+    writeFileSync(`${other}.gz`, 'junk')
     writeFileSync(page, Buffer.alloc(original.length, 'x')) // same size: only --verify reads it
     // A document whose key holds is kept without reading its files: the manifest is the record of the tree.
     t.match(await exportTo(out, dbPath), { written: 0, deleted: 0 }, 'a plain export does not read what it kept')
     t.match(await exportTo(out, dbPath, { verify: true }), { written: 2, deleted: 0 }, '--verify renders everything and reads the files back')
-    t.ok(gunzipSync(readFileSync(join(out, 'index.html.gz'))).equals(readFileSync(join(out, 'index.html'))))
+    t.ok(gunzipSync(readFileSync(`${other}.gz`)).equals(readFileSync(other)))
     t.ok(readFileSync(page).equals(original))
   })
 
@@ -213,18 +214,20 @@ t.test('re-exports write what changed, keep the rest, delete only what the expor
     const shows = ['lab/LAB-2030:0002/index.html', 'cve/CVE-2030-1002/index.html', 'api/v1/cves/CVE-2030-1002/index.json', 'packages/labcurl/index.html',
       'api/v1/packages/labcurl/index.json', 'feeds/packages/labcurl.rss', 'index.html', 'lab/index.html', 'feeds/advisories.atom', 'feeds/lab.json',
       'feeds/severity/critical.rss', 'api/v1/products/lab/advisories/LAB-2030:0002.json', 'api/v1/products/lab/advisories/LAB-2030:0002.osv.json',
-      'api/v1/products/lab/advisories/page/1.json', 'api/v1/osv/lab/all.ndjson', 'sitemaps/1.xml']
+      'api/v1/products/lab/advisories/page/1.json', 'api/v1/osv/lab/all.ndjson', 'sitemaps/advisories-1.xml']
     t.same(shows.filter((f) => !changed.includes(f)), [], 'the files that show the advisory are rewritten')
+    // The statistics count advisories by severity: one moved from Low to Critical.
+    const statistics = ['stats/index.html', 'api/v1/stats/index.json', 'api/v1/stats.csv']
     const gone = [...before.keys()].filter((f) => !after.has(f))
     t.same(gone, ['feeds/severity/low.atom', 'feeds/severity/low.json', 'feeds/severity/low.rss'].flatMap((f) => [f, `${f}.br`, `${f}.gz`]),
       'no advisory is Low any more: the Low feeds are deleted, with their .gz and .br')
     const others = [...before.keys()].filter((f) => !/\.(gz|br)$/.test(f) && !f.startsWith('feeds/') &&
-      ![...shows, 'products/index.html', 'api/v1/products/index.json'].includes(f) && !/labcurl|1002|LAB-2030:0002/.test(f))
+      ![...shows, ...statistics, 'products/index.html', 'api/v1/products/index.json'].includes(f) && !/labcurl|1002|LAB-2030:0002/.test(f))
     t.ok(others.length > 30, `${others.length} documents do not show it`)
     t.same(others.filter((f) => changed.includes(f)), [], 'none of them is written')
     const feedsListingIt = ['advisories', 'lab', 'packages/labcurl', 'severity/critical'].flatMap((f) => ['rss', 'atom', 'json'].map((ext) => `feeds/${f}.${ext}`))
     // Besides: the feeds page (no Low feeds any more), and the products page and API, which show each repo's last ingest.
-    const expected = [...shows, ...feedsListingIt, 'feeds/index.html', 'products/index.html', 'api/v1/products/index.json'].sort()
+    const expected = [...shows, ...feedsListingIt, ...statistics, 'feeds/index.html', 'products/index.html', 'api/v1/products/index.json'].sort()
     t.same(changed.filter((f) => !/\.(gz|br)$/.test(f)).sort(), [...new Set(expected)], 'exactly those documents are written, and no other (feeds that do not list it are kept)')
     t.equal(summary.written, [...after].filter(([f, e]) => before.get(f)?.sha256 !== e.sha256).length, 'written: the files whose hash changed')
     t.equal(summary.deleted, gone.length)
@@ -249,7 +252,7 @@ t.test('re-exports write what changed, keep the rest, delete only what the expor
     // Its CVE's and package's pages and lookups are made again too, and come out the same: they show neither
     // the description nor the updated date.
     const expected = ['lab/LAB-2030:0002/index.html', 'api/v1/products/lab/advisories/LAB-2030:0002.json', 'api/v1/products/lab/advisories/LAB-2030:0002.osv.json',
-      'index.html', 'lab/index.html', 'api/v1/products/lab/advisories/page/1.json', 'api/v1/osv/lab/all.ndjson', 'sitemaps/1.xml',
+      'index.html', 'lab/index.html', 'api/v1/products/lab/advisories/page/1.json', 'api/v1/osv/lab/all.ndjson', 'sitemaps/advisories-1.xml',
       ...feeds, 'products/index.html', 'api/v1/products/index.json']
     t.same(changedDocuments(before, after), expected.sort(), 'its page, JSON and OSV record, the lists, feeds, API page and bundle it is on, the sitemap (its date), and the products page and API (the last ingest)')
     t.same([...before.keys()].filter((f) => !after.has(f)), [], 'nothing deleted')

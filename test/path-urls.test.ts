@@ -48,7 +48,7 @@ t.test('path-only list pages', async (t) => {
     t.same(await get(`${prefix}/page/1`), { status: 301, body: '', location: list }, `${prefix}/page/1 goes to ${list}`)
   }
 
-  const sitemap = (await get('/sitemaps/1.xml')).body
+  const sitemap = (await Promise.all(['pages', 'cves', 'packages'].map(async (kind) => (await get(`/sitemaps/${kind}-1.xml`)).body))).join('')
   for (const path of ['/page/2', '/page/3', '/lab/page/2', '/lab/page/3', '/cve/CVE-2024-0001/page/2', '/packages/labpkg/page/2']) {
     t.match(sitemap, `<loc>http://localhost${path}</loc>`, `the sitemap lists ${path}`)
   }

@@ -1,9 +1,12 @@
-// `/robots.txt` and the sitemap: `/sitemap.xml` is always a sitemap index, pointing at `/sitemaps/<n>.xml`
-// files of at most 50,000 URLs each (the protocol's limit), so a growing site never changes its shape.
+// `/robots.txt` and the sitemap: `/sitemap.xml` is always a sitemap index, pointing at `/sitemaps/<kind>-<n>.xml`
+// files of at most 50,000 URLs each (the protocol's limit), so a growing site never changes its shape. One
+// kind per file: the lists and site pages, the advisories, the CVEs, the packages; a revised advisory changes
+// its date in the advisories' sitemaps only, which are made from one query (the static export rewrites them alone).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { NotFoundError } from '../http/errors.js'
-import { pageUrls, readSiteContents, type SiteContents } from './site-contents.js'
+import { pageKinds, pagesOf, readAdvisoryContents, readSiteContents, type PageKind } from './site-contents.js'
 
 export const urlsPerSitemap = 50_000
 
@@ -28,23 +31,29 @@ export const sitemap: FastifyPluginAsyncTypebox = async (app) => {
       maxAge: 3600,
       key: `${base} /sitemap.xml`,
       render: () => {
-        const count = Math.max(1, Math.ceil(pageUrls(readSiteContents(app)).length / urlsPerSitemap))
-        const entries = Array.from({ length: count }, (_, i) => `<sitemap><loc>${xmlEscape(`${base}/sitemaps/${i + 1}.xml`)}</loc></sitemap>`)
+        const entries = sitemapFiles((kind) => pagesOf(readSiteContents(app), kind).length).map((file) => `<sitemap><loc>${xmlEscape(base + file)}</loc></sitemap>`)
         return `<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${entries.join('\n')}\n</sitemapindex>\n`
       }
     })
   })
 
-  app.get('/sitemaps/:file', { schema: { summary: 'One sitemap of at most 50,000 URLs', tags: ['pages'], params: Type.Object({ file: Type.String({ pattern: '^[1-9][0-9]{0,5}\\.xml$' }) }) } }, async (request, reply) => {
-    const n = Number(request.params.file.slice(0, -'.xml'.length))
+  app.get('/sitemaps/:file', { schema: { summary: 'One sitemap of at most 50,000 URLs of one kind', tags: ['pages'], params: Type.Object({ file: Type.String({ pattern: `^(?:${pageKinds.join('|')})-[1-9][0-9]{0,5}\\.xml$` }) }) } }, async (request, reply) => {
+    const [kind, n] = request.params.file.slice(0, -'.xml'.length).split('-') as [PageKind, string]
     const base = app.baseUrl(request)
-    return reply.versioned({ scope: 'data', contentType: xmlType, maxAge: 3600, key: `${base} /sitemaps/${n}.xml`, render: () => sitemapFile(base, readSiteContents(app), n) })
+    return reply.versioned({ scope: 'data', contentType: xmlType, maxAge: 3600, key: `${base} /sitemaps/${request.params.file}`, render: () => sitemapFile(app, base, kind, Number(n)) })
   })
 }
 
-function sitemapFile (base: string, contents: SiteContents, n: number): string {
-  const urls = pageUrls(contents).slice((n - 1) * urlsPerSitemap, n * urlsPerSitemap)
-  if (urls.length === 0) throw new NotFoundError('Sitemap not found', `There is no sitemap ${n}; /sitemap.xml lists them.`)
+/** The sitemaps, for `count` pages of each kind (a kind without pages has none: a sitemap lists one URL at least). */
+export function sitemapFiles (count: (kind: PageKind) => number): string[] {
+  return pageKinds.flatMap((kind) => Array.from({ length: Math.ceil(count(kind) / urlsPerSitemap) }, (_, i) => `/sitemaps/${kind}-${i + 1}.xml`))
+}
+
+function sitemapFile (app: FastifyInstance, base: string, kind: PageKind, n: number): string {
+  // The advisories' sitemaps need no CVE or package: one query.
+  const contents = kind === 'advisories' ? readAdvisoryContents(app) : readSiteContents(app)
+  const urls = pagesOf(contents, kind).slice((n - 1) * urlsPerSitemap, n * urlsPerSitemap)
+  if (urls.length === 0) throw new NotFoundError('Sitemap not found', `There is no sitemap ${kind}-${n}; /sitemap.xml lists them.`)
   const entries = urls.map((url) => {
     const date = contents.advisories.get(url)
     return `<url><loc>${xmlEscape(base + url)}</loc>${date === undefined || date === null ? '' : `<lastmod>${date}</lastmod>`}</url>`
