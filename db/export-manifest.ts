@@ -4,6 +4,7 @@
 // reads only what it needs (export/delta.ts) and changes it in one transaction: the manifest is the record of
 // the tree, committed after the files are in place, so a killed export never leaves it half-written.
 import Database from 'better-sqlite3'
+import { existsSync } from 'node:fs'
 
 export type ManifestDb = Database.Database
 
@@ -86,13 +87,8 @@ export class ExportManifestStore {
    * A file that is not a manifest of this format is refused with a message naming it.
    */
   static open (path: string, options: { create: boolean, readonly?: boolean }): ExportManifestStore | null {
-    let db: ManifestDb
-    try {
-      db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: !options.create })
-    } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_CANTOPEN') return null
-      throw err
-    }
+    if (!options.create && !existsSync(path)) return null
+    const db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: !options.create })
     try {
       if (!options.readonly) {
         // A rollback journal: no -wal/-shm files stay beside the tree, and a killed commit is rolled back on open.

@@ -5,7 +5,8 @@ import t from 'tap'
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseCliArgs } from '../ingest/args.js'
-import { exportedStamp, exportTextLine } from '../ingest/run-export.js'
+import { ExportManifestStore } from '../db/export-manifest.js'
+import { exportedStamp, exportTextLine, manifestName } from '../ingest/run-export.js'
 import { runCli, spawnCli, waitUntil } from './helpers/cli.js'
 import { readRows } from './helpers/db.js'
 import { startServer, type TestServer } from './helpers/http-server.js'
@@ -67,16 +68,16 @@ t.test('the first run exports, an unchanged run does not, a changed advisory is 
   const [made] = exportLines(first.stdout)
   t.match(made, { level: 30, msg: 'export ok', status: 'ok', reason: 'no export yet', out: outDir, kept: 0, deleted: 0 })
   t.ok(made!.written! > 100, `the whole site is written (${made!.written} files)`)
-  t.ok(existsSync(join(outDir, '.llsc-export.json')), 'the manifest exists')
+  t.ok(existsSync(join(outDir, manifestName)), 'the manifest exists')
   t.match(readFileSync(pagePath(outDir, 2), 'utf8'), 'The second flaw.', 'the advisory page is there')
   t.match(readFileSync(join(outDir, 'feeds', 'epll.rss'), 'utf8'), `${publicUrl}/epll/EPLL-2030-0002`, 'feeds link to the public address')
 
   // PUBLIC_URL serves as well as the flag (as under systemd, where llsc.env sets it for both units).
-  const manifestBefore = statSync(join(outDir, '.llsc-export.json')).mtimeMs
+  const manifestBefore = statSync(join(outDir, manifestName)).mtimeMs
   const unchanged = await runCli(t, args, { PUBLIC_URL: publicUrl })
   t.equal(unchanged.code, 0, unchanged.stderr)
   t.same(exportLines(unchanged.stdout).map((l) => [l.msg, l.level]), [['export unchanged', 30]], 'nothing changed: no export runs')
-  t.equal(statSync(join(outDir, '.llsc-export.json')).mtimeMs, manifestBefore, 'the manifest is untouched')
+  t.equal(statSync(join(outDir, manifestName)).mtimeMs, manifestBefore, 'the manifest is untouched')
 
   publish(v2)
   const changed = await runCli(t, args, { PUBLIC_URL: publicUrl })
@@ -137,7 +138,7 @@ t.test('an export already writing DIR: the run logs it as skipped (beside --json
   t.equal(run.code, 0)
   t.match(JSON.parse(run.stdout), { repos: [{ status: 'ok', added: 2 }] }, 'stdout holds only the summary')
   t.match(run.stderr, new RegExp(`^export: skipped ${outDir}: another export \\(pid ${process.pid}\\) is writing .*\\n$`))
-  t.notOk(existsSync(join(outDir, '.llsc-export.json')), 'nothing was exported')
+  t.notOk(existsSync(join(outDir, manifestName)), 'nothing was exported')
 })
 
 t.test('--watch --export: the export follows each change, and SIGTERM stops the worker with status 0', async (t) => {
@@ -180,15 +181,17 @@ t.test('arguments: --export needs a public address, and its flags need --export'
   t.match(usage.stderr, /^ingest: --export needs the portal's public address: .* \(see npm run ingest -- --help\)\n$/)
 })
 
-t.test('the manifest\'s head gives the data stamp the export was made from', async (t) => {
+t.test('the manifest gives the data stamp the export was made from', async (t) => {
   const dir = tempDir(t)
   t.equal(exportedStamp(join(dir, 'none')), null, 'no directory: no export yet')
-  writeFileSync(join(dir, '.llsc-export.json'), '{\n  "format": "llsc-export/1",\n  "data": {"generation":7,"changedAt":"2030-01-01T00:00:00Z"},\n  "files": {\n  }\n}\n')
-  t.same(exportedStamp(dir), { generation: 7, changedAt: '2030-01-01T00:00:00Z' })
-  writeFileSync(join(dir, '.llsc-export.json'), '{ "format": "llsc-export/1", "data": null, "files": {} }')
+  t.equal(exportedStamp(dir), null, 'no manifest: no export yet')
+  const store = ExportManifestStore.open(join(dir, manifestName), { create: true })!
   t.equal(exportedStamp(dir), 'unknown', 'a manifest without a stamp: export to be sure')
-  writeFileSync(join(dir, '.llsc-export.json'), 'garbage')
-  t.equal(exportedStamp(dir), 'unknown')
+  store.commit({ data: { generation: 7, changedAt: '2030-01-01T00:00:00Z' }, files: new Map(), removed: [], advisories: { all: [] } })
+  store.close()
+  t.same(exportedStamp(dir), { generation: 7, changedAt: '2030-01-01T00:00:00Z' })
+  writeFileSync(join(dir, manifestName), 'garbage')
+  t.equal(exportedStamp(dir), 'unknown', 'a file that is not a manifest: export to be sure')
   t.equal(exportTextLine('/srv/site', { status: 'ok', reason: 'data changed', durationMs: 900, summary: { documents: 10, files: 30, bytes: 1000, written: 5, kept: 25, deleted: 1, skipped: [], passes: 1, settled: true, seconds: 0.8 } }),
     'export: /srv/site: 5 written, 25 kept, 1 deleted (0.8 s; data changed)')
   t.equal(exportTextLine('/srv/site', { status: 'failed', reason: 'data changed', durationMs: 900, exitCode: 1, message: 'ENOSPC: no space left on device' }),
