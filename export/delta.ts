@@ -48,7 +48,8 @@ export function planDelta (app: FastifyInstance, store: ExportManifestStore, opt
     plan.lists(app.data.vocabulary().products.map((p) => p.id), feedSeverities(app.data.vocabulary().severities))
     for (const a of put) plan.advisory(a, true)
     for (const a of removed) plan.advisory(a, false)
-    for (const a of [...put, ...removed, ...changed.map((c) => stored.get(keyOf(c))).filter((s) => s !== undefined)]) {
+    const before = [...removed, ...changed.map((c) => stored.get(keyOf(c))).filter((s) => s !== undefined)].map((a) => a.groups())
+    for (const a of [...put, ...before]) {
       for (const cve of a.cves) plan.members('cve', cve)
       for (const name of a.names) plan.members('package', name)
     }

@@ -139,7 +139,11 @@ interface Previous { store: ExportManifestStore, legacy: Manifest | null, leftov
  */
 async function exportPass (app: FastifyInstance, run: ExportRun, previous: Previous, journal: Journal, progress: ExportProgress): Promise<{ counts: TreeCounts, fullBecause: string | null }> {
   const stamp = stampOf(app)
-  const site = siteKey({ program: programVersion(), publicUrl: run.publicUrl, dynamicUrl: run.dynamicUrl ?? null, cveFeeds: run.cveFeeds, vocabulary: app.data.vocabulary() })
+  const site = siteKey({
+    program: programVersion(), publicUrl: run.publicUrl, dynamicUrl: run.dynamicUrl ?? null, cveFeeds: run.cveFeeds, vocabulary: app.data.vocabulary(),
+    // What a product's pages, API documents and OSV records show of its configuration (package manager, source repo, key).
+    products: app.data.read(() => app.summary.productSettingsKey())
+  })
   const data = { generation: stamp.generation, changedAt: stamp.changedAt, health: stamp.health, site }
   const previousData = (previous.legacy?.data ?? previous.store.data()) as Manifest['data']
   let fullBecause = previous.legacy !== null

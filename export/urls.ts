@@ -63,10 +63,10 @@ export const groupOf = {
   feed: (path: string): string => `feed ${path}`,
   cve: (cve: string): string => `cve ${cve}`,
   package: (name: string): string => `package ${name}`,
-  /** Documents about the whole site (products, the feeds index, robots.txt, openapi.json, the 404 page): rendered every time. */
+  /** Documents about the whole site (the products page and API, the statistics): rendered every time. */
   site: 'site',
   sitemap: 'sitemap',
-  /** public/: changes only with the program (the site key). */
+  /** public/, the feeds index, the API description, robots.txt, the 404 page: change only with the site key. */
   static: 'static'
 } as const
 
@@ -110,25 +110,26 @@ export function listUrls (site: Pick<SiteContents, 'products' | 'total'>, severi
 
 /** Documents about the whole site, rendered on every export (they show the repos' last runs, or count everything). */
 export function siteUrls (): ExportUrl[] {
+  return group(groupOf.site, ['/products', '/api/v1/products', '/stats', '/api/v1/stats', '/api/v1/stats.csv'])
+}
+
+/**
+ * Documents that show only what the site key covers (the program, the URLs, the products, severities and
+ * types): the feeds index, the API description, robots.txt, the 404 page, and the files under public/.
+ */
+function staticUrls (): ExportUrl[] {
+  const root = join(projectRoot, 'public')
+  // The site icon is asked for at /favicon.ico by browsers and feed readers (nothing links /static/favicon.ico).
+  const files = readdirSync(root, { recursive: true }).map(String).filter((f) => f !== 'favicon.ico' && statSync(join(root, f)).isFile()).sort()
   return [
-    ...group(groupOf.site, ['/products', '/feeds', '/docs/api', '/robots.txt', '/openapi.json', '/api/v1/products', '/stats', '/api/v1/stats', '/api/v1/stats.csv']),
-    { url: notFoundUrl, status: 404, grp: groupOf.site }
+    ...group(groupOf.static, ['/feeds', '/docs/api', '/robots.txt', '/openapi.json', '/favicon.ico', ...files.map((f) => `/static/${f.split('/').map(enc).join('/')}`)]),
+    { url: notFoundUrl, status: 404, grp: groupOf.static }
   ]
 }
 
 /** The sitemap index and its sitemaps, for `count` pages of each kind. */
 export function sitemapUrls (count: (kind: PageKind) => number): ExportUrl[] {
   return group(groupOf.sitemap, ['/sitemap.xml', ...sitemapFiles(count)])
-}
-
-/**
- * The files under public/ as the app serves them (`/static/<name>`), but the site icon, which browsers and
- * feed readers ask for at `/favicon.ico` (nothing links `/static/favicon.ico`).
- */
-function staticUrls (): ExportUrl[] {
-  const root = join(projectRoot, 'public')
-  return group(groupOf.static, ['/favicon.ico', ...readdirSync(root, { recursive: true }).map(String).filter((f) => f !== 'favicon.ico' && statSync(join(root, f)).isFile()).sort()
-    .map((f) => `/static/${f.split('/').map(enc).join('/')}`)])
 }
 
 /** The one list of exported URLs, by group. Path-only URLs the server adds later are added to a group here. */

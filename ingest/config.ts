@@ -45,7 +45,7 @@ export interface Sources { repos: RepoSpec[], disabled: DisabledSource[], sectio
 const productIdRe = /^[a-z0-9][a-z0-9._-]{0,63}$/
 
 // The portal serves a product's advisories at /<product>/<id>: these first path segments are its own.
-export const reservedProductIds = new Set(['advisories', 'api', 'check', 'cve', 'docs', 'feeds', 'healthz', 'metrics', 'openapi.json', 'packages', 'page', 'robots.txt', 'sitemap.xml', 'sitemaps', 'products', 'readyz', 'search', 'static'])
+export const reservedProductIds = new Set(['advisories', 'api', 'check', 'cve', 'docs', 'feeds', 'healthz', 'metrics', 'openapi.json', 'packages', 'page', 'robots.txt', 'sitemap.xml', 'sitemaps', 'products', 'readyz', 'search', 'static', 'stats', 'favicon.ico'])
 
 export function checkProductId (id: string, where: string): string {
   if (!productIdRe.test(id)) throw new ConfigError(`${where}: product id "${id}" must be 1-64 lower-case letters, digits, ".", "_" or "-"`)
