@@ -140,7 +140,11 @@ interface Previous { store: ExportManifestStore, legacy: Manifest | null, leftov
 async function exportPass (app: FastifyInstance, run: ExportRun, previous: Previous, journal: Journal, progress: ExportProgress): Promise<{ counts: TreeCounts, fullBecause: string | null }> {
   const stamp = stampOf(app)
   const site = siteKey({
-    program: programVersion(), publicUrl: run.publicUrl, dynamicUrl: run.dynamicUrl ?? null, cveFeeds: run.cveFeeds, vocabulary: app.data.vocabulary(),
+    program: programVersion(),
+    publicUrl: run.publicUrl,
+    dynamicUrl: run.dynamicUrl ?? null,
+    cveFeeds: run.cveFeeds,
+    vocabulary: app.data.vocabulary(),
     // What a product's pages, API documents and OSV records show of its configuration (package manager, source repo, key).
     products: app.data.read(() => app.summary.productSettingsKey())
   })
