@@ -32,37 +32,43 @@ const ndjson = 'application/x-ndjson; charset=utf-8'
 export async function bundleFromPrevious (app: FastifyInstance, url: ExportUrl, product: string, index: ListedAdvisory[], source: BundleSource): Promise<Rendered | null> {
   const old = await previousLines(source, url.url)
   if (old === null) return null
-  const lines: string[] = []
+  const lines: Array<Buffer | null> = []
   const fresh: ListedAdvisory[] = []
   const members = index.filter((a) => a.product === product)
   for (const a of members) {
     const kept = source.changed(a) ? undefined : old.get(osvId(a.product, a.id))
     if (kept === undefined) fresh.push(a)
-    lines.push(kept ?? '')
+    lines.push(kept ?? null)
   }
   if (fresh.length > 0) {
     const made = app.data.read(() => new Map(fresh.map((a) => {
       const detail = app.advisories.get(a.product, a.id)
-      return [a.pk, detail === null ? '' : JSON.stringify(toOsv(source.baseUrl, detail))]
+      return [a.pk, detail === null ? null : Buffer.from(JSON.stringify(toOsv(source.baseUrl, detail)))]
     })))
-    members.forEach((a, i) => { if (lines[i] === '') lines[i] = made.get(a.pk)! })
+    members.forEach((a, i) => { if (lines[i] === null) lines[i] = made.get(a.pk)! })
   }
-  const body = Buffer.from(lines.filter((l) => l !== '').map((l) => `${l}\n`).join(''))
+  // Bytes, not strings: at 20,000 advisories the bundle is 60 MB, and decoding and encoding it is most of the work.
+  const body = Buffer.concat(lines.flatMap((l) => l === null ? [] : [l, newline]))
   return { url, contentType: ndjson, body }
 }
 
-/** OSV id -> line of the previous bundle, when its file holds the bytes the manifest recorded. */
-async function previousLines (source: BundleSource, url: string): Promise<Map<string, string> | null> {
+const newline = Buffer.from('\n')
+
+/** OSV id -> line of the previous bundle (its bytes), when its file holds the bytes the manifest recorded. */
+async function previousLines (source: BundleSource, url: string): Promise<Map<string, Buffer> | null> {
   const known = source.documents.get(url)
   const entry = known === undefined ? null : source.previous.get(known.path) ?? null
   if (known === undefined || entry === null) return null
   let bytes: Buffer
   try { bytes = await readFile(join(source.outDir, known.path)) } catch { return null }
   if (bytes.length !== entry.size || createHash('sha256').update(bytes).digest('hex') !== entry.sha256) return null
-  const lines = new Map<string, string>()
-  for (const line of bytes.toString('utf8').split('\n')) {
-    // Every record starts {"schema_version":"...","id":"..." (toOsv's first two keys).
-    const id = /^\{"schema_version":"[^"]*","id":("(?:[^"\\]|\\.)*")/.exec(line)?.[1]
+  const lines = new Map<string, Buffer>()
+  for (let start = 0; start < bytes.length;) {
+    const end = bytes.indexOf(10, start)
+    const line = bytes.subarray(start, end < 0 ? bytes.length : end)
+    start = end < 0 ? bytes.length : end + 1
+    // Every record starts {"schema_version":"...","id":"..." (toOsv's first two keys): only its head is decoded.
+    const id = /^\{"schema_version":"[^"]*","id":("(?:[^"\\]|\\.)*")/.exec(line.subarray(0, 512).toString('utf8'))?.[1]
     if (id !== undefined) lines.set(JSON.parse(id) as string, line)
   }
   return lines

@@ -732,7 +732,9 @@ t.test('JSON API', async (t) => {
       '/api/v1/query', '/api/v1/osv/all.ndjson', '/healthz', '/readyz',
       // The path-only forms (test/api-paths.test.ts)
       '/api/v1/products/{product}/advisories/{id}.json', '/api/v1/products/{product}/advisories/{id}.osv.json',
-      '/api/v1/products/{product}/advisories/page/{n}.json', '/api/v1/osv/{product}/all.ndjson']
+      '/api/v1/products/{product}/advisories/page/{n}.json', '/api/v1/osv/{product}/all.ndjson',
+      // The statistics (test/stats.test.ts)
+      '/api/v1/stats', '/api/v1/stats.csv']
     t.strictSame(Object.keys(doc.paths).sort(), [...wanted].sort(), 'the API operations, and nothing else, are described')
     // Pages, feeds, /check, /docs/api and /openapi.json are for browsers and feed readers: deliberately left out
     // of the description (a client generator would make methods for HTML). Every other route is described.
