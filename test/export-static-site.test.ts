@@ -409,7 +409,7 @@ t.test('the demo, exported and served by nginx', async (t) => {
     const notFound = readFileSync(join(out, '404.html'))
     t.notMatch(notFound.toString(), /404\/not\/found/, '404.html names no path')
     t.match(notFound.toString(), 'Nothing lives at this address')
-    for (const path of ['/no/such/page', '/amzn2/NOPE-1', '/api/v1/advisories', '/feeds/nope.rss', '/404.html', '/static/nope.css', '/.llsc-export.json', '/.llsc-export.running',
+    for (const path of ['/no/such/page', '/amzn2/NOPE-1', '/api/v1/advisories', '/feeds/nope.rss', '/404.html', '/static/nope.css', '/.llsc-export.db', '/.llsc-export.json', '/.llsc-export.running',
       '/.llsc-tmp.0123456789abcdef', '/amzn2/.llsc-tmp.fedcba9876543210', '/.git/config', '/amzn2/..%2f.llsc-export.json']) {
       const res = await ask(nginx.url(path))
       t.equal(res.status, 404, `${path}: 404`)
