@@ -5,14 +5,11 @@
 // and nothing else differs.
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { loadJsonConfig } from '../ingest/config.js'
-import { runIngest } from '../ingest/run.js'
-import { buildApp } from '../server/app.js'
-import { launchChromium, watchedContext } from './helpers/browser.js'
-import { projectDir, tempDir } from './helpers/paths.js'
+import { watchedContext } from './helpers/browser.js'
+import { projectDir } from './helpers/paths.js'
+import { demoSite } from './helpers/demo-site.js'
 
 const axeSource = readFileSync(join(projectDir, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8')
 
@@ -29,16 +26,7 @@ const pages = {
 interface AxeNode { target: unknown[], failureSummary?: string, any: Array<{ data?: { contrastRatio?: number, expectedContrastRatio?: string } | null }> }
 interface Violation { id: string, impact: string | null, help: string, nodes: AxeNode[] }
 
-const dir = tempDir(t)
-const dbPath = join(dir, 'db.sqlite')
-await runIngest({ dbPath, repos: loadJsonConfig(join(projectDir, 'ingest', 'demo', 'config.json')) })
-const app = await buildApp({ dbPath })
-t.teardown(async () => { await app.close() })
-await app.listen({ host: '127.0.0.1', port: 0 })
-const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
-
-const browser = await launchChromium()
-t.teardown(async () => { await browser.close() })
+const { base, browser } = await demoSite(t)
 const problems: string[] = []
 
 /**

@@ -3,32 +3,20 @@
 // /favicon.ico loads; screenshots go to test-output/screenshots/ beside test/browser.test.ts's.
 import t from 'tap'
 import { mkdirSync, statSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
-import { loadJsonConfig } from '../ingest/config.js'
-import { runIngest } from '../ingest/run.js'
-import { buildApp } from '../server/app.js'
-import { launchChromium, watchedContext } from './helpers/browser.js'
+import { watchedContext } from './helpers/browser.js'
 import { gpgShowKey } from './helpers/gpg.js'
-import { projectDir, tempDir } from './helpers/paths.js'
+import { projectDir } from './helpers/paths.js'
+import { demoSite } from './helpers/demo-site.js'
 
 const screenshotDir = join(projectDir, 'test-output', 'screenshots')
 // Fedora's advisory names its SRPMs (arch="src" packages); Amazon's does not, and the demo gives amzn2 a key.
 const withKey = '/amzn2/ALAS2-2018-939'
 const withSrpms = '/fedora43/FEDORA-2025-4a08954c02'
 
-const dir = tempDir(t)
-const dbPath = join(dir, 'db.sqlite')
-const summary = await runIngest({ dbPath, repos: loadJsonConfig(join(projectDir, 'ingest', 'demo', 'config.json')) })
+const { base, browser, summary } = await demoSite(t)
 const demoKey = gpgShowKey(t, join(projectDir, 'ingest', 'demo', 'RPM-GPG-KEY-llsc-demo'))
-const app = await buildApp({ dbPath })
-t.teardown(async () => { await app.close() })
-await app.listen({ host: '127.0.0.1', port: 0 })
-const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
-
-const browser = await launchChromium()
-t.teardown(async () => { await browser.close() })
 const problems: string[] = []
 const contexts: Record<string, BrowserContext> = {
   desktop: await watchedContext(browser, problems, { baseURL: base, viewport: { width: 1280, height: 900 } }),

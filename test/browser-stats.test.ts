@@ -4,28 +4,16 @@
 // test-output/screenshots/ (stats-desktop, stats-phone, stats-dark, home-phone-lately).
 import t, { type Test } from 'tap'
 import { mkdirSync, statSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { loadJsonConfig } from '../ingest/config.js'
-import { runIngest } from '../ingest/run.js'
-import { buildApp } from '../server/app.js'
-import { launchChromium, watchedContext } from './helpers/browser.js'
-import { projectDir, tempDir } from './helpers/paths.js'
+import { watchedContext } from './helpers/browser.js'
+import { projectDir } from './helpers/paths.js'
+import { demoSite } from './helpers/demo-site.js'
 
 const screenshotDir = join(projectDir, 'test-output', 'screenshots')
 mkdirSync(screenshotDir, { recursive: true })
 
-const dir = tempDir(t)
-const dbPath = join(dir, 'db.sqlite')
-await runIngest({ dbPath, repos: loadJsonConfig(join(projectDir, 'ingest', 'demo', 'config.json')) })
-const app = await buildApp({ dbPath })
-t.teardown(async () => { await app.close() })
-await app.listen({ host: '127.0.0.1', port: 0 })
-const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
-
-const browser = await launchChromium()
-t.teardown(async () => { await browser.close() })
+const { base, browser } = await demoSite(t)
 const problems: string[] = []
 const desktop = await watchedContext(browser, problems, { baseURL: base, viewport: { width: 1280, height: 900 } })
 const phone = await watchedContext(browser, problems, { baseURL: base, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })

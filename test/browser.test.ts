@@ -3,13 +3,11 @@
 // advisories full of XSS payloads stay text, with the CSP and without it.
 import t from 'tap'
 import { mkdirSync, statSync } from 'node:fs'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Dialog, Page } from 'playwright-core'
-import { loadJsonConfig, type RepoSpec } from '../ingest/config.js'
-import { runIngest } from '../ingest/run.js'
-import { buildApp } from '../server/app.js'
-import { launchChromium, navigation, watchedContext } from './helpers/browser.js'
+import type { RepoSpec } from '../ingest/config.js'
+import { navigation, watchedContext } from './helpers/browser.js'
+import { demoSite } from './helpers/demo-site.js'
 import { projectDir, tempDir } from './helpers/paths.js'
 import { writeRepo } from './helpers/repo-builder.js'
 
@@ -48,18 +46,10 @@ const hostileXml = `<?xml version="1.0" encoding="UTF-8"?>
   </update>
 </updates>`
 
-const dir = tempDir(t)
-const dbPath = join(dir, 'db.sqlite')
-writeRepo(join(dir, 'xss'), hostileXml)
-const hostileRepo: RepoSpec = { productId: hostile.product, productName: hostile.name, url: join(dir, 'xss'), kind: 'baseurl', baseurls: [join(dir, 'xss')], name: 'xss', allowedHosts: [] }
-await runIngest({ dbPath, repos: [...loadJsonConfig(join(projectDir, 'ingest', 'demo', 'config.json')), hostileRepo] })
-const app = await buildApp({ dbPath })
-t.teardown(async () => { await app.close() })
-await app.listen({ host: '127.0.0.1', port: 0 })
-const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
-
-const browser = await launchChromium()
-t.teardown(async () => { await browser.close() })
+const xssRoot = join(tempDir(t), 'xss')
+writeRepo(xssRoot, hostileXml)
+const hostileRepo: RepoSpec = { productId: hostile.product, productName: hostile.name, url: xssRoot, kind: 'baseurl', baseurls: [xssRoot], name: 'xss', allowedHosts: [] }
+const { base, browser } = await demoSite(t, [hostileRepo])
 // Everything that went wrong in any page, checked empty at the very end.
 const problems: string[] = []
 const desktop = await watchedContext(browser, problems, { baseURL: base, viewport: { width: 1280, height: 900 } })
