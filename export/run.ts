@@ -111,7 +111,7 @@ export async function runExport (run: ExportRun, progress: ExportProgress = sile
  */
 async function openApp (run: ExportRun): Promise<FastifyInstance> {
   try {
-    return await buildApp({ dbPath: run.dbPath, publicUrl: run.publicUrl, dynamicUrl: run.dynamicUrl ?? null, cveFeeds: run.cveFeeds })
+    return await buildApp({ dbPath: run.dbPath, publicUrl: run.publicUrl, dynamicUrl: run.dynamicUrl ?? null, cveFeeds: run.cveFeeds, compileSchemasOnFirstUse: true })
   } catch (err) {
     throw new ExportDatabaseError((err as Error).message)
   }

@@ -17,6 +17,7 @@ import { closeApiQuerystrings, schemaErrorFormatter } from './api/strict-params.
 import { feeds } from './feeds/feeds.js'
 import type { LogLevel, TrustProxy } from './config.js'
 import { assetVersions } from './http/app-version.js'
+import { compilersOnFirstUse } from './http/lazy-schemas.js'
 import httpCache from './http/cache-plugin.js'
 import { registerErrorPages, sendError } from './http/errors.js'
 import { clientErrorHandler, registerSecurityHeaders, securityHeaders } from './http/security-headers.js'
@@ -57,6 +58,11 @@ export interface AppOptions {
   dynamicUrl?: string | null
   /** With `dynamicUrl` given: the static copy holds the per-CVE feeds, so the pages link them there. */
   cveFeeds?: boolean
+  /**
+   * Compile a route's schemas when it first answers (the export, which renders a few routes), not at start
+   * (the live server, where a broken schema should stop the start).
+   */
+  compileSchemasOnFirstUse?: boolean
 }
 
 export const defaultRequestTimeoutMs = 30_000
@@ -86,6 +92,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     clientErrorHandler,
     // A parameter the schema does not know is an error, not something to drop silently.
     ajv: { customOptions: { removeAdditional: false } },
+    ...(options.compileSchemasOnFirstUse === true ? { schemaController: { compilersFactory: compilersOnFirstUse() } } : {}),
     schemaErrorFormatter
   }).withTypeProvider<TypeBoxTypeProvider>()
   if (log !== null) app.addHook('onClose', async () => { log.flush() })
