@@ -28,7 +28,23 @@ export interface AdvisorySummary extends AdvisoryHead {
   cves: string[]
 }
 
-export interface AdvisoryPage { total: number, items: AdvisorySummary[] }
+/** `more`: a search matched more than `total` (searchCap) advisories; the page lists among those only. */
+export interface AdvisoryPage { total: number, items: AdvisorySummary[], more?: true }
+
+export interface ListBounds {
+  /**
+   * A full-text search counts and lists at most this many matches: ranking and counting every match of a common
+   * word would hold the process for seconds at a million advisories (docs/portal.md, "Search").
+   */
+  searchCap: number
+  /**
+   * Above this many rows a severity or type filter is read along the order index (a row in four or so passes it),
+   * instead of from its own index whose rows would all be sorted (a million advisories: 250,000 per severity).
+   */
+  indexedFilterRows: number
+}
+
+export const listBounds: ListBounds = { searchCap: 5000, indexedFilterRows: 20_000 }
 
 /** A fixed package as the lists show it: NEVRA and source, without the advisory page's details. */
 export type ListedPackage = Omit<PackageRow, 'filename' | 'collection' | 'reboot_suggested'>
@@ -72,16 +88,58 @@ type Row = Stored<AdvisoryHead, typeof headFlags[number]>
 export class AdvisoryQuery {
   private readonly statements = new Map<string, Statement<unknown[], unknown>>()
 
-  constructor (private readonly db: Db) {}
+  private readonly bounds: ListBounds
 
+  constructor (private readonly db: Db, bounds: Partial<ListBounds> = {}) {
+    this.bounds = { ...listBounds, ...bounds }
+  }
+
+  /**
+   * A page by offset (the numbered pages). The page's pks come first from the order's index alone (OFFSET steps
+   * index entries, it reads no row), from the nearer end of the list; then only those rows are read.
+   */
   list (filter: AdvisoryFilter, limit: number, offset: number): AdvisoryPage {
-    const { join, where, params } = whereClause(filter)
-    const total = (this.prepare(`SELECT count(*) AS n FROM advisory a ${join} ${where}`).get(...params) as { n: number }).n
-    if (total === 0 || offset >= total) return { total, items: [] }
-    const rows = this.prepare(`SELECT ${headColumns}
-      FROM advisory a JOIN product p ON p.id = a.product_id ${join} ${where} ORDER BY ${orderBy(filter)} LIMIT ? OFFSET ?`)
-      .all(...params, limit, offset) as Row[]
-    return { total, items: this.summaries(rows) }
+    const counted = whereClause(filter)
+    const { total, more } = this.count(filter, counted.join, counted.where, counted.params)
+    if (total === 0 || offset >= total) return more ? { total, items: [], more: true } : { total, items: [] }
+    const pks = this.pagePks(filter, total, more, Math.min(offset + limit, total) - offset, offset)
+    const rows = this.prepare(`SELECT ${headColumns} FROM advisory a JOIN product p ON p.id = a.product_id
+      WHERE a.pk IN (SELECT value FROM json_each(?))`).all(JSON.stringify(pks)) as Row[]
+    const byPk = new Map(rows.map((r) => [r.pk, r]))
+    const items = this.summaries(pks.map((pk) => byPk.get(pk)!))
+    return more ? { total, items, more: true } : { total, items }
+  }
+
+  /** The pks of `count` advisories from `offset`, in the filter's order. */
+  private pagePks (filter: AdvisoryFilter, total: number, more: boolean, count: number, offset: number): number[] {
+    if (more) {
+      // Over searchCap matches: the searchCap added last (highest search rows), ranked only among themselves,
+      // then the other filters, in the order asked (docs/portal.md, "Search").
+      const { where, params } = whereClause({ ...filter, q: null }, true)
+      return this.prepare(`SELECT a.pk FROM (SELECT rowid AS pk, rank FROM advisory_fts WHERE advisory_fts MATCH ?
+        ORDER BY rowid DESC LIMIT ${this.bounds.searchCap}) s JOIN advisory a ON a.pk = s.pk ${where}
+        ORDER BY ${orderBy(filter, 's.rank')} LIMIT ? OFFSET ?`).pluck().all(filter.q, ...params, count, offset) as number[]
+    }
+    const { join, where, params } = whereClause(filter, total > this.bounds.indexedFilterRows)
+    // OFFSET steps over index entries one by one: a page in the second half is counted from the far end.
+    const fromEnd = filter.sort !== 'relevance' && offset > total / 2
+    const order = orderBy(fromEnd ? { ...filter, order: filter.order === 'asc' ? 'desc' : 'asc' } : filter)
+    const pks = this.prepare(`SELECT a.pk FROM advisory a ${join} ${where} ORDER BY ${order} LIMIT ? OFFSET ?`).pluck()
+      .all(...params, count, fromEnd ? total - offset - count : offset) as number[]
+    return fromEnd ? pks.reverse() : pks
+  }
+
+  /**
+   * How many advisories a filter selects: from the kept counts (migration 0007) when it filters by product,
+   * severity, type or withdrawn state only; a search counts its matches up to searchCap (`more`: there are more).
+   */
+  private count (filter: AdvisoryFilter, join: string, where: string, params: unknown[]): { total: number, more: boolean } {
+    if (keptCountsAnswer(filter)) {
+      return { total: (this.prepare(`SELECT coalesce(sum(a.n), 0) AS n FROM advisory_count a ${where}`).get(...params) as { n: number }).n, more: false }
+    }
+    if (filter.q === null) return { total: (this.prepare(`SELECT count(*) AS n FROM advisory a ${join} ${where}`).get(...params) as { n: number }).n, more: false }
+    const n = (this.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM advisory a ${join} ${where} LIMIT ${this.bounds.searchCap + 1})`).get(...params) as { n: number }).n
+    return n > this.bounds.searchCap ? { total: this.bounds.searchCap, more: true } : { total: n, more: false }
   }
 
   /**
@@ -89,14 +147,18 @@ export class AdvisoryQuery {
    * key (date, id, product), not an offset. Sorts by issued or updated date only.
    */
   listAfter (filter: AdvisoryFilter, limit: number, after: Position | null): { items: AdvisorySummary[], positions: Position[] } {
-    const { join, where, params } = whereClause(filter)
+    const counted = whereClause(filter)
+    const common = keptCountsAnswer(filter) && this.count(filter, '', counted.where, counted.params).total > this.bounds.indexedFilterRows
+    const { join, where, params } = whereClause(filter, common)
     const key = filter.sort === 'updated' ? "coalesce(a.updated, a.issued, '')" : "coalesce(a.issued, '')"
     const dir = filter.order === 'asc' ? 'ASC' : 'DESC'
+    const cmp = dir === 'ASC' ? '>' : '<'
     let clause = where
     const bound = [...params]
     if (after !== null) {
-      clause = `${where === '' ? 'WHERE' : `${where} AND`} (${key}, a.id, a.product_id) ${dir === 'ASC' ? '>' : '<'} (?, ?, ?)`
-      bound.push(after.key, after.id, after.product)
+      // The key alone first: SQLite seeks the order index on it (the row value alone it only filters with).
+      clause = `${where === '' ? 'WHERE' : `${where} AND`} ${key} ${cmp}= ? AND (${key}, a.id, a.product_id) ${cmp} (?, ?, ?)`
+      bound.push(after.key, after.key, after.id, after.product)
     }
     const rows = this.prepare(`SELECT ${headColumns}, ${key} AS sort_key
       FROM advisory a JOIN product p ON p.id = a.product_id ${join} ${clause}
@@ -181,22 +243,32 @@ function groupBy<R extends { pk: number }, V> (rows: R[], value: (row: R) => V):
   return map
 }
 
-function whereClause (filter: AdvisoryFilter): { join: string, where: string, params: unknown[] } {
+/** Filters by product, severity, type and withdrawn state only: the kept counts' own columns. */
+function keptCountsAnswer (filter: AdvisoryFilter): boolean {
+  return filter.package === null && filter.cve === null && filter.issuedAfter === null && filter.issuedBefore === null &&
+    filter.updatedAfter === null && filter.q === null
+}
+
+/** `scanOrder`: the severity and type terms filter rows read in list order (unary + keeps SQLite off their indexes). */
+function whereClause (filter: AdvisoryFilter, scanOrder = false): { join: string, where: string, params: unknown[] } {
+  const plain = scanOrder ? '+' : ''
   const clauses: string[] = []
   const params: unknown[] = []
   const anyOf = (column: string, values: string[]): void => {
     clauses.push(`${column} IN (${values.map(() => '?').join(',')})`)
     params.push(...values)
   }
-  if (filter.products.length > 0) anyOf('a.product_id', filter.products)
+  // Several products: read the order index with the products as a filter (unary + keeps SQLite off the product
+  // index, whose rows it would have to sort); one product: its own order index.
+  if (filter.products.length > 0) anyOf(filter.products.length > 1 ? '+a.product_id' : 'a.product_id', filter.products)
   if (filter.severities.length > 0) {
     const named = filter.severities.filter((s) => s !== 'none')
-    const parts = named.length > 0 ? [`a.severity IN (${named.map(() => '?').join(',')})`] : []
+    const parts = named.length > 0 ? [`${plain}a.severity IN (${named.map(() => '?').join(',')})`] : []
     params.push(...named)
     if (named.length < filter.severities.length) parts.push('a.severity IS NULL')
     clauses.push(`(${parts.join(' OR ')})`)
   }
-  if (filter.types.length > 0) anyOf('a.type', filter.types)
+  if (filter.types.length > 0) anyOf(`${plain}a.type`, filter.types)
   if (filter.package !== null) {
     clauses.push(`a.pk IN (SELECT advisory_pk FROM advisory_package WHERE name = ?
       UNION SELECT advisory_pk FROM advisory_package WHERE src_name = ?)`)
@@ -206,9 +278,11 @@ function whereClause (filter: AdvisoryFilter): { join: string, where: string, pa
     clauses.push('a.pk IN (SELECT advisory_pk FROM advisory_cve WHERE cve = ?)')
     params.push(filter.cve)
   }
-  if (filter.issuedAfter !== null) { clauses.push('a.issued >= ?'); params.push(filter.issuedAfter) }
-  if (filter.issuedBefore !== null) { clauses.push('a.issued <= ?'); params.push(filter.issuedBefore) }
-  if (filter.updatedAfter !== null) { clauses.push('coalesce(a.updated, a.issued) > ?'); params.push(filter.updatedAfter) }
+  // Dates as the order indexes spell them (migrations 0006, 0007), so a range is a range of the index. The
+  // bounds are never empty, so '' (no date) stays out as NULL did.
+  if (filter.issuedAfter !== null) { clauses.push("coalesce(a.issued, '') >= ?"); params.push(filter.issuedAfter) }
+  if (filter.issuedBefore !== null) { clauses.push("coalesce(a.issued, '') > '' AND coalesce(a.issued, '') <= ?"); params.push(filter.issuedBefore) }
+  if (filter.updatedAfter !== null) { clauses.push("coalesce(a.updated, a.issued, '') > ?"); params.push(filter.updatedAfter) }
   if (filter.withdrawn !== null) { clauses.push('a.withdrawn = ?'); params.push(filter.withdrawn ? 1 : 0) }
   let join = ''
   if (filter.q !== null) {
@@ -219,7 +293,8 @@ function whereClause (filter: AdvisoryFilter): { join: string, where: string, pa
   return { join, where: clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '', params }
 }
 
-function orderBy (filter: AdvisoryFilter): string {
+/** `rank`: where the search's rank is read (the joined search table, or a subquery's column). */
+function orderBy (filter: AdvisoryFilter, rank = 'advisory_fts.rank'): string {
   const dir = filter.order === 'asc' ? 'ASC' : 'DESC'
   // Ties fall back to the newest first, then the id, so paging is stable.
   const tail = `coalesce(a.issued, '') ${dir}, a.id ${dir}, a.product_id ${dir}`
@@ -228,7 +303,7 @@ function orderBy (filter: AdvisoryFilter): string {
     case 'severity': return `${severityRank} ${dir}, ${tail}`
     case 'id': return `a.id ${dir}, a.product_id ${dir}`
     case 'relevance':
-      return filter.q !== null ? `advisory_fts.rank, ${tail}` : tail
+      return filter.q !== null ? `${rank}, ${tail}` : tail
     default: return tail
   }
 }

@@ -21,7 +21,8 @@ export class StatsStore {
     const counted = (alias = ''): string => `${alias}withdrawn = 0 AND ${alias}issued >= @from AND ${alias}issued < @until`
     const urgent = 'severity IN (SELECT value FROM json_each(@urgent))'
     this.s = {
-      newestIssued: db.prepare<[], { v: string | null }>('SELECT max(issued) AS v FROM advisory WHERE withdrawn = 0'),
+      // The issued index read from its end until an active advisory (max() with a WHERE would read every row).
+      newestIssued: db.prepare<[], { v: string | null }>('SELECT issued AS v FROM advisory WHERE withdrawn = 0 AND issued IS NOT NULL ORDER BY issued DESC LIMIT 1'),
       bySeverity: db.prepare<[Window], MonthSeverityCount>(`SELECT product_id AS product, substr(issued, 1, 7) AS month, severity, count(*) AS advisories
         FROM advisory WHERE ${counted()} GROUP BY product_id, month, severity ORDER BY product_id, month`),
       monthCves: db.prepare<[Window], MonthCveCount>(`SELECT a.product_id AS product, substr(a.issued, 1, 7) AS month, count(DISTINCT c.cve) AS cves

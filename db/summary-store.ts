@@ -72,9 +72,10 @@ export class SummaryStore {
     this.s = {
       // Products and repos in use: a repo removed by the operator (`repos remove --withdraw`), and a product
       // left with no other, are not shown; the product's advisories keep their pages (allProducts).
+      // Counts from the kept counts (migration 0007): a product's advisories are not counted one by one.
       products: db.prepare<[], Omit<ProductSummary, 'signing_key'>>(`SELECT p.id, p.name,
-          (SELECT count(*) FROM advisory a WHERE a.product_id = p.id) AS advisories,
-          (SELECT count(*) FROM advisory a WHERE a.product_id = p.id AND a.withdrawn = 1) AS withdrawn,
+          (SELECT coalesce(sum(c.n), 0) FROM advisory_count c WHERE c.product_id = p.id) AS advisories,
+          (SELECT coalesce(sum(c.n), 0) FROM advisory_count c WHERE c.product_id = p.id AND c.withdrawn = 1) AS withdrawn,
           p.package_manager, p.source_repo
         FROM product p WHERE EXISTS (SELECT 1 FROM repo r WHERE r.product_id = p.id AND r.removed_at IS NULL) ORDER BY p.id`),
       allProducts: db.prepare<[], { id: string, name: string }>('SELECT id, name FROM product ORDER BY id'),
@@ -83,9 +84,10 @@ export class SummaryStore {
         FROM repo WHERE removed_at IS NULL ORDER BY product_id, name, url`),
       settings: db.prepare<[], { id: string, package_manager: string | null, source_repo: string | null }>('SELECT id, package_manager, source_repo FROM product ORDER BY id'),
       keys: db.prepare<[], KeyRow & { product_id: string }>(`SELECT k.product_id, ${keyColumns} FROM signing_key k`),
-      total: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM advisory'),
-      severities: db.prepare<[], { v: string }>('SELECT DISTINCT severity AS v FROM advisory WHERE severity IS NOT NULL'),
-      types: db.prepare<[], { v: string }>('SELECT DISTINCT type AS v FROM advisory WHERE type IS NOT NULL ORDER BY type'),
+      total: db.prepare<[], { n: number }>('SELECT coalesce(sum(n), 0) AS n FROM advisory_count'),
+      // In the order the severity index gave them before the counts were kept (text order).
+      severities: db.prepare<[], { v: string }>('SELECT DISTINCT severity AS v FROM advisory_count WHERE severity IS NOT NULL AND n > 0 ORDER BY severity'),
+      types: db.prepare<[], { v: string }>('SELECT DISTINCT type AS v FROM advisory_count WHERE type IS NOT NULL AND n > 0 ORDER BY type'),
       meta: db.prepare<[], { key: string, value: string }>('SELECT key, value FROM meta'),
       lastRun: db.prepare<[], { v: string | null }>('SELECT max(last_run_at) AS v FROM repo')
     }

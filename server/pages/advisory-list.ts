@@ -52,7 +52,7 @@ function listPage (request: FastifyRequest, reply: FastifyReply, raw: RawQuery, 
   if (firstPageByPath(request.url, list.page)) return reply.redirect(canonical, 301)
   return reply.page('advisory-list', () => {
     const offset = (list.page - 1) * list.perPage
-    const { total, items } = app.lists.list(list.filter, list.perPage, offset)
+    const { total, items, more } = app.lists.list(list.filter, list.perPage, offset)
     const heading = product === null ? 'Security advisories' : `${product.name} advisories`
     const severities = [...new Set([...severityOrder.filter((s) => s !== 'high' && s !== 'medium'), ...vocabulary.severities])]
       .sort((a, b) => severityRank(a) - severityRank(b)).concat('none')
@@ -77,7 +77,8 @@ function listPage (request: FastifyRequest, reply: FastifyReply, raw: RawQuery, 
       recent,
       recentChart: recent === null ? null : weeklyBars(recent.weeks),
       text: list.text,
-      total,
+      // A search over more matches than it lists says so (db/advisory-query.ts, searchCap; docs/portal.md).
+      total: more === true ? `more than ${total}` : total,
       items,
       perPage: list.perPage,
       first: offset + 1,
