@@ -44,7 +44,7 @@ export interface ListBounds {
   indexedFilterRows: number
 }
 
-export const listBounds: ListBounds = { searchCap: 5000, indexedFilterRows: 20_000 }
+export const listBounds: ListBounds = { searchCap: 2000, indexedFilterRows: 20_000 }
 
 /** A fixed package as the lists show it: NEVRA and source, without the advisory page's details. */
 export type ListedPackage = Omit<PackageRow, 'filename' | 'collection' | 'reboot_suggested'>
@@ -138,8 +138,12 @@ export class AdvisoryQuery {
       return { total: (this.prepare(`SELECT coalesce(sum(a.n), 0) AS n FROM advisory_count a ${where}`).get(...params) as { n: number }).n, more: false }
     }
     if (filter.q === null) return { total: (this.prepare(`SELECT count(*) AS n FROM advisory a ${join} ${where}`).get(...params) as { n: number }).n, more: false }
-    const n = (this.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM advisory a ${join} ${where} LIMIT ${this.bounds.searchCap + 1})`).get(...params) as { n: number }).n
-    return n > this.bounds.searchCap ? { total: this.bounds.searchCap, more: true } : { total: n, more: false }
+    const cap = this.bounds.searchCap
+    // A search alone over more than the cap is known from the search index, without reading a row.
+    const matches = (this.prepare(`SELECT count(*) AS n FROM (SELECT rowid FROM advisory_fts WHERE advisory_fts MATCH ? LIMIT ${cap + 1})`).get(filter.q) as { n: number }).n
+    if (matches > cap && searchAlone(filter)) return { total: cap, more: true }
+    const n = (this.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM advisory a ${join} ${where} LIMIT ${cap + 1})`).get(...params) as { n: number }).n
+    return n > cap ? { total: cap, more: true } : { total: n, more: false }
   }
 
   /**
@@ -185,12 +189,14 @@ export class AdvisoryQuery {
    * pk read: the query index is read in slices so that no single read holds the event loop for long.
    */
   fixedPackagesPage (product: string, afterPk: number, advisories: number): { rows: FixedPackageRow[], lastPk: number | null } {
-    const lastPk = (this.prepare(`SELECT max(pk) AS pk FROM (SELECT pk FROM advisory WHERE product_id = ? AND withdrawn = 0 AND pk > ?
+    // Read in pk order (unary + keeps SQLite off the product's indexes, which hold its rows in another order: it
+    // would read and sort all of them for every slice, seconds at a million advisories).
+    const lastPk = (this.prepare(`SELECT max(pk) AS pk FROM (SELECT pk FROM advisory WHERE +product_id = ? AND withdrawn = 0 AND pk > ?
       ORDER BY pk LIMIT ?)`).get(product, afterPk, advisories) as { pk: number | null }).pk
     if (lastPk === null) return { rows: [], lastPk }
     const rows = this.prepare(`SELECT DISTINCT a.id AS advisory_id, a.severity, a.type, p.name, p.epoch, p.version, p.release, p.arch
       FROM advisory a JOIN advisory_package p ON p.advisory_pk = a.pk
-      WHERE a.product_id = ? AND a.withdrawn = 0 AND a.pk > ? AND a.pk <= ? AND p.arch NOT IN ('src', 'nosrc')`).all(product, afterPk, lastPk) as FixedPackageRow[]
+      WHERE +a.product_id = ? AND a.withdrawn = 0 AND a.pk > ? AND a.pk <= ? AND p.arch NOT IN ('src', 'nosrc')`).all(product, afterPk, lastPk) as FixedPackageRow[]
     return { rows, lastPk }
   }
 
@@ -250,6 +256,11 @@ function keptCountsAnswer (filter: AdvisoryFilter): boolean {
 }
 
 /** `scanOrder`: the severity and type terms filter rows read in list order (unary + keeps SQLite off their indexes). */
+/** A search with no other filter. */
+function searchAlone (filter: AdvisoryFilter): boolean {
+  return keptCountsAnswer({ ...filter, q: null }) && filter.products.length + filter.severities.length + filter.types.length === 0 && filter.withdrawn === null
+}
+
 function whereClause (filter: AdvisoryFilter, scanOrder = false): { join: string, where: string, params: unknown[] } {
   const plain = scanOrder ? '+' : ''
   const clauses: string[] = []
