@@ -3,6 +3,7 @@
 // union over the product's repos, and an advisory no repo lists any more is marked withdrawn, never deleted.
 import { createHash } from 'node:crypto'
 import type { Advisory } from './advisory.js'
+import { BulkIndexes } from './bulk-indexes.js'
 import type { Db } from './open.js'
 
 export type WriteOutcome = 'added' | 'changed' | 'unchanged' | 'duplicate'
@@ -26,10 +27,21 @@ export function contentHash (advisory: Advisory): string {
   return createHash('sha256').update(JSON.stringify(hashed)).digest('hex')
 }
 
+export interface AdvisoryStoreOptions {
+  /**
+   * A repo's transaction turns to bulk writing (list and search indexes dropped and built again at the end,
+   * search rows written in one statement at the end) once it has added this many advisories and at least as
+   * many as the database held when it began; 1,000 by default. Tests lower it to cover both ways of writing.
+   */
+  bulkAfter?: number
+}
+
 export class AdvisoryStore {
   private readonly s
+  private readonly bulkAfter: number
 
-  constructor (private readonly db: Db) {
+  constructor (private readonly db: Db, options: AdvisoryStoreOptions = {}) {
+    this.bulkAfter = options.bulkAfter ?? 1000
     this.s = {
       findAdvisory: db.prepare<[string, string], ExistingAdvisory>(
         'SELECT pk, withdrawn, issued, issued_raw, updated, updated_raw FROM advisory WHERE product_id = ? AND id = ?'),
@@ -69,6 +81,14 @@ export class AdvisoryStore {
             UNION SELECT src_name FROM advisory_package WHERE advisory_pk = a.pk AND src_name IS NOT NULL)), ''),
           coalesce((SELECT group_concat(cve, ' ') FROM (SELECT DISTINCT cve FROM advisory_cve WHERE advisory_pk = a.pk)), '')
         FROM advisory a WHERE a.pk = ?`),
+      // The same rows for every advisory from a pk on, in one statement: a bulk write's deferred search rows.
+      insertSearchFrom: db.prepare(`INSERT INTO advisory_fts (rowid, ident, title, description, packages, cves)
+        SELECT a.pk, a.id, coalesce(a.title, ''), coalesce(a.description, ''),
+          coalesce((SELECT group_concat(n, ' ') FROM (SELECT name AS n FROM advisory_package WHERE advisory_pk = a.pk
+            UNION SELECT src_name FROM advisory_package WHERE advisory_pk = a.pk AND src_name IS NOT NULL)), ''),
+          coalesce((SELECT group_concat(cve, ' ') FROM (SELECT DISTINCT cve FROM advisory_cve WHERE advisory_pk = a.pk)), '')
+        FROM advisory a WHERE a.pk >= ?`),
+      maxPk: db.prepare<[], { n: number }>('SELECT coalesce(max(pk), 0) AS n FROM advisory'),
       deleteModules: db.prepare(`DELETE FROM advisory_module WHERE collection_pk IN
         (SELECT pk FROM advisory_collection WHERE advisory_pk = ? AND repo_id = ?)`),
       deletePackages: db.prepare('DELETE FROM advisory_package WHERE advisory_pk = ? AND repo_id = ?'),
@@ -92,7 +112,9 @@ export class AdvisoryStore {
   beginRepo (productId: string, repoId: number, runId: number, now: string): RepoWriter {
     this.db.exec('BEGIN IMMEDIATE')
     const listed = this.s.countListed.get(repoId)!.n
-    return new RepoWriter(this, this.db, productId, repoId, runId, now, listed)
+    // max(pk) stands for the advisories already stored: an index lookup, where count(*) would read them all.
+    const bulkAfter = Math.max(this.bulkAfter, this.s.maxPk.get()!.n)
+    return new RepoWriter(this, this.db, { productId, repoId, runId, now, listed, bulkAfter })
   }
 
   /** @internal */ get statements (): typeof this.s { return this.s }
@@ -137,21 +159,35 @@ export class AdvisoryStore {
   }
 }
 
+interface WriterSetup {
+  productId: string
+  repoId: number
+  runId: number
+  now: string
+  /** Advisories the repo listed when the transaction began. */
+  listed: number
+  /** Advisories added before the writer turns to bulk writing. */
+  bulkAfter: number
+}
+
 export class RepoWriter {
   readonly counts: RepoCounts = { added: 0, changed: 0, unchanged: 0, withdrawn: 0, skipped: 0 }
   private readonly seen = new Set<number>()
   private open = true
+  private readonly productId: string
+  private readonly repoId: number
+  private readonly runId: number
+  private readonly now: string
+  private readonly listed: number
+  private readonly bulkAfter: number
+  private readonly bulk: BulkIndexes
+  /** In bulk writing, the first advisory added without its search row (written at commit); null before. */
+  private deferredFrom: number | null = null
 
-  constructor (
-    private readonly store: AdvisoryStore,
-    private readonly db: Db,
-    private readonly productId: string,
-    private readonly repoId: number,
-    private readonly runId: number,
-    private readonly now: string,
-    /** Advisories the repo listed when the transaction began. */
-    private readonly listed: number
-  ) {}
+  constructor (private readonly store: AdvisoryStore, private readonly db: Db, setup: WriterSetup) {
+    ({ productId: this.productId, repoId: this.repoId, runId: this.runId, now: this.now, listed: this.listed, bulkAfter: this.bulkAfter } = setup)
+    this.bulk = new BulkIndexes(db)
+  }
 
   write (advisory: Advisory): WriteOutcome {
     const s = this.store.statements
@@ -185,9 +221,12 @@ export class RepoWriter {
       const pk = Number(s.insertAdvisory.run(params).lastInsertRowid)
       s.upsertAdvisoryRepo.run(pk, this.repoId, hash)
       this.store.insertChildren(pk, this.repoId, advisory)
-      this.store.addSearch(pk, advisory)
+      if (this.deferredFrom === null) this.store.addSearch(pk, advisory)
       this.seen.add(pk)
-      this.counts.added++
+      if (++this.counts.added >= this.bulkAfter && this.deferredFrom === null) {
+        this.bulk.drop()
+        this.deferredFrom = pk + 1
+      }
       return 'added'
     }
     const pk = existing.pk
@@ -241,6 +280,9 @@ export class RepoWriter {
         this.counts.withdrawn++
       }
     }
+    // Bulk writing's deferred work, before the commit: readers never see an index or a search row missing.
+    this.bulk.rebuild()
+    if (this.deferredFrom !== null) s.insertSearchFrom.run(this.deferredFrom)
     if (this.counts.added + this.counts.changed + this.counts.withdrawn > 0) {
       s.bumpGeneration.run()
       s.setChangedAt.run(this.now)
@@ -253,6 +295,7 @@ export class RepoWriter {
   rollback (): void {
     if (!this.open) return
     this.open = false
+    this.bulk.forget()
     if (this.db.inTransaction) this.db.exec('ROLLBACK')
   }
 }

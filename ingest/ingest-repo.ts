@@ -13,6 +13,7 @@ import { candidateBases, repoRoot } from './mirrors.js'
 import type { ReadResult } from './read-updateinfo.js'
 import { IngestError, type RepoContext } from './repo-context.js'
 import { storageProblem } from './storage-error.js'
+import { readInWorker, workerReadFrom, type ReadJob } from './worker-reader.js'
 import { writeAdvisories } from './write-advisories.js'
 
 export interface RepoResult extends RepoCounts {
@@ -100,30 +101,39 @@ async function ingestFromMirror (spec: RepoSpec, state: RepoState, ctx: RepoCont
 }
 
 /**
- * Steps 3 and 4: the decompressed bytes through readUpdateinfo, with progress. open-size and open-checksum
- * are checked once the writer has taken every record, so a failure there still rolls the repo back.
+ * Steps 3 and 4 with progress: in a worker thread when the file is large enough for the overlap of reading and
+ * writing to pay for starting one (worker-reader.ts), else here. open-size and open-checksum are checked once
+ * every record was read, and their error comes after the records: the writer has taken them all by then, so a
+ * failure there still rolls the repo back.
  */
 async function * updateinfoRecords (file: UpdateinfoFile, spec: RepoSpec, ctx: RepoContext): AsyncGenerator<ReadResult> {
   const total = (await stat(file.path)).size
-  const meter = createMeter(file.entry, ctx.limits.maxDecompressedBytes)
-  const decompressor = await createDecompressor(file.compression)
-  // Loaded here, not at start: an unchanged repo (the common case) never parses, so never pays for it.
-  const { readUpdateinfo } = await import('./read-updateinfo.js')
   let lastReport = 0
   let updates = 0
-  const records = readUpdateinfo(decompressedBytes(file.path, file.compression, decompressor, meter), {
-    maxTextRun: ctx.limits.maxTextRun,
-    limits: ctx.limits.update,
-    onProgress: (read) => {
-      if (ctx.onProgress === undefined || read - lastReport < 500) return
-      lastReport = read
-      ctx.onProgress({ phase: 'parse', repo: spec, bytes: meter.compressedRead, total, advisories: read })
-    }
-  })
+  const onBatch = (bytes: number, read: number): void => {
+    if (ctx.onProgress === undefined || read - lastReport < 500) return
+    lastReport = read
+    ctx.onProgress({ phase: 'parse', repo: spec, bytes, total, advisories: read })
+  }
+  const job = { path: file.path, compression: file.compression, entry: file.entry, limits: ctx.limits }
+  const records = total >= (ctx.readInWorkerFrom ?? workerReadFrom) ? readInWorker(job, onBatch) : readHere(job, onBatch)
   for await (const record of records) {
     updates++
     yield record
   }
   ctx.onProgress?.({ phase: 'parse', repo: spec, bytes: total, total, advisories: updates })
+}
+
+/** The same records as readInWorker, read on this thread: a small file is read before a worker would start. */
+async function * readHere (job: ReadJob, onBatch: (compressedRead: number, records: number) => void): AsyncGenerator<ReadResult> {
+  const meter = createMeter(job.entry, job.limits.maxDecompressedBytes)
+  const decompressor = await createDecompressor(job.compression)
+  // Loaded here, not at start: an unchanged repo (the common case) never parses, so never pays for it.
+  const { readUpdateinfo } = await import('./read-updateinfo.js')
+  yield * readUpdateinfo(decompressedBytes(job.path, job.compression, decompressor, meter), {
+    maxTextRun: job.limits.maxTextRun,
+    limits: job.limits.update,
+    onProgress: (read) => { onBatch(meter.compressedRead, read) }
+  })
   meter.verify()
 }

@@ -44,6 +44,8 @@ export interface RepoContext {
   now: () => string
   /** The operator confirms a mass withdrawal or an older repomd (--allow-withdraw). */
   allowWithdraw?: boolean
+  /** Downloaded updateinfo files from this many bytes are read in a worker thread (worker-reader.ts's default). */
+  readInWorkerFrom?: number
 }
 
 export class IngestError extends Error { override name = 'IngestError' }

@@ -29,6 +29,8 @@ export interface RunOptions {
   lockWaitMs?: number
   /** Confirms a mass withdrawal or an older repomd (--allow-withdraw); refused by default. */
   allowWithdraw?: boolean
+  /** Updateinfo files from this many bytes (as downloaded) are read in a worker thread; tests lower it. */
+  readInWorkerFrom?: number
 }
 
 export interface RunSummary {
@@ -100,7 +102,8 @@ export async function runIngest (options: RunOptions): Promise<RunSummary> {
           log: options.log ?? silentLogger,
           onProgress: options.onProgress,
           now: nowIsoSeconds,
-          allowWithdraw: options.allowWithdraw ?? false
+          allowWithdraw: options.allowWithdraw ?? false,
+          ...(options.readInWorkerFrom !== undefined && { readInWorkerFrom: options.readInWorkerFrom })
         })
         // The signal came while this repo was downloading: it failed because the run is stopping.
         if (stopping(options.signal) && result.status === 'failed') interrupted = true
