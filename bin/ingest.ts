@@ -9,7 +9,7 @@ import { redactCredentials } from '../ingest/fetcher.js'
 import { LockError } from '../ingest/lock.js'
 import { progressOutput } from '../ingest/progress-bar.js'
 import { RepoFileError } from '../ingest/repo-file.js'
-import { exportLogger, keepExportCurrent } from '../ingest/run-export.js'
+import type { exportLogger } from '../ingest/run-export.js'
 import { jsonLinesOutput, summaryJsonOutput, textOutput, type RunOutput } from '../ingest/run-output.js'
 import { runFailed, runIngest, type RunSummary } from '../ingest/run.js'
 import { storageProblem } from '../ingest/storage-error.js'
@@ -28,16 +28,18 @@ async function chooseOutput (options: CliOptions): Promise<RunOutput> {
 }
 
 /** The export's line goes where the worker logs: JSON lines on stdout, or text on stderr (also beside --json's summary). */
-function exportLog (options: CliOptions): ReturnType<typeof exportLogger> {
+function exportLog (options: CliOptions, logger: typeof exportLogger): ReturnType<typeof exportLogger> {
   const format = options.json ? 'text' : options.logFormat ?? (process.stderr.isTTY ? 'text' : 'json')
-  return exportLogger(format, { stdout: process.stdout, stderr: process.stderr })
+  return logger(format, { stdout: process.stdout, stderr: process.stderr })
 }
 
 /** --export: after a run that was not interrupted; the outcome is logged and changes neither the data nor the exit status. */
 async function keepExport (options: CliOptions, summary: RunSummary, signal: AbortSignal): Promise<void> {
   if (options.export === null || summary.interrupted || signal.aborted) return
+  // Loaded only with --export: the export's stores are not needed otherwise (an unchanged run starts sooner).
+  const { exportLogger, keepExportCurrent } = await import('../ingest/run-export.js')
   const outcome = await keepExportCurrent(options.export, options.dbPath, summary, signal)
-  exportLog(options)(options.export.outDir, outcome)
+  exportLog(options, exportLogger)(options.export.outDir, outcome)
 }
 
 async function runOnce (options: CliOptions, output: RunOutput, signal: AbortSignal): Promise<RunSummary> {

@@ -16,6 +16,10 @@ export interface ProductSettings {
 /** What the worker read of a key: the primary key's fingerprint (upper-case hex), primary user id, creation time. */
 export interface KeyFacts { fingerprint: string, userId: string, created: string }
 
+/** Creates a product or renames it: (id, name, created_at). RepoStore.ensureRepo runs it too. */
+export const upsertProductSql = `INSERT INTO product (id, name, created_at) VALUES (?, ?, ?)
+  ON CONFLICT (id) DO UPDATE SET name = excluded.name`
+
 interface KeyRow { source: string, import_url: string | null, fingerprint: string | null, user_id: string | null, created: string | null }
 
 export class ProductStore {
@@ -23,9 +27,8 @@ export class ProductStore {
 
   constructor (private readonly db: Db) {
     this.s = {
-      // As RepoStore.ensureRepo writes it: the settings are saved before the product's first repo is.
-      upsertProduct: db.prepare(`INSERT INTO product (id, name, created_at) VALUES (?, ?, ?)
-        ON CONFLICT (id) DO UPDATE SET name = excluded.name`),
+      // The settings are saved before the product's first repo is, so either may create the product.
+      upsertProduct: db.prepare(upsertProductSql),
       shown: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM (SELECT 1 FROM advisory WHERE product_id = ? LIMIT 1)'),
       settings: db.prepare<[string], { package_manager: string | null, source_repo: string | null }>('SELECT package_manager, source_repo FROM product WHERE id = ?'),
       saveSettings: db.prepare('UPDATE product SET package_manager = ?, source_repo = ? WHERE id = ?'),

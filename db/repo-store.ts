@@ -1,5 +1,6 @@
 // Products, repos, their per-repo ingest state (last checksum, ETag) and the ingest run log.
 import type { Db } from './open.js'
+import { upsertProductSql } from './product-store.js'
 
 export interface RepoState {
   id: number
@@ -36,8 +37,7 @@ export class RepoStore {
 
   constructor (private readonly db: Db) {
     this.s = {
-      upsertProduct: db.prepare(`INSERT INTO product (id, name, created_at) VALUES (?, ?, ?)
-        ON CONFLICT (id) DO UPDATE SET name = excluded.name`),
+      upsertProduct: db.prepare(upsertProductSql),
       // A repo removed with --withdraw that the configuration names again is back in use.
       upsertRepo: db.prepare(`INSERT INTO repo (product_id, url, kind, name) VALUES (?, ?, ?, ?)
         ON CONFLICT (product_id, url) DO UPDATE SET kind = excluded.kind, name = excluded.name, removed_at = NULL`),
