@@ -2,9 +2,11 @@
 // as a real repo (repomd.xml + updateinfo.xml.gz), ingested into a new database by dist/bin/ingest.js (whole
 // process: wall time, peak RSS), createrepo_c's parser on the same file as the reference, then the unchanged
 // re-run (the average of 10). `--runs=N` repeats the first ingest and the reference N times, alternating, so
-// both see the same load. docs/benchmarks.md ("Ingest") records the figures.
+// both see the same load. `--baseline=DIR` runs DIR/dist/bin/ingest.js (another build, e.g. of an earlier
+// commit) beside this one in every round, so a change is measured back to back on a busy machine.
+// docs/benchmarks.md ("Ingest") records the figures.
 //
-//   npm run build && node --import tsx test/bench/ingest-bench.ts [--advisories=20000] [--packages=8] [--runs=1] [--reruns=10]
+//   npm run build && node --import tsx test/bench/ingest-bench.ts [--advisories=20000] [--packages=8] [--runs=1] [--reruns=10] [--baseline=DIR]
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -18,7 +20,7 @@ import { projectDir } from '../helpers/paths.js'
 import { generateUpdateinfo } from '../helpers/updateinfo-generator.js'
 import { watchPeak } from './peak.js'
 
-const known = new Set(['advisories', 'packages', 'runs', 'reruns', 'keep'])
+const known = new Set(['advisories', 'packages', 'runs', 'reruns', 'keep', 'baseline'])
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]))
 for (const key of args.keys()) if (!known.has(key)) throw new Error(`unknown option --${key} (known: ${[...known].join(', ')})`)
 const advisories = Number(args.get('advisories') ?? 20_000)
@@ -26,6 +28,9 @@ const packagesPer = Number(args.get('packages') ?? 8)
 const runs = Number(args.get('runs') ?? 1)
 const reruns = Number(args.get('reruns') ?? 10)
 const ingestJs = join(projectDir, 'dist', 'bin', 'ingest.js')
+const baselineJs = args.has('baseline') ? join(args.get('baseline')!, 'dist', 'bin', 'ingest.js') : null
+/** The builds measured in each round: the baseline first when there is one. */
+const builds = [...(baselineJs === null ? [] : [{ name: 'baseline', script: baselineJs }]), { name: 'this build', script: ingestJs }]
 
 function log (message: string): void { process.stderr.write(`${message}\n`) }
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ')
@@ -63,9 +68,9 @@ async function serveDir (root: string): Promise<{ server: Server, url: string }>
 
 interface Run { seconds: number, peakRssMb: number, output: string }
 
-async function ingest (repoUrl: string, dbPath: string): Promise<Run> {
+async function ingest (script: string, repoUrl: string, dbPath: string): Promise<Run> {
   const started = process.hrtime.bigint()
-  const child = spawn(process.execPath, [ingestJs, '--repo', repoUrl, '--product', 'bench', '--db', dbPath, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [script, '--repo', repoUrl, '--product', 'bench', '--db', dbPath, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
   const peak = watchPeak(child)
   let output = ''
   let errors = ''
@@ -98,45 +103,68 @@ function counts (output: string): string {
   return `${repo.status} added=${repo.added} unchanged=${repo.unchanged}`
 }
 
-interface Pair { ingest: Run, reference: number | null, load: string }
+interface Round { runs: Run[], reference: number | null, load: string }
 
-async function firstRuns (work: string, repoUrl: string, xmlPath: string): Promise<{ pairs: Pair[], dbPath: string }> {
-  const pairs: Pair[] = []
-  let dbPath = ''
+const ratio = (seconds: number, reference: number | null): string => (reference === null ? 'n/a' : (seconds / reference).toFixed(2))
+
+/** Each round: every build into a new database, then createrepo_c, so that they share the load of the moment. */
+async function firstRuns (work: string, repoUrl: string, xmlPath: string): Promise<Round[]> {
+  const rounds: Round[] = []
   for (let i = 0; i < runs; i++) {
-    dbPath = join(work, `bench-${i}.db`)
     const before = load()
-    const run = await ingest(repoUrl, dbPath)
+    const done: Run[] = []
+    for (const [b, build] of builds.entries()) {
+      const dbPath = join(work, `bench-${b}.db`)
+      for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true })
+      done.push(await ingest(build.script, repoUrl, dbPath))
+    }
     const reference = createrepoReference(xmlPath)
-    pairs.push({ ingest: run, reference, load: before })
-    const ratio = reference === null ? 'n/a' : (run.seconds / reference).toFixed(2)
-    log(`run ${i + 1}: ingest ${run.seconds.toFixed(2)} s (${counts(run.output)}), peak RSS ${run.peakRssMb.toFixed(0)} MB; createrepo_c ${reference?.toFixed(2) ?? 'n/a'} s; ratio ${ratio}; load ${before}`)
-    if (i < runs - 1) rmSync(dbPath, { force: true })
+    rounds.push({ runs: done, reference, load: before })
+    const each = done.map((r, b) => `${builds[b]!.name} ${r.seconds.toFixed(2)} s (${counts(r.output)}, peak RSS ${r.peakRssMb.toFixed(0)} MB, ratio ${ratio(r.seconds, reference)})`)
+    log(`round ${i + 1}: ${each.join('; ')}; createrepo_c ${reference?.toFixed(2) ?? 'n/a'} s; load ${before}`)
   }
-  return { pairs, dbPath }
+  return rounds
+}
+
+/** The unchanged re-run of each build on its own database, alternating, `reruns` times. */
+async function reRuns (work: string, repoUrl: string): Promise<number[][]> {
+  const times: number[][] = builds.map(() => [])
+  for (let i = 0; i < reruns; i++) {
+    for (const [b, build] of builds.entries()) {
+      const run = await ingest(build.script, repoUrl, join(work, `bench-${b}.db`))
+      if (!run.output.includes('"unchanged"')) throw new Error(`the re-run was not unchanged: ${run.output}`)
+      times[b]!.push(run.seconds)
+    }
+  }
+  return times
+}
+
+function table (rounds: Round[], times: number[][], rerunLoad: string): string {
+  const lines = [`Ingest of ${advisories} advisories x ${packagesPer} packages over loopback HTTP (whole process):`]
+  for (const [i, round] of rounds.entries()) {
+    for (const [b, run] of round.runs.entries()) {
+      lines.push(`  round ${i + 1} ${builds[b]!.name.padEnd(10)} ingest ${run.seconds.toFixed(2)} s  ${(advisories / run.seconds).toFixed(0)} advisories/s  peak RSS ${run.peakRssMb.toFixed(0)} MB | createrepo_c ${round.reference?.toFixed(2) ?? 'n/a'} s | ratio ${ratio(run.seconds, round.reference)} | load ${round.load}`)
+    }
+  }
+  for (const [b, list] of times.entries()) {
+    const average = list.reduce((a, c) => a + c, 0) / Math.max(1, list.length)
+    lines.push(`  unchanged re-run ${builds[b]!.name.padEnd(10)} ${average.toFixed(3)} s average of ${list.length} (min ${Math.min(...list).toFixed(3)}, max ${Math.max(...list).toFixed(3)}) | load ${rerunLoad}`)
+  }
+  return `${lines.join('\n')}\n`
 }
 
 async function main (): Promise<void> {
-  if (statSync(ingestJs, { throwIfNoEntry: false }) === undefined) throw new Error('run "npm run build" first')
+  for (const build of builds) if (statSync(build.script, { throwIfNoEntry: false }) === undefined) throw new Error(`${build.script} is missing: run "npm run build" first`)
   const work = mkdtempSync(join(tmpdir(), 'llsc-ingest-bench-'))
   let server: Server | null = null
   try {
     const { xmlPath, xmlBytes, repoRoot } = await writeRepo(work)
     const served = await serveDir(repoRoot)
     server = served.server
-    log(`ingest bench: ${advisories} advisories x ${packagesPer} packages (${(xmlBytes / 1e6).toFixed(1)} MB uncompressed), ${runs} run(s), ${cpus().length} cores, node ${process.version}; ${work}`)
-    const { pairs, dbPath } = await firstRuns(work, served.url, xmlPath)
+    log(`ingest bench: ${advisories} advisories x ${packagesPer} packages (${(xmlBytes / 1e6).toFixed(1)} MB uncompressed), ${runs} round(s), ${cpus().length} cores, node ${process.version}; ${work}`)
+    const rounds = await firstRuns(work, served.url, xmlPath)
     const rerunLoad = load()
-    const times: number[] = []
-    for (let i = 0; i < reruns; i++) {
-      const run = await ingest(served.url, dbPath)
-      if (!run.output.includes('"unchanged"')) throw new Error(`the re-run was not unchanged: ${run.output}`)
-      times.push(run.seconds)
-    }
-    const average = times.reduce((a, b) => a + b, 0) / Math.max(1, times.length)
-    const lines = pairs.map((p, i) => `  run ${i + 1}  ingest ${p.ingest.seconds.toFixed(2)} s  ${(advisories / p.ingest.seconds).toFixed(0)} advisories/s  peak RSS ${p.ingest.peakRssMb.toFixed(0)} MB | createrepo_c ${p.reference?.toFixed(2) ?? 'n/a'} s | ratio ${p.reference === null ? 'n/a' : (p.ingest.seconds / p.reference).toFixed(2)} | load ${p.load}`)
-    lines.push(`  unchanged re-run  ${average.toFixed(3)} s average of ${times.length} (min ${Math.min(...times).toFixed(3)}, max ${Math.max(...times).toFixed(3)}) | load ${rerunLoad}`)
-    process.stdout.write(`Ingest of ${advisories} advisories x ${packagesPer} packages over loopback HTTP (whole process):\n${lines.join('\n')}\n`)
+    process.stdout.write(table(rounds, await reRuns(work, served.url), rerunLoad))
   } finally {
     server?.close()
     if (args.get('keep') === undefined) rmSync(work, { recursive: true, force: true })
