@@ -15,6 +15,7 @@ import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { projectDir } from '../helpers/paths.js'
+import { listPageSizes } from '../../server/pages/site-contents.js'
 import { replicate } from './scale-replicate.js'
 import { databaseBytes, ingestScaleRepo, writeScaleRepo, type IngestFigures } from './scale-data.js'
 import { eventLoopMaxMs, fetchOnce, timeEach, underWatch, type Latency } from './scale-measure.js'
@@ -98,7 +99,7 @@ async function measureRoutes (base: string): Promise<RouteFigures[]> {
   })
   const last = middle.items.at(-1)!
   const cursor = Buffer.from(JSON.stringify([last.issued ?? '', last.id, last.product])).toString('base64url')
-  for (const route of routes(Math.ceil(advisories / 20), apiPages, cursor)) {
+  for (const route of routes(Math.ceil(advisories / listPageSizes.list), apiPages, cursor)) {
     const watched = await underWatch(base, async () => {
       const uncached = await timeEach(base, Array.from({ length: samples }, (_, i) => route.paths(i)))
       const cached = await timeEach(base, Array.from({ length: samples * 5 }, () => route.paths(0)))
