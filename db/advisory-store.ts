@@ -189,9 +189,9 @@ export class RepoWriter {
     this.bulk = new BulkIndexes(db)
   }
 
-  write (advisory: Advisory): WriteOutcome {
+  /** `hash` is contentHash(advisory) when the caller worked it out already. */
+  write (advisory: Advisory, hash = contentHash(advisory)): WriteOutcome {
     const s = this.store.statements
-    const hash = contentHash(advisory)
     const params = {
       productId: this.productId,
       id: advisory.id,

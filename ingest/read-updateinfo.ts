@@ -8,7 +8,8 @@ import { decodeXmlText } from './xml-text.js'
 
 /** One `<update>` as read, in file order; `line` is where its start tag is. */
 export type ReadResult =
-  | { kind: 'advisory', line: number, advisory: Advisory, warnings: string[] }
+  /** `hash`: its contentHash when worked out ahead (the worker thread does, to spare the writer's thread). */
+  | { kind: 'advisory', line: number, advisory: Advisory, warnings: string[], hash?: string }
   /** An `<update>` without an id: skipped, as yum does. */
   | { kind: 'skipped', line: number, warnings: string[] }
 

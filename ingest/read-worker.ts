@@ -2,6 +2,7 @@
 // while the main thread writes what it already read to SQLite. Records go back in batches; at most a few
 // batches are in flight (the main thread asks for each next one), so memory stays bounded as before.
 import { parentPort, workerData } from 'node:worker_threads'
+import { contentHash } from '../db/advisory-store.js'
 import { createDecompressor } from './decompress.js'
 import { createMeter, decompressedBytes } from './decompressed-bytes.js'
 import { readUpdateinfo, type ReadResult } from './read-updateinfo.js'
@@ -33,7 +34,8 @@ async function read (job: ReadJob): Promise<void> {
   let batch: ReadResult[] = []
   try {
     for await (const record of records) {
-      batch.push(record)
+      // Hashed here: this thread has time to spare, the writer's has not.
+      batch.push(record.kind === 'advisory' ? { ...record, hash: contentHash(record.advisory) } : record)
       if (batch.length < batchSize) continue
       await send(batch, meter.compressedRead)
       batch = []

@@ -57,7 +57,7 @@ async function writeRecords (records: AsyncIterable<ReadResult>, writer: RepoWri
       writer.counts.skipped++
       continue
     }
-    if (writer.write(record.advisory) === 'duplicate') {
+    if (writer.write(record.advisory, record.hash) === 'duplicate') {
       warn(`${record.advisory.id} appears more than once; the first occurrence is kept (line ${record.line})`)
     }
   }
