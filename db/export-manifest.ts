@@ -68,6 +68,9 @@ export class ExportManifestStore {
       file: db.prepare<[string], FileRow>('SELECT path, sha256, size, url, input, grp FROM file WHERE path = ?'),
       byUrl: db.prepare<[string], FileRow>('SELECT path, sha256, size, url, input, grp FROM file WHERE url = ?'),
       byGroup: db.prepare<[string], FileRow>('SELECT path, sha256, size, url, input, grp FROM file WHERE grp = ?'),
+      // A group's documents with their precompressed files, through the primary key: one query, not one per file.
+      groupFiles: db.prepare<[string], FileRow>(`SELECT f.path, f.sha256, f.size, f.url, f.input, f.grp FROM file m
+        JOIN file f ON f.path IN (m.path, m.path || '.gz', m.path || '.br') WHERE m.grp = ?`),
       // Files below a directory: `path/` up to `path0` ('0' follows '/').
       under: db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM file WHERE path > ? AND path < ?'),
       putFile: db.prepare<[string, string, number, string | null, string | null, string | null]>(`INSERT INTO file (path, sha256, size, url, input, grp) VALUES (?, ?, ?, ?, ?, ?)
@@ -140,6 +143,11 @@ export class ExportManifestStore {
   /** The documents of a group (a CVE's pages, lookup and feeds; a list's pages). */
   documentsOf (grp: string): StoredDocument[] {
     return this.s.byGroup.all(grp).map((row) => ({ url: row.url!, path: row.path, input: row.input, grp }))
+  }
+
+  /** The files of a group's documents, main files (with a URL) and their `.gz` and `.br`, in no order. */
+  groupFiles (grp: string): Array<{ path: string, entry: FileEntry }> {
+    return this.s.groupFiles.all(grp).map((row) => ({ path: row.path, entry: entryOf(row) }))
   }
 
   /** Some file lies below `dir`. */

@@ -6,7 +6,8 @@
 // The lists, feeds, API pages and bundles are keyed from the advisories' order every time; the site-wide
 // documents are rendered every time; the sitemaps when a page came, went or changed its date.
 import type { FastifyInstance } from 'fastify'
-import type { ExportManifestStore, StoredAdvisory } from '../db/export-manifest.js'
+import type { StoredAdvisory } from '../db/export-manifest.js'
+import type { ManifestCache } from './manifest-cache.js'
 import type { ListedAdvisory } from '../db/site-index.js'
 import { feedSeverities } from '../server/feeds/feeds.js'
 import { pagesOf, readSiteContents, type PageKind } from '../server/pages/site-contents.js'
@@ -31,10 +32,10 @@ const maxChanged = 1000
 const keyOf = (a: { product: string, id: string }): string => `${a.product}\t${a.id}`
 
 /** The plan, or null when only a full pass will do (many changes, or no record of the advisories). */
-export function planDelta (app: FastifyInstance, store: ExportManifestStore, options: { cveFeeds: boolean }): DeltaPlan | null {
+export function planDelta (app: FastifyInstance, manifest: ManifestCache, options: { cveFeeds: boolean }): DeltaPlan | null {
   return app.data.read(() => {
     const listed = app.siteIndex.listed()
-    const stored = new Map(store.advisories().map((a) => [keyOf(a), a]))
+    const stored = new Map(manifest.store.advisories().map((a) => [keyOf(a), a]))
     if (stored.size === 0 && listed.length > 0) return null
     const changed = listed.filter((a) => {
       const before = stored.get(keyOf(a))
@@ -44,7 +45,7 @@ export function planDelta (app: FastifyInstance, store: ExportManifestStore, opt
     const removed = [...stored.values()].filter((a) => !current.has(keyOf(a)))
     if (changed.length + removed.length > maxChanged) return null
     const put = changed.map((a) => ({ product: a.product, id: a.id, version: a.version, severity: a.severity, withdrawn: a.withdrawn, newest: a.newest, ...app.siteIndex.groupsOf(a.pk) }))
-    const plan = new Planner(app, store, listed, options.cveFeeds)
+    const plan = new Planner(app, manifest, listed, options.cveFeeds)
     plan.lists(app.data.vocabulary().products.map((p) => p.id), feedSeverities(app.data.vocabulary().severities))
     for (const a of put) plan.advisory(a, true)
     for (const a of removed) plan.advisory(a, false)
@@ -72,7 +73,7 @@ class Planner {
   private readonly byPk: Map<number, ListedAdvisory>
   private readonly byKey: Map<string, ListedAdvisory>
 
-  constructor (private readonly app: FastifyInstance, private readonly store: ExportManifestStore,
+  constructor (private readonly app: FastifyInstance, private readonly store: ManifestCache,
     private readonly listed: ListedAdvisory[], private readonly cveFeeds: boolean) {
     this.byPk = new Map(listed.map((a) => [a.pk, a]))
     this.byKey = new Map(listed.map((a) => [keyOf(a), a]))
