@@ -217,7 +217,9 @@ async function placeAll (app: FastifyInstance, run: ExportRun, placing: Placing,
   const host = new URL(run.publicUrl).host
   const { writer, keys } = placing
   progress.start(placing.list.length)
-  await eachLimited(placing.list, concurrency, async (url) => {
+  // The OSV bundles first: tens of megabytes each, compressed on the thread pool while the rest is rendered.
+  const bundleFirst = [...placing.list.filter((u) => u.grp.startsWith('bundle ')), ...placing.list.filter((u) => !u.grp.startsWith('bundle '))]
+  await eachLimited(bundleFirst, concurrency, async (url) => {
     const key = keyOf(keys, url.url)
     if (key === null || !writer.keep(url.url, key, url.grp)) {
       const product = url.grp.startsWith('bundle ') ? url.grp.slice('bundle '.length) : undefined
