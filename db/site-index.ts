@@ -43,16 +43,14 @@ export interface ContentCounts {
 const listOrder = 'ORDER BY coalesce(a.issued, \'\') DESC, a.id DESC, a.product_id DESC'
 const listed = 'a.pk, a.product_id AS product, a.id, a.severity, a.withdrawn, coalesce(a.updated, a.issued) AS newest, a.last_changed'
 
-type ListedRow = { pk: number, product: string, id: string, severity: string | null, withdrawn: number, newest: string | null, last_changed: string }
-
 export class SiteIndex {
   private readonly s
 
   constructor (db: Db) {
     this.s = {
-      advisories: db.prepare<[], ListedRow>(`SELECT ${listed} FROM advisory a ${listOrder}`),
-      repos: db.prepare<[], { pk: number, v: string }>(`SELECT advisory_pk AS pk, group_concat(repo_id || ':' || content_hash || ':' || present, ' ') AS v
-        FROM (SELECT advisory_pk, repo_id, content_hash, present FROM advisory_repo ORDER BY advisory_pk, repo_id) GROUP BY advisory_pk`),
+      listed: db.prepare<[], [number, string, string, string | null, number, string | null, string]>(`SELECT ${listed} FROM advisory a ${listOrder}`).raw(),
+      listedRepos: db.prepare<[], [number, string]>(`SELECT advisory_pk, group_concat(repo_id || ':' || content_hash || ':' || present, ' ')
+        FROM (SELECT advisory_pk, repo_id, content_hash, present FROM advisory_repo ORDER BY advisory_pk, repo_id) GROUP BY advisory_pk`).raw(),
       cves: db.prepare<[], { pk: number, v: string }>('SELECT DISTINCT advisory_pk AS pk, cve AS v FROM advisory_cve ORDER BY 1, 2'),
       // Unsorted and with repeats: a UNION would sort every package row; the names are deduplicated below.
       names: db.prepare<[], { pk: number, name: string, src: string | null }>('SELECT advisory_pk AS pk, name, src_name AS src FROM advisory_package'),
@@ -88,15 +86,10 @@ export class SiteIndex {
 
   /** Every advisory in list order with its version, without CVEs and names (a fraction of `read`). */
   listed (): ListedAdvisory[] {
-    const repos = new Map(this.s.repos.all().map((r) => [r.pk, r.v]))
-    return this.s.advisories.all().map((a) => ({
-      pk: a.pk,
-      product: a.product,
-      id: a.id,
-      severity: a.severity,
-      withdrawn: a.withdrawn === 1,
-      newest: a.newest,
-      version: `${a.last_changed} ${a.withdrawn} ${repos.get(a.pk) ?? ''}`
+    // Rows as arrays: at 20,000 advisories half the time of row objects, read on every incremental export.
+    const repos = new Map(this.s.listedRepos.all())
+    return this.s.listed.all().map(([pk, product, id, severity, withdrawn, newest, lastChanged]) => ({
+      pk, product, id, severity, withdrawn: withdrawn === 1, newest, version: `${lastChanged} ${withdrawn} ${repos.get(pk) ?? ''}`
     }))
   }
 

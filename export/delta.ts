@@ -6,7 +6,8 @@
 // The lists, feeds, API pages and bundles are keyed from the advisories' order every time; the site-wide
 // documents are rendered every time; the sitemaps when a page came, went or changed its date.
 import type { FastifyInstance } from 'fastify'
-import type { ExportManifestStore, StoredAdvisory } from '../db/export-manifest.js'
+import type { StoredAdvisory } from '../db/export-manifest.js'
+import type { ManifestCache } from './manifest-cache.js'
 import type { ListedAdvisory } from '../db/site-index.js'
 import { feedSeverities } from '../server/feeds/feeds.js'
 import { pagesOf, readSiteContents, type PageKind } from '../server/pages/site-contents.js'
@@ -31,24 +32,30 @@ const maxChanged = 1000
 const keyOf = (a: { product: string, id: string }): string => `${a.product}\t${a.id}`
 
 /** The plan, or null when only a full pass will do (many changes, or no record of the advisories). */
-export function planDelta (app: FastifyInstance, store: ExportManifestStore, options: { cveFeeds: boolean }): DeltaPlan | null {
+export function planDelta (app: FastifyInstance, manifest: ManifestCache, options: { cveFeeds: boolean }): DeltaPlan | null {
   return app.data.read(() => {
     const listed = app.siteIndex.listed()
-    const stored = new Map(store.advisories().map((a) => [keyOf(a), a]))
+    // What the last export saw; each advisory listed now is taken out, so what remains has gone.
+    const stored = manifest.store.advisories()
     if (stored.size === 0 && listed.length > 0) return null
-    const changed = listed.filter((a) => {
-      const before = stored.get(keyOf(a))
-      return before === undefined || before.version !== a.version || before.severity !== a.severity || before.withdrawn !== a.withdrawn || before.newest !== a.newest
-    })
-    const current = new Set(listed.map(keyOf))
-    const removed = [...stored.values()].filter((a) => !current.has(keyOf(a)))
+    const changed: ListedAdvisory[] = []
+    const previously = new Map<string, Omit<StoredAdvisory, 'cves' | 'names'>>()
+    for (const a of listed) {
+      const key = keyOf(a)
+      const before = stored.get(key)
+      if (before !== undefined) stored.delete(key)
+      if (before !== undefined && before.version === a.version && before.severity === a.severity && before.withdrawn === a.withdrawn && before.newest === a.newest) continue
+      changed.push(a)
+      if (before !== undefined) previously.set(key, before)
+    }
+    const removed = [...stored.values()]
     if (changed.length + removed.length > maxChanged) return null
     const put = changed.map((a) => ({ product: a.product, id: a.id, version: a.version, severity: a.severity, withdrawn: a.withdrawn, newest: a.newest, ...app.siteIndex.groupsOf(a.pk) }))
-    const plan = new Planner(app, store, listed, options.cveFeeds)
+    const plan = new Planner(app, manifest, listed, options.cveFeeds)
     plan.lists(app.data.vocabulary().products.map((p) => p.id), feedSeverities(app.data.vocabulary().severities))
     for (const a of put) plan.advisory(a, true)
     for (const a of removed) plan.advisory(a, false)
-    const before = [...removed, ...changed.map((c) => stored.get(keyOf(c))).filter((s) => s !== undefined)].map((a) => a.groups())
+    const before = [...removed, ...previously.values()].map((a) => manifest.store.groupsOf(a.product, a.id))
     for (const a of [...put, ...before]) {
       for (const cve of a.cves) plan.members('cve', cve)
       for (const name of a.names) plan.members('package', name)
@@ -56,7 +63,7 @@ export function planDelta (app: FastifyInstance, store: ExportManifestStore, opt
     plan.site()
     // Pages came or went: every sitemap may shift. Only dates moved: the advisories' sitemaps, the same files.
     if (plan.pagesMoved || removed.length > 0) plan.sitemaps((kind) => pagesOf(readSiteContents(app), kind).length)
-    else if (changed.some((a) => stored.get(keyOf(a))?.newest !== a.newest)) plan.advisorySitemaps()
+    else if (changed.some((a) => previously.get(keyOf(a))?.newest !== a.newest)) plan.advisorySitemaps()
     return { place: plan.place, keys: plan.keys, gone: plan.gone, changed: new Set(changed.map(keyOf)), listed, advisories: { put, removed: removed.map((a) => [a.product, a.id]) } }
   })
 }
@@ -72,7 +79,7 @@ class Planner {
   private readonly byPk: Map<number, ListedAdvisory>
   private readonly byKey: Map<string, ListedAdvisory>
 
-  constructor (private readonly app: FastifyInstance, private readonly store: ExportManifestStore,
+  constructor (private readonly app: FastifyInstance, private readonly store: ManifestCache,
     private readonly listed: ListedAdvisory[], private readonly cveFeeds: boolean) {
     this.byPk = new Map(listed.map((a) => [a.pk, a]))
     this.byKey = new Map(listed.map((a) => [keyOf(a), a]))

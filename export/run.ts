@@ -10,6 +10,7 @@ import type { ExportManifestStore } from '../db/export-manifest.js'
 import type { ListedAdvisory } from '../db/site-index.js'
 import { planDelta, type DeltaPlan } from './delta.js'
 import { Journal, journalName } from './journal.js'
+import { ManifestCache } from './manifest-cache.js'
 import { documentsOf, manifestName, openManifest, readManifest, removeLegacyManifest, type FileEntry, type Manifest } from './manifest.js'
 import { addSitemapKeys, documentKeys, keyOf, siteKey, type DocumentKeys } from './inputs.js'
 import { urlsPerSitemap } from '../server/pages/sitemap.js'
@@ -156,12 +157,13 @@ async function exportPass (app: FastifyInstance, run: ExportRun, previous: Previ
       ? 'a killed run left files unrecorded'
       : run.verify ? '--verify' : previousData === null ? 'no export yet' : previousData.site !== site ? 'the program, the URLs or the vocabulary changed' : null
   if (fullBecause === null) {
-    const plan = planDelta(app, previous.store, { cveFeeds: run.cveFeeds })
+    const manifest = new ManifestCache(previous.store)
+    const plan = planDelta(app, manifest, { cveFeeds: run.cveFeeds })
     if (plan === null) fullBecause = 'too many advisories changed'
     else {
       const written = new Set<string>()
       try {
-        return { counts: await incrementalPass(app, run, plan, { store: previous.store, data, previousData, written }, journal, progress), fullBecause: null }
+        return { counts: await incrementalPass(app, run, plan, { store: previous.store, data, previousData, written }, manifest, journal, progress), fullBecause: null }
       } catch (err) {
         if (!(err instanceof NeedsFullPass)) throw err
         fullBecause = err.message
@@ -175,10 +177,10 @@ async function exportPass (app: FastifyInstance, run: ExportRun, previous: Previ
 
 interface Commit { store: ExportManifestStore, data: Manifest['data'], previousData: Manifest['data'], written: Set<string> }
 
-async function incrementalPass (app: FastifyInstance, run: ExportRun, plan: DeltaPlan, commit: Commit, journal: Journal, progress: ExportProgress): Promise<TreeCounts> {
+async function incrementalPass (app: FastifyInstance, run: ExportRun, plan: DeltaPlan, commit: Commit, manifest: ManifestCache, journal: Journal, progress: ExportProgress): Promise<TreeCounts> {
   const store = commit.store
-  const files = { get: (path: string) => store.file(path), has: (path: string) => store.file(path) !== undefined }
-  const documents = { get: (url: string) => store.document(url) }
+  const files = manifest
+  const documents = manifest.byUrl
   const writer = new TreeWriter(run.outDir, files, journal, false, documents, store, commit.written)
   const changed = (a: ListedAdvisory): boolean => plan.changed.has(`${a.product}\t${a.id}`)
   await placeAll(app, run, { list: plan.place, keys: plan.keys, index: plan.listed, writer, source: { outDir: run.outDir, previous: files, documents, changed, baseUrl: run.publicUrl } }, progress)
@@ -215,7 +217,9 @@ async function placeAll (app: FastifyInstance, run: ExportRun, placing: Placing,
   const host = new URL(run.publicUrl).host
   const { writer, keys } = placing
   progress.start(placing.list.length)
-  await eachLimited(placing.list, concurrency, async (url) => {
+  // The OSV bundles first: tens of megabytes each, compressed on the thread pool while the rest is rendered.
+  const bundleFirst = [...placing.list.filter((u) => u.grp.startsWith('bundle ')), ...placing.list.filter((u) => !u.grp.startsWith('bundle '))]
+  await eachLimited(bundleFirst, concurrency, async (url) => {
     const key = keyOf(keys, url.url)
     if (key === null || !writer.keep(url.url, key, url.grp)) {
       const product = url.grp.startsWith('bundle ') ? url.grp.slice('bundle '.length) : undefined

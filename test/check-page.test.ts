@@ -325,3 +325,28 @@ t.test('POST /check is rate limited like the API, with an HTML 429', async (t) =
   // The API's own count is separate from the page's.
   t.equal((await limited.inject({ method: 'POST', url: '/api/v1/query?product=lab', headers: { 'content-type': 'text/plain' }, payload: 'tool-1.0-1.x86_64' })).statusCode, 200)
 })
+
+t.test('POST /check: the command is the product\'s package manager\'s', async (t) => {
+  const own = tempDir(t)
+  const product = (id: string, advisoryId: string, packageManager: string | null): RepoSpec => {
+    writeRepo(join(own, id), `<?xml version="1.0"?>\n<updates>${update(advisoryId, 'Important', 'security', { name: 'tool', version: '2.0', release: '1', arch: 'x86_64' })}\n</updates>`)
+    return { productId: id, productName: `${id} Linux`, url: join(own, id), kind: 'baseurl', baseurls: [join(own, id)], name: id, allowedHosts: [], product: { packageManager, sourceRepo: null, signingKey: null } }
+  }
+  const repos = [
+    product('al2023', 'ALAS2023-2024-001', null), // unconfigured: the id says dnf
+    product('suse', 'openSUSE-2024-1', 'zypper'),
+    product('bottle', 'BRSA-2024-1', 'none'),
+    product('epll', 'ELSA-2024-1', 'yum')
+  ]
+  const summary = await runIngest({ dbPath: join(own, 'db.sqlite'), repos })
+  t.same(summary.repos.map((r) => r.status), repos.map(() => 'ok'))
+  const managed = await makeApp(t, { dbPath: join(own, 'db.sqlite') })
+  const commandOf = async (id: string): Promise<string | null> => readAnswer((await postCheck(managed, { product: id, packages: 'tool-1.0-1.x86_64' })).body).command
+  t.equal(await commandOf('al2023'), 'dnf upgrade --advisory=ALAS2023-2024-001')
+  t.equal(await commandOf('suse'), 'zypper install -t patch openSUSE-2024-1')
+  t.equal(await commandOf('epll'), 'yum update --advisory=ELSA-2024-1')
+  const none = await postCheck(managed, { product: 'bottle', packages: 'tool-1.0-1.x86_64' })
+  t.equal(readAnswer(none.body).command, null, 'no command without a package manager')
+  t.match(main(none.body), 'Apply with the OS\'s update mechanism: bottle Linux has no package manager to run')
+  t.match(main(none.body), 'BRSA-2024-1', 'the advisory is still listed')
+})

@@ -1,5 +1,6 @@
 // The OSV 1.6 record as this API writes it (the subset of the OSV schema it uses).
 import { Type } from 'typebox'
+import { Nullable } from './nullable.js'
 
 const Event = Type.Object({ introduced: Type.Optional(Type.String()), fixed: Type.Optional(Type.String()) })
 
@@ -15,14 +16,14 @@ export const OsvRecord = Type.Object({
   affected: Type.Array(Type.Object({
     package: Type.Object({ ecosystem: Type.String(), name: Type.String(), purl: Type.String() }),
     ranges: Type.Array(Type.Object({ type: Type.String(), events: Type.Array(Event) })),
-    ecosystem_specific: Type.Object({ arches: Type.Array(Type.String()), severity: Type.Union([Type.String(), Type.Null()]) })
+    ecosystem_specific: Type.Object({ arches: Type.Array(Type.String()), severity: Nullable(Type.String()) })
   })),
   references: Type.Array(Type.Object({ type: Type.String(), url: Type.String() })),
   database_specific: Type.Object({
     product: Type.String(),
     advisory_id: Type.String({ description: 'The advisory id as updateinfo.xml gives it' }),
-    severity: Type.Union([Type.String(), Type.Null()]),
-    type: Type.Union([Type.String(), Type.Null()]),
+    severity: Nullable(Type.String()),
+    type: Nullable(Type.String()),
     reboot_suggested: Type.Boolean(),
     url: Type.String(),
     signing_key_fingerprint: Type.Optional(Type.String({ description: 'The product\'s package signing key (upper-case hex), when one is configured and was read' }))

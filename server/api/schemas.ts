@@ -1,8 +1,8 @@
 // JSON shapes of the API, as TypeBox schemas: Fastify validates input and serializes output with them, and
 // /openapi.json is generated from them.
 import { Type, type Static } from 'typebox'
+import { Nullable } from './nullable.js'
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()])
 const many = (description: string) => Type.Optional(Type.Array(Type.String(), { description }))
 const one = (description: string) => Type.Optional(Type.String({ description }))
 

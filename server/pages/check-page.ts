@@ -1,5 +1,5 @@
 // `/check`, "Check a server": a form (no script) for pasted `rpm -qa` output and a product, answered with the
-// advisories that apply, by severity, and one yum command for them all. The matching is POST /api/v1/query's.
+// advisories that apply, by severity, and one command for them all in the product's package manager. The matching is POST /api/v1/query's.
 import fastifyFormbody from '@fastify/formbody'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -7,7 +7,7 @@ import { Type } from 'typebox'
 import { urls } from '../format.js'
 import { nevra } from '../../domain/nevra.js'
 import { answerQuery, epochNote, QueryInputError, QueryTooLargeError, textEntries, type QueryAnswer, type QueryLimits } from '../matching/query-answer.js'
-import { yumAdvisoriesCommand } from '../shell.js'
+import { advisoryCommand, packageManagerOf } from '../../domain/update-command.js'
 import { severityRank } from '../../domain/vocabulary.js'
 
 const bodyLimit = 8 * 1024 * 1024
@@ -94,12 +94,13 @@ function formFields (body: unknown): { product: unknown, packages: unknown } {
   return { product: product ?? '', packages: packages ?? '' }
 }
 
-function knownProduct (app: FastifyInstance, product: string): { id: string, name: string } {
+function knownProduct (app: FastifyInstance, product: string): { id: string, name: string, packageManager: string | null } {
   const known = app.data.vocabulary().products
   const chosen = known.find((p) => p.id === product)
   if (product === '') throw new CheckInputError(400, 'Choose the product the server runs.')
   if (chosen === undefined) throw new CheckInputError(400, `Unknown product "${product}"; known products: ${known.map((p) => p.id).join(', ')}.`)
-  return chosen
+  const packageManager = app.data.read(() => app.summary.products()).find((p) => p.id === product)?.package_manager ?? null
+  return { id: chosen.id, name: chosen.name, packageManager }
 }
 
 async function sameOriginOnly (request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -133,7 +134,7 @@ const shownLine = 300
 const byId = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true })
 
 /** The answer as the page shows it: advisories grouped by severity, each with the packages it fixes. */
-export function checkResult (product: { id: string, name: string }, answer: QueryAnswer): CheckResult {
+export function checkResult (product: { id: string, name: string, packageManager: string | null }, answer: QueryAnswer): CheckResult {
   const advisories = new Map<string, { id: string, severity: string | null, type: string | null, fixes: Fix[] }>()
   for (const finding of answer.findings) {
     for (const { fixed } of finding.advisories) {
@@ -160,7 +161,8 @@ export function checkResult (product: { id: string, name: string }, answer: Quer
     read: answer.checked,
     advisories: ordered.length,
     groups: [...groups.values()],
-    command: ordered.length === 0 ? null : yumAdvisoriesCommand(ordered.map((a) => a.id)),
+    // The product's package manager (yum, dnf, zypper) or, unconfigured, the one its ids imply; none: null.
+    command: ordered.length === 0 ? null : advisoryCommand(packageManagerOf(product.packageManager, ordered[0]!.id), ordered.map((a) => a.id)),
     epochNote: answer.epochsAssumed === 0 ? null : epochNote(answer.epochsAssumed),
     assumed,
     // A pasted line can be megabytes long: the list shows its start (the form below still holds all of it).
