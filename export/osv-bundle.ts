@@ -4,7 +4,7 @@
 // them), and one changed advisory changes the bundle. The lines and their order are the live route's
 // (server/api/osv-export.ts): the export test compares the bytes with the app's answer.
 import type { FastifyInstance } from 'fastify'
-import { readFile } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import type { ListedAdvisory } from '../db/site-index.js'
@@ -30,7 +30,7 @@ const ndjson = 'application/x-ndjson; charset=utf-8'
  * manifest says): the caller then renders it through the app.
  */
 export async function bundleFromPrevious (app: FastifyInstance, url: ExportUrl, product: string, index: ListedAdvisory[], source: BundleSource): Promise<Rendered | null> {
-  const old = await previousLines(source, url.url)
+  const old = previousLines(source, url.url)
   if (old === null) return null
   const lines: Array<Buffer | null> = []
   const fresh: ListedAdvisory[] = []
@@ -55,12 +55,14 @@ export async function bundleFromPrevious (app: FastifyInstance, url: ExportUrl, 
 const newline = Buffer.from('\n')
 
 /** OSV id -> line of the previous bundle (its bytes), when its file holds the bytes the manifest recorded. */
-async function previousLines (source: BundleSource, url: string): Promise<Map<string, Buffer> | null> {
+function previousLines (source: BundleSource, url: string): Map<string, Buffer> | null {
   const known = source.documents.get(url)
   const entry = known === undefined ? null : source.previous.get(known.path) ?? null
   if (known === undefined || entry === null) return null
   let bytes: Buffer
-  try { bytes = await readFile(join(source.outDir, known.path)) } catch { return null }
+  // Read at once, not in the promise API's 512 KB pieces: each piece waited for the renders between them, and
+  // the bundle (placed first, so its compression overlaps them) was read last.
+  try { bytes = readFileSync(join(source.outDir, known.path)) } catch { return null }
   if (bytes.length !== entry.size || createHash('sha256').update(bytes).digest('hex') !== entry.sha256) return null
   const lines = new Map<string, Buffer>()
   for (let start = 0; start < bytes.length;) {
