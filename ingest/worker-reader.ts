@@ -22,7 +22,8 @@ export interface ReadJob {
 }
 
 export type ReaderMessage =
-  | { kind: 'batch', records: ReadResult[], compressedRead: number }
+  /** `records`: a ReadResult[] as JSON. */
+  | { kind: 'batch', records: string, compressedRead: number }
   | { kind: 'done' }
   | { kind: 'error', name: string, message: string, code: string | null }
 
@@ -68,9 +69,10 @@ export async function * readInWorker (job: ReadJob, onBatch?: (compressedRead: n
       if (message.kind === 'exit') throw new IngestError(`the updateinfo reader stopped unexpectedly (exit code ${message.code})`)
       // Asked for before these are written, so the worker reads on meanwhile.
       worker.postMessage('more')
-      records += message.records.length
+      const batch = JSON.parse(message.records) as ReadResult[]
+      records += batch.length
       onBatch?.(message.compressedRead, records)
-      yield * message.records
+      yield * batch
     }
   } finally {
     await worker.terminate()

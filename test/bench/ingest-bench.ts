@@ -6,7 +6,7 @@
 // commit) beside this one in every round, so a change is measured back to back on a busy machine.
 // docs/benchmarks.md ("Ingest") records the figures.
 //
-//   npm run build && node --import tsx test/bench/ingest-bench.ts [--advisories=20000] [--packages=8] [--runs=1] [--reruns=10] [--baseline=DIR]
+//   npm run build && node --import tsx test/bench/ingest-bench.ts [--advisories=20000] [--packages=8] [--runs=1] [--reruns=10] [--baseline=DIR] [--reference=no]
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -20,7 +20,7 @@ import { projectDir } from '../helpers/paths.js'
 import { generateUpdateinfo } from '../helpers/updateinfo-generator.js'
 import { watchPeak } from './peak.js'
 
-const known = new Set(['advisories', 'packages', 'runs', 'reruns', 'keep', 'baseline'])
+const known = new Set(['advisories', 'packages', 'runs', 'reruns', 'keep', 'baseline', 'reference'])
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]))
 for (const key of args.keys()) if (!known.has(key)) throw new Error(`unknown option --${key} (known: ${[...known].join(', ')})`)
 const advisories = Number(args.get('advisories') ?? 20_000)
@@ -118,7 +118,8 @@ async function firstRuns (work: string, repoUrl: string, xmlPath: string): Promi
       for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true })
       done.push(await ingest(build.script, repoUrl, dbPath))
     }
-    const reference = createrepoReference(xmlPath)
+    // --reference=no: builds only (createrepo_c takes minutes at 20,000 on a busy machine).
+    const reference = args.get('reference') === 'no' ? null : createrepoReference(xmlPath)
     rounds.push({ runs: done, reference, load: before })
     const each = done.map((r, b) => `${builds[b]!.name} ${r.seconds.toFixed(2)} s (${counts(r.output)}, peak RSS ${r.peakRssMb.toFixed(0)} MB, ratio ${ratio(r.seconds, reference)})`)
     log(`round ${i + 1}: ${each.join('; ')}; createrepo_c ${reference?.toFixed(2) ?? 'n/a'} s; load ${before}`)
