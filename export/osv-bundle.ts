@@ -69,9 +69,27 @@ function previousLines (source: BundleSource, url: string): Map<string, Buffer> 
     const end = bytes.indexOf(10, start)
     const line = bytes.subarray(start, end < 0 ? bytes.length : end)
     start = end < 0 ? bytes.length : end + 1
-    // Every record starts {"schema_version":"...","id":"..." (toOsv's first two keys): only its head is decoded.
-    const id = /^\{"schema_version":"[^"]*","id":("(?:[^"\\]|\\.)*")/.exec(line.subarray(0, 512).toString('utf8'))?.[1]
-    if (id !== undefined) lines.set(JSON.parse(id) as string, line)
+    const id = recordId(line)
+    if (id !== null) lines.set(id, line)
   }
   return lines
 }
+
+const idKey = Buffer.from('","id":"')
+
+/**
+ * Every record starts `{"schema_version":"...","id":"..."` (toOsv's first two keys): the id is found in the
+ * bytes and only it is decoded (decoding each line's head took a fifth of the bundle's time at 20,000).
+ */
+function recordId (line: Buffer): string | null {
+  const at = line.indexOf(idKey)
+  if (at < 0 || at > 64 || !line.subarray(0, 19).equals(schemaKey)) return null
+  const open = at + idKey.length - 1
+  // The closing quote: the first one not escaped (an id holds no quote but may hold a backslash escape).
+  let close = open + 1
+  while (close < line.length && line[close] !== 0x22) close += line[close] === 0x5c ? 2 : 1
+  if (close >= line.length) return null
+  return JSON.parse(line.subarray(open, close + 1).toString('utf8')) as string
+}
+
+const schemaKey = Buffer.from('{"schema_version":"')
