@@ -9,10 +9,12 @@ import { IngestError, type IngestLimits } from './repo-context.js'
 import type { UpdateinfoEntry } from './repomd.js'
 
 /**
- * Downloaded files from this size (bytes as fetched) are read in a worker. Starting one costs about 30 ms
- * built (seconds under tsx, the tests'); a 1 MiB gzip file holds about 10 MB of XML, a second of reading.
+ * Downloaded files from this size (bytes as fetched) would be read in a worker: off (Infinity) by default. On
+ * this project's shared two-core machine the worker cost 2.5 s of CPU more at 20,000 x 8 and made the run
+ * slower in most rounds measured (docs/benchmarks.md, "Ingest"); 1 MiB is the value to try on an idle machine
+ * (starting a worker costs about 30 ms built; a 1 MiB gzip file holds about 10 MB of XML, a second of reading).
  */
-export const workerReadFrom = 1024 * 1024
+export const workerReadFrom = Number.POSITIVE_INFINITY
 
 export interface ReadJob {
   path: string
