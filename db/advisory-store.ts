@@ -27,6 +27,14 @@ export function contentHash (advisory: Advisory): string {
   return createHash('sha256').update(JSON.stringify(hashed)).digest('hex')
 }
 
+/** An advisory's search row over the union of its repos' packages and CVEs (the caller adds the WHERE). */
+const insertSearchRows = `INSERT INTO advisory_fts (rowid, ident, title, description, packages, cves)
+  SELECT a.pk, a.id, coalesce(a.title, ''), coalesce(a.description, ''),
+    coalesce((SELECT group_concat(n, ' ') FROM (SELECT name AS n FROM advisory_package WHERE advisory_pk = a.pk
+      UNION SELECT src_name FROM advisory_package WHERE advisory_pk = a.pk AND src_name IS NOT NULL)), ''),
+    coalesce((SELECT group_concat(cve, ' ') FROM (SELECT DISTINCT cve FROM advisory_cve WHERE advisory_pk = a.pk)), '')
+  FROM advisory a`
+
 export interface AdvisoryStoreOptions {
   /**
    * A repo's transaction turns to bulk writing (list and search indexes dropped and built again at the end,
@@ -74,20 +82,9 @@ export class AdvisoryStore {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       deleteSearch: db.prepare('DELETE FROM advisory_fts WHERE rowid = ?'),
       insertSearchRow: db.prepare('INSERT INTO advisory_fts (rowid, ident, title, description, packages, cves) VALUES (?, ?, ?, ?, ?, ?)'),
-      // One search row per advisory over the union of its repos' packages and CVEs.
-      insertSearch: db.prepare(`INSERT INTO advisory_fts (rowid, ident, title, description, packages, cves)
-        SELECT a.pk, a.id, coalesce(a.title, ''), coalesce(a.description, ''),
-          coalesce((SELECT group_concat(n, ' ') FROM (SELECT name AS n FROM advisory_package WHERE advisory_pk = a.pk
-            UNION SELECT src_name FROM advisory_package WHERE advisory_pk = a.pk AND src_name IS NOT NULL)), ''),
-          coalesce((SELECT group_concat(cve, ' ') FROM (SELECT DISTINCT cve FROM advisory_cve WHERE advisory_pk = a.pk)), '')
-        FROM advisory a WHERE a.pk = ?`),
+      insertSearch: db.prepare(`${insertSearchRows} WHERE a.pk = ?`),
       // The same rows for every advisory from a pk on, in one statement: a bulk write's deferred search rows.
-      insertSearchFrom: db.prepare(`INSERT INTO advisory_fts (rowid, ident, title, description, packages, cves)
-        SELECT a.pk, a.id, coalesce(a.title, ''), coalesce(a.description, ''),
-          coalesce((SELECT group_concat(n, ' ') FROM (SELECT name AS n FROM advisory_package WHERE advisory_pk = a.pk
-            UNION SELECT src_name FROM advisory_package WHERE advisory_pk = a.pk AND src_name IS NOT NULL)), ''),
-          coalesce((SELECT group_concat(cve, ' ') FROM (SELECT DISTINCT cve FROM advisory_cve WHERE advisory_pk = a.pk)), '')
-        FROM advisory a WHERE a.pk >= ?`),
+      insertSearchFrom: db.prepare(`${insertSearchRows} WHERE a.pk >= ?`),
       maxPk: db.prepare<[], { n: number }>('SELECT coalesce(max(pk), 0) AS n FROM advisory'),
       deleteModules: db.prepare(`DELETE FROM advisory_module WHERE collection_pk IN
         (SELECT pk FROM advisory_collection WHERE advisory_pk = ? AND repo_id = ?)`),
