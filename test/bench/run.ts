@@ -1,10 +1,9 @@
-// `npm run bench`: ingest speed against createrepo_c's own parser, serving speed of every kind of route
-// against a constant-string route of the same size, and the static export (full, after one changed advisory,
-// unchanged, and nginx serving it beside the live server), side by side in one run. Prints one table and
-// writes the figures to test-output/bench.json. docs/benchmarks.md records the latest figures.
+// `npm run bench`: ingest speed against createrepo_c's own parser, serving speed of every kind of route under
+// wrk against a bare Fastify app answering the same bytes (serving-bench.ts), and the static export (full, after
+// one changed advisory, unchanged, and nginx serving it beside the live server), side by side in one run. Prints
+// one table and writes the figures to test-output/bench.json. docs/benchmarks.md records the latest figures.
 // `--only=export`: the ingest it needs, then the export part alone.
-import autocannon from 'autocannon'
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -17,20 +16,22 @@ import { generateUpdateinfo } from '../helpers/updateinfo-generator.js'
 import { projectDir } from '../helpers/paths.js'
 import { exportBench, exportTable, type ExportFigures } from './export-bench.js'
 import { watchPeak } from './peak.js'
+import { servingBench, servingTable, startServer, type ServingFigures } from './serving-bench.js'
+import { haveWrk, wrkBinary } from './wrk.js'
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]))
 const advisories = Number(args.get('advisories') ?? 20_000)
 const packagesPer = Number(args.get('packages') ?? 8)
 const duration = Number(args.get('duration') ?? 10)
+const warmup = Number(args.get('warmup') ?? 2)
+const rounds = Number(args.get('rounds') ?? 1)
 const memoryDuration = Number(args.get('memory-duration') ?? 60)
 const only = args.get('only') ?? 'all'
 if (only !== 'all' && only !== 'export') throw new Error(`--only=${only}: give --only=export (or leave it out for everything)`)
-const connections = 64
 const work = mkdtempSync(join(tmpdir(), 'llsc-bench-'))
 const nodeBin = process.execPath
 
 interface IngestFigures { seconds: number, advisoriesPerSecond: number, peakRssMb: number }
-interface RouteFigures { name: string, url: string, bytes: number, rps: number, p50: number, p99: number, errors: number, baselineRps: number, baselineP50: number, baselineP99: number, ratio: number }
 
 function log (message: string): void { process.stderr.write(`${message}\n`) }
 
@@ -95,44 +96,12 @@ function createrepoReference (xmlPath: string): { seconds: number | null, note: 
   return { seconds: Number(seconds), note: `parsed ${count ?? '?'} advisories` }
 }
 
-async function startServer (dbPath: string): Promise<{ child: ChildProcess, base: string }> {
-  const child = spawn(nodeBin, ['--import', 'tsx', join(projectDir, 'test', 'bench', 'bench-server.ts'), dbPath], { stdio: ['ignore', 'pipe', 'inherit'], cwd: projectDir })
-  const port = await new Promise<number>((resolve, reject) => {
-    let text = ''
-    child.stdout!.on('data', (d: Buffer) => {
-      text += d.toString()
-      const m = /listening (\d+)/.exec(text)
-      if (m !== null) resolve(Number(m[1]))
-    })
-    child.on('exit', (code) => reject(new Error(`bench server exited (${String(code)})`)))
-  })
-  return { child, base: `http://127.0.0.1:${port}` }
-}
-
-function rssMb (pid: number): number {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-  return m === null ? 0 : Number(m[1]) / 1024
-}
-
-interface Target { name: string, path: string, method?: 'GET' | 'POST', body?: string, headers?: Record<string, string> }
-
-async function load (base: string, target: Target, seconds: number): Promise<{ rps: number, p50: number, p99: number, errors: number }> {
-  const result = await autocannon({
-    url: base + target.path,
-    connections,
-    duration: seconds,
-    method: target.method ?? 'GET',
-    body: target.body,
-    headers: target.headers
-  })
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts + result.non2xx }
-}
-
 async function main (): Promise<void> {
-  log(`bench: ${advisories} advisories x ${packagesPer} packages, ${connections} connections, ${duration} s per route; work dir ${work}`)
+  log(`bench: ${advisories} advisories x ${packagesPer} packages, ${duration} s per route; work dir ${work}`)
   if (statSync(join(projectDir, 'dist', 'bin', 'ingest.js'), { throwIfNoEntry: false }) === undefined) {
     throw new Error('run "npm run build" first (npm run bench does)')
   }
+  if (only === 'all' && !haveWrk()) throw new Error(`the serving part needs wrk (${wrkBinary}): apt-get install wrk (or --only=export)`)
   const repoRoot = join(work, 'repo')
   const { xmlPath, xmlBytes } = await writeBenchRepo(repoRoot)
   const { server: repoServer, url: repoUrl } = await serveDir(repoRoot)
@@ -143,11 +112,11 @@ async function main (): Promise<void> {
   log('ingest: unchanged re-run')
   const again = await ingest(repoUrl, dbPath)
   let reference: { seconds: number | null, note: string } = { seconds: null, note: 'not run (--only=export)' }
-  let serving: { routes: RouteFigures[], memory: MemoryFigures } | null = null
+  let serving: ServingFigures | null = null
   if (only === 'all') {
     log('createrepo_c reference')
     reference = createrepoReference(xmlPath)
-    serving = await servingBench(dbPath)
+    serving = await servingBench({ dbPath, work, duration, warmup, rounds, memoryDuration, log })
   }
   // Last: it changes one advisory in the database.
   const exported = await exportBench({
@@ -159,8 +128,8 @@ async function main (): Promise<void> {
     publish: async (xml, revision) => { await publishRepo(repoRoot, xml, revision) },
     ingest: async () => await ingest(repoUrl, dbPath),
     startLive: async () => {
-      const { child, base } = await startServer(dbPath)
-      return { base, stop: () => { child.kill('SIGTERM') } }
+      const { base, stop } = await startServer(dbPath)
+      return { base, stop: () => { stop().catch((err: Error) => { log(`live server: ${err.message}`) }) } }
     },
     log
   })
@@ -177,8 +146,7 @@ async function main (): Promise<void> {
       createrepoC: reference,
       ratio: reference.seconds === null ? null : first.seconds / reference.seconds
     },
-    routes: serving?.routes ?? null,
-    memory: serving?.memory ?? null,
+    serving,
     export: exported
   }
   mkdirSync(join(projectDir, 'test-output'), { recursive: true })
@@ -187,82 +155,7 @@ async function main (): Promise<void> {
   rmSync(work, { recursive: true, force: true })
 }
 
-interface MemoryFigures { at10s: number, atEnd: number, max: number, growthAfterWarmup: number, requests: number, errors: number }
-
-/** Every kind of route against the constant route of the same bytes, then memory under mixed load. */
-async function servingBench (dbPath: string): Promise<{ routes: RouteFigures[], memory: MemoryFigures }> {
-  log('serving')
-  const { child, base } = await startServer(dbPath)
-  const sample = (await (await fetch(`${base}/api/v1/advisories?limit=1`)).json()) as { items: Array<{ id: string, cves: string[], source_packages: string[] }> }
-  const one = sample.items[0]!
-  // A server's package list: names the advisories use, one in twenty behind its fixes, the rest current.
-  const installed = Array.from({ length: 1000 }, (_, i) => `${['openssl', 'curl', 'kernel', 'glibc', 'nginx'][i % 5]!}${i % 97 === 0 ? '' : String(i % 97)}-${i % 20 === 0 ? '1.0.0' : '99.0.0'}-1.amzn2.${['x86_64', 'aarch64', 'noarch'][i % 3]!}`)
-  const targets: Target[] = [
-    { name: 'home page', path: '/' },
-    { name: 'advisory page', path: `/bench/${encodeURIComponent(one.id)}` },
-    { name: 'CVE page', path: `/cve/${one.cves[0]!}` },
-    { name: 'package page', path: `/packages/${encodeURIComponent(one.source_packages[0]!)}` },
-    { name: 'filtered list', path: '/?severity=critical&severity=important&type=security' },
-    { name: 'search', path: '/?q=overflow+heap' },
-    { name: 'RSS feed', path: '/feeds/advisories.rss' },
-    { name: 'Atom feed', path: '/feeds/advisories.atom' },
-    { name: 'API list', path: '/api/v1/advisories' },
-    { name: 'API detail', path: `/api/v1/advisories/${encodeURIComponent(one.id)}?product=bench` },
-    { name: 'POST query (1,000 packages)', path: '/api/v1/query', method: 'POST', body: JSON.stringify({ product: 'bench', packages: installed }), headers: { 'content-type': 'application/json' } }
-  ]
-  const routes: RouteFigures[] = []
-  for (const target of targets) {
-    const res = await fetch(base + target.path, { method: target.method ?? 'GET', body: target.body, headers: target.headers })
-    const body = await res.text()
-    const bytes = Buffer.byteLength(body)
-    if (res.status !== 200) throw new Error(`${target.name}: ${target.path} answered ${res.status}`)
-    const key = String(routes.length)
-    await fetch(`${base}/__bench/constant/${key}`, { method: 'PUT', body, headers: { 'content-type': 'text/plain' } })
-    await load(base, target, 1) // warm-up: first render, JIT
-    const measured = await load(base, target, duration)
-    const baseline = await load(base, { name: 'constant', path: `/__bench/constant/${key}` }, duration)
-    routes.push({
-      name: target.name,
-      url: target.path.length > 60 ? `${target.path.slice(0, 57)}...` : target.path,
-      bytes,
-      ...measured,
-      baselineRps: baseline.rps,
-      baselineP50: baseline.p50,
-      baselineP99: baseline.p99,
-      ratio: measured.rps / baseline.rps
-    })
-    log(`  ${target.name}: ${Math.round(measured.rps)} req/s vs ${Math.round(baseline.rps)} (${(measured.rps / baseline.rps).toFixed(2)}x)`)
-  }
-
-  log(`memory: ${memoryDuration} s mixed load`)
-  const memory: Array<{ second: number, rssMb: number }> = []
-  const mixed = autocannon({
-    url: base,
-    connections,
-    duration: memoryDuration,
-    requests: targets.filter((t) => t.method !== 'POST').map((t) => ({ method: 'GET' as const, path: t.path }))
-  })
-  const started = Date.now()
-  const sampler = setInterval(() => { memory.push({ second: Math.round((Date.now() - started) / 1000), rssMb: rssMb(child.pid!) }) }, 1000)
-  const mixedResult = await mixed
-  clearInterval(sampler)
-  child.kill('SIGTERM')
-
-  const afterWarmup = memory.filter((m) => m.second >= 10)
-  return {
-    routes,
-    memory: {
-      at10s: afterWarmup[0]?.rssMb ?? 0,
-      atEnd: memory.at(-1)?.rssMb ?? 0,
-      max: Math.max(...memory.map((m) => m.rssMb)),
-      growthAfterWarmup: (memory.at(-1)?.rssMb ?? 0) - (afterWarmup[0]?.rssMb ?? 0),
-      requests: mixedResult.requests.total,
-      errors: mixedResult.errors + mixedResult.timeouts + mixedResult.non2xx
-    }
-  }
-}
-
-interface Results { input: { xmlBytes: number }, ingest: { first: IngestFigures, unchanged: { seconds: number }, createrepoC: { seconds: number | null, note: string }, ratio: number | null }, routes: RouteFigures[] | null, memory: MemoryFigures | null, export: ExportFigures }
+interface Results { input: { xmlBytes: number }, ingest: { first: IngestFigures, unchanged: { seconds: number }, createrepoC: { seconds: number | null, note: string }, ratio: number | null }, serving: ServingFigures | null, export: ExportFigures }
 
 function printTable (r: Results): void {
   const f = (n: number, d = 0): string => n.toFixed(d)
@@ -272,22 +165,9 @@ function printTable (r: Results): void {
   lines.push(`  createrepo_c parse       ${r.ingest.createrepoC.seconds === null ? r.ingest.createrepoC.note : `${f(r.ingest.createrepoC.seconds, 2)} s (${r.ingest.createrepoC.note})`}`)
   lines.push(`  ratio (portal / c)       ${r.ingest.ratio === null ? 'n/a' : f(r.ingest.ratio, 2)}`)
   lines.push(`  unchanged re-run         ${f(r.ingest.unchanged.seconds, 2)} s (whole process)`)
-  if (r.routes !== null && r.memory !== null) lines.push('', ...servingTable(r.routes, r.memory))
+  if (r.serving !== null) lines.push('', ...servingTable(r.serving))
   lines.push('', ...exportTable(r.export, duration))
   process.stdout.write(`${lines.join('\n')}\n`)
-}
-
-function servingTable (routes: RouteFigures[], memory: MemoryFigures): string[] {
-  const f = (n: number, d = 0): string => n.toFixed(d)
-  const lines: string[] = []
-  lines.push(`Serving, ${connections} connections, ${duration} s each (baseline: the same bytes as a constant string, same server):`)
-  lines.push(`  ${'route'.padEnd(28)} ${'bytes'.padStart(8)} ${'req/s'.padStart(8)} ${'p50'.padStart(5)} ${'p99'.padStart(5)} ${'err'.padStart(4)} | ${'base req/s'.padStart(10)} ${'p50'.padStart(5)} ${'p99'.padStart(5)} | ratio`)
-  for (const x of routes) {
-    lines.push(`  ${x.name.padEnd(28)} ${String(x.bytes).padStart(8)} ${f(x.rps).padStart(8)} ${f(x.p50).padStart(5)} ${f(x.p99).padStart(5)} ${String(x.errors).padStart(4)} | ${f(x.baselineRps).padStart(10)} ${f(x.baselineP50).padStart(5)} ${f(x.baselineP99).padStart(5)} | ${f(x.ratio, 2)}`)
-  }
-  lines.push('')
-  lines.push(`Memory over a ${memoryDuration} s mixed run: ${f(memory.at10s)} MB at 10 s, ${f(memory.atEnd)} MB at the end (growth ${f(memory.growthAfterWarmup, 1)} MB), max ${f(memory.max)} MB; ${memory.requests} requests, ${memory.errors} errors`)
-  return lines
 }
 
 main().catch((err: Error) => { log(`bench failed: ${err.message}`); rmSync(work, { recursive: true, force: true }); process.exit(1) })

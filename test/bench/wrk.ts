@@ -1,7 +1,7 @@
 // wrk (Debian package `wrk`, written in C): one thread, 64 connections, so the load generator is not the
 // bottleneck (docs/benchmarks.md). Runs it and reads its report: requests per second, latency percentiles, errors.
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 
 export const wrkBinary = '/usr/bin/wrk'
 
@@ -26,8 +26,9 @@ export function parseWrk (report: string): WrkFigures {
   return { rps: Number(rps[1]), p50: ms(p50[1]!), p99: ms(p99[1]!), requests: Number(requests[1]), errors: non2xx + socketErrors }
 }
 
-export async function wrk (url: string, seconds: number, headers: Record<string, string> = {}, connections = 64): Promise<WrkFigures> {
-  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), url]
+/** `script`: a Lua file (wrkScript) for a request other than a GET of `url`. */
+export async function wrk (url: string, seconds: number, headers: Record<string, string> = {}, connections = 64, script?: string): Promise<WrkFigures> {
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), ...(script === undefined ? [] : ['-s', script]), url]
   const child = spawn(wrkBinary, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.setEncoding('utf8').on('data', (s: string) => { out += s })
@@ -38,3 +39,24 @@ export async function wrk (url: string, seconds: number, headers: Record<string,
 }
 
 export const haveWrk = (): boolean => existsSync(wrkBinary)
+
+const luaString = (text: string): string => {
+  if (!/^[\x20-\x7e]*$/.test(text)) throw new Error(`wrk script: only printable ASCII is written into a script (${JSON.stringify(text)})`)
+  return `"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`
+}
+
+/**
+ * Writes a wrk Lua script to `file` for what a plain GET cannot say: a method and a body read from a file
+ * (`POST` of the query), or a list of paths asked for in turn over the same connections (a mixed load).
+ */
+export function wrkScript (file: string, request: { method?: string, bodyFile?: string, paths?: string[] }): string {
+  const lines: string[] = []
+  if (request.method !== undefined) lines.push(`wrk.method = ${luaString(request.method)}`)
+  if (request.bodyFile !== undefined) lines.push(`local f = assert(io.open(${luaString(request.bodyFile)}, "rb"))`, 'wrk.body = f:read("*a")', 'f:close()')
+  if (request.paths !== undefined) {
+    lines.push(`local paths = { ${request.paths.map(luaString).join(', ')} }`, 'local i = 0')
+    lines.push('request = function ()', '  i = i % #paths + 1', '  return wrk.format(nil, paths[i])', 'end')
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`)
+  return file
+}
