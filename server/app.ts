@@ -1,7 +1,6 @@
 // Builds the Fastify application over a read-only database; never listens (bin/serve.ts does). Plugins
 // decorate the instance (database, HTTP cache, views); each route file is a plugin that reads as
 // validate -> read -> render.
-import fastifyCors from '@fastify/cors'
 import fastifyRateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
@@ -20,7 +19,7 @@ import { assetVersions } from './http/app-version.js'
 import { compilersOnFirstUse } from './http/lazy-schemas.js'
 import httpCache from './http/cache-plugin.js'
 import { registerErrorPages, sendError } from './http/errors.js'
-import { clientErrorHandler, registerSecurityHeaders, securityHeaders } from './http/security-headers.js'
+import { clientErrorHandler, registerResponseHeaders, securityHeaders } from './http/security-headers.js'
 import staticFiles from './http/static-files.js'
 import { defaultQueryLimits, type QueryLimits } from './matching/query-answer.js'
 import { advisoryListPage } from './pages/advisory-list.js'
@@ -97,8 +96,10 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>()
   if (log !== null) app.addHook('onClose', async () => { log.flush() })
   if (options.accessLog === true) {
-    app.addHook('onResponse', async (request, reply) => {
+    // A callback hook (no promise per request); pino's asynchronous destination buffers the line.
+    app.addHook('onResponse', (request, reply, done) => {
       request.log.info({ reqId: request.id, method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10, ip: request.ip }, 'request')
+      done()
     })
   }
   try {
@@ -128,17 +129,10 @@ async function register (app: FastifyInstance, options: AppOptions): Promise<voi
   await app.register(httpCache, { appVersion, publicUrl: options.publicUrl ?? null })
   await app.register(views, { cssHref, site: siteLinks({ dynamicUrl: options.dynamicUrl, cveFeeds: options.cveFeeds }) })
   await app.register(metrics)
-  registerSecurityHeaders(app)
+  // Security headers and CORS (any site may read the data with GET or HEAD, nothing else): one hook.
+  registerResponseHeaders(app)
   closeApiQuerystrings(app)
   await app.register(staticFiles)
-  // Any site may read the data with GET; nothing else is open to other origins (a text/plain POST needs no
-  // preflight, so the query answer must not carry the header either).
-  await app.register(fastifyCors, {
-    delegator: (request, callback) => {
-      const method = request.method === 'OPTIONS' ? request.headers['access-control-request-method'] : request.method
-      callback(null, method === 'GET' || method === 'HEAD' ? { origin: '*', methods: ['GET', 'HEAD'] } : { origin: false })
-    }
-  })
   await app.register(fastifyRateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) => ({ statusCode: 429, message: `rate limit: at most ${context.max} queries per ${context.after}; retry after ${Math.ceil(context.ttl / 1000)} s` })

@@ -1,9 +1,11 @@
 // The HTTP-cache plugin: owns the validators (ETag: the MD5 of the body; Last-Modified: the data stamp's change
 // time), the bounded cache of rendered bytes and their tags, 304s and the one compressor (compress.ts). Routes
-// say what a response depends on and how to render it; `reply.versioned` does the rest.
-import type { FastifyReply, FastifyRequest } from 'fastify'
+// say what a response depends on and how to render it; `reply.versioned` does the rest, and remembers the URL:
+// the next GET of it is answered before the route's handler runs (answer-cache.ts).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { DataStamp } from '../../db/summary-store.js'
+import { AnswerCache } from './answer-cache.js'
 import { BodyCache, sendVersioned, versionOf, type TaggedEntry } from './cache.js'
 import { compressOnSend } from './compress.js'
 
@@ -31,6 +33,8 @@ declare module 'fastify' {
     appVersion: string
     /** Scheme, host and path prefix for absolute URLs: the configured public URL, or the request's own. */
     baseUrl: (request: FastifyRequest) => string
+    /** GET and HEAD answers remembered by URL, replayed before their route's handler. */
+    answerCache: AnswerCache
   }
   interface FastifyReply {
     /** 304 when the client is current; else the cached or freshly rendered body, compressed as it prefers. */
@@ -46,25 +50,52 @@ export default fp<CacheOptions>(async (app, { appVersion, publicUrl }) => {
   const cache = new BodyCache<TaggedEntry>()
   app.decorate('bodyCache', cache)
   app.decorate('appVersion', appVersion)
+  // The origin of each scheme and Host seen, so a cached API answer (keyed by it) parses no URL; a few hundred
+  // at most (a client can send any Host), dropped together when full.
+  const origins = new Map<string, string>()
   app.decorate('baseUrl', (request: FastifyRequest): string => {
     if (publicUrl !== null) return publicUrl
-    try {
-      return new URL(`${request.protocol}://${request.host}`).origin // drops a default port, refuses junk
-    } catch {
-      return `${request.protocol}://localhost`
+    const given = `${request.protocol}://${request.host}`
+    let origin = origins.get(given)
+    if (origin === undefined) {
+      try {
+        origin = new URL(given).origin // drops a default port, refuses junk
+      } catch {
+        origin = `${request.protocol}://localhost`
+      }
+      if (origins.size >= 500) origins.clear()
+      origins.set(given, origin)
     }
+    return origin
   })
 
+  // Read here once: through `this.server`, each request would look it up along the plugin instances' prototypes.
+  const data = app.data
+  const answers = new AnswerCache(cache, () => data.stamp(), publicUrl)
+  app.decorate('answerCache', answers)
   app.decorateReply('versioned', function (this: FastifyReply, response: VersionedResponse): FastifyReply {
-    const { data } = this.server
-    return sendVersioned(cache, this.request, this, {
+    const request = this.request
+    return sendVersioned(cache, request, this, {
       version: versionOf(data.stamp(), response.scope),
       contentType: response.contentType,
       maxAge: response.maxAge,
       key: response.key,
       // The body and the validators sent with it come from one snapshot, even if an ingest committed since.
-      render: () => data.read((stamp) => ({ version: versionOf(stamp, response.scope), body: response.render(stamp) }))
+      render: () => data.read((stamp) => ({ version: versionOf(stamp, response.scope), body: response.render(stamp) })),
+      remember: (bodyKey, version, varyBefore) => { answers.remember(request, this, response.scope, bodyKey, version, response, varyBefore) }
     })
+  })
+
+  // Every GET and HEAD route first asks the answers remembered by URL (answer-cache.ts); its handler runs only
+  // when none holds. Every route is added after this plugin (server/app.ts registers it second).
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    if (!methods.includes('GET') && !methods.includes('HEAD')) return
+    const handler = route.handler
+    route.handler = function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+      if (answers.answer(request, reply)) return
+      return handler.call(this, request, reply)
+    }
   })
 
   app.decorateReply('versionedJson', function (this: FastifyReply, scope: Scope, build: () => unknown): FastifyReply {

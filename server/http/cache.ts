@@ -7,7 +7,8 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { Readable } from 'node:stream'
 import type { DataStamp } from '../../db/summary-store.js'
-import { compressBytes, compressThreshold, preferredEncoding, varyOnEncoding, type Encoding } from './compress.js'
+import { headerList, setHeaders, type HeaderList } from './header-list.js'
+import { compressBytes, compressThreshold, finalBodies, preferredEncoding, varyOnEncoding, varyWithEncoding, type Encoding } from './compress.js'
 
 export interface Version {
   /** The data state a body is rendered from, as this process tells states apart: keys the caches, never sent. */
@@ -74,13 +75,34 @@ export function encodingFor (request: FastifyRequest, size: number): Encoding | 
 
 /** A rendered response: its bytes, and compressed forms made the first time a client asks for them. */
 export interface Entry { body: Buffer, gzip?: Buffer, br?: Buffer }
-/** A rendered body with its tag (bodyTag of `body`). */
-export interface TaggedEntry extends Entry { tag: string }
+/** A rendered body with its tag (bodyTag of `body`), and how each of its forms was last sent. */
+export interface TaggedEntry extends Entry { tag: string, sends?: Prepared[] }
+
+/**
+ * One form of a kept body as it goes out: the headers the answer adds to those the request hooks set, made the
+ * first time it is sent and then set as they are, and what they were made from (a different Last-Modified, type,
+ * max-age or Vary before makes them again). The header order is the one the answer had when each was set apart.
+ */
+export interface Prepared {
+  encoding: Encoding | null
+  lastModifiedText: string | null
+  contentType: string
+  maxAge: number
+  varyBefore: string | undefined
+  bytes: Buffer
+  headers: HeaderList
+  /** The whole header set of an answer replayed by URL (answer-cache.ts), by the request hooks' headers before these. */
+  whole?: Map<HeaderList, Readonly<Record<string, string>>>
+}
+
 /** What a 304 needs of a body without looking it up: its tag, and its size (whether it goes out compressed). */
 export interface Tagged { tag: string, size: number }
 
 export class BodyCache<E extends Entry = Entry> {
-  private readonly entries = new Map<string, E>()
+  /** In order of use, oldest first (approximately: see `get`); `at` is when the entry last moved to the end. */
+  private readonly entries = new Map<string, { entry: E, at: number }>()
+  /** Counts entries stored and moved to the end. */
+  private clock = 0
   private bytes = 0
   // Tags outlive their bodies (about 200 bytes each, against kilobytes to megabytes for a body), so a 304 for
   // a page whose body was evicted still costs no rendering.
@@ -94,20 +116,32 @@ export class BodyCache<E extends Entry = Entry> {
   get size (): number { return this.entries.size }
 
   get (key: string): E | undefined {
-    const entry = this.entries.get(key)
-    if (entry === undefined) { this.counts.misses++; return undefined }
-    this.counts.hits++
-    this.entries.delete(key)
-    this.entries.set(key, entry)
+    const entry = this.find(key)
+    if (entry === undefined) this.counts.misses++
+    else this.counts.hits++
     return entry
+  }
+
+  /** The entry kept under `key`, counted neither as a hit nor as a miss (the caller counts what it does with it). */
+  find (key: string): E | undefined {
+    const slot = this.entries.get(key)
+    if (slot === undefined) return undefined
+    // Moved to the newest end only once it has drifted out of the newest quarter: a body asked for again and
+    // again costs one lookup a hit, not a delete and an insert (the order is least recently used but for that).
+    if (this.clock - slot.at > this.entries.size >> 2) {
+      this.entries.delete(key)
+      slot.at = ++this.clock
+      this.entries.set(key, slot)
+    }
+    return slot.entry
   }
 
   set (key: string, entry: E): void {
     const size = entrySize(entry)
     if (size > this.maxBytes / 8) return
     const old = this.entries.get(key)
-    if (old !== undefined) { this.entries.delete(key); this.bytes -= entrySize(old) }
-    this.entries.set(key, entry)
+    if (old !== undefined) { this.entries.delete(key); this.bytes -= entrySize(old.entry) }
+    this.entries.set(key, { entry, at: ++this.clock })
     this.bytes += size
     this.evict()
   }
@@ -135,7 +169,7 @@ export class BodyCache<E extends Entry = Entry> {
     for (const [k, v] of this.entries) {
       if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) break
       this.entries.delete(k)
-      this.bytes -= entrySize(v)
+      this.bytes -= entrySize(v.entry)
     }
   }
 }
@@ -154,6 +188,8 @@ export interface CachedSend {
    * junk parameters cannot fill the cache) and, for feeds and the API, the base URL of their links.
    */
   key: string
+  /** Told of a 200 sent from a kept body, before its own headers are set (answer-cache.ts remembers the URL). */
+  remember?: (bodyKey: string, version: Version, varyBefore: string | undefined) => void
 }
 
 /**
@@ -163,26 +199,70 @@ export interface CachedSend {
  */
 export function sendVersioned (cache: BodyCache<TaggedEntry>, request: FastifyRequest, reply: FastifyReply, options: CachedSend): FastifyReply {
   let { version } = options
-  const known = cache.tagOf(`${version.key} ${options.key}`)
-  if (known !== undefined && isFresh(request.headers, known.tag, version.lastModified)) {
-    cache.counts.notModified++
-    return notModified(reply, version, etagOf(known.tag, encodingFor(request, known.size)), options.maxAge)
+  let key = `${version.key} ${options.key}`
+  const headers = request.headers
+  const conditional = headers['if-none-match'] !== undefined || headers['if-modified-since'] !== undefined
+  if (conditional) {
+    const known = cache.tagOf(key)
+    if (known !== undefined && isFresh(headers, known.tag, version.lastModified)) {
+      cache.counts.notModified++
+      return notModified(reply, version, etagOf(known.tag, encodingFor(request, known.size)), options.maxAge)
+    }
   }
-  let entry = cache.get(`${version.key} ${options.key}`)
+  let entry = cache.get(key)
   if (entry === undefined) {
     // The body and the validators sent with it come from the same snapshot, even if an ingest committed
     // since the version above was read.
     const rendered = options.render()
     version = rendered.version
+    key = `${version.key} ${options.key}`
     const body = Buffer.from(rendered.body)
     entry = { body, tag: bodyTag(body) }
-    cache.set(`${version.key} ${options.key}`, entry)
-    cache.setTag(`${version.key} ${options.key}`, { tag: entry.tag, size: body.length })
+    cache.set(key, entry)
+    cache.setTag(key, { tag: entry.tag, size: body.length })
   }
-  const etag = etagOf(entry.tag, encodingFor(request, entry.body.length))
+  const encoding = encodingFor(request, entry.body.length)
   // Not current by the tag known before, but perhaps by this one (first asked since a restart or an ingest).
-  if (isFresh(request.headers, entry.tag, version.lastModified)) return notModified(reply, version, etag, options.maxAge)
-  return sendEntry(cache, request, sendHeaders(reply, version, etag, options.maxAge), entry, options.contentType)
+  if (conditional && isFresh(headers, entry.tag, version.lastModified)) return notModified(reply, version, etagOf(entry.tag, encoding), options.maxAge)
+  const varyBefore = reply.getHeader('vary')
+  // A Vary set as a list (not by this program's hooks) goes the long way, header by header.
+  if (varyBefore !== undefined && typeof varyBefore !== 'string') return sendEntry(cache, request, sendHeaders(reply, version, etagOf(entry.tag, encoding), options.maxAge), entry, options.contentType)
+  const prepared = preparedSend(cache, entry, encoding, varyBefore, version, options)
+  options.remember?.(key, version, varyBefore)
+  setHeaders(reply, prepared.headers)
+  return reply.send(prepared.bytes)
+}
+
+/** The form of `entry` in `encoding` with the headers it goes out with, made again only when what they come from changed. */
+export function preparedSend (cache: BodyCache<TaggedEntry>, entry: TaggedEntry, encoding: Encoding | null, varyBefore: string | undefined, version: Version, options: { contentType: string, maxAge: number }): Prepared {
+  const sends = entry.sends ?? (entry.sends = [])
+  for (const p of sends) {
+    if (p.encoding === encoding && p.lastModifiedText === version.lastModifiedText && p.varyBefore === varyBefore && p.contentType === options.contentType && p.maxAge === options.maxAge) return p
+  }
+  let bytes = entry.body
+  if (encoding !== null) {
+    let compressed = entry[encoding]
+    if (compressed === undefined) {
+      compressed = compressBytes(entry.body, encoding)
+      entry[encoding] = compressed
+      cache.grew(compressed.length)
+    }
+    bytes = compressed
+  }
+  // The order sendHeaders, reply.type, varyOnEncoding and Fastify's Content-Length gave them one by one.
+  const headers: Record<string, string> = { vary: varyWithEncoding(varyBefore), etag: etagOf(entry.tag, encoding) }
+  if (version.lastModifiedText !== null) headers['last-modified'] = version.lastModifiedText
+  headers['cache-control'] = `public, max-age=${options.maxAge}`
+  headers['content-type'] = options.contentType
+  if (encoding !== null) headers['content-encoding'] = encoding
+  headers['content-length'] = String(bytes.length)
+  const prepared: Prepared = { encoding, lastModifiedText: version.lastModifiedText, contentType: options.contentType, maxAge: options.maxAge, varyBefore, bytes, headers: headerList(headers) }
+  finalBodies.add(bytes)
+  // At most one set per encoding: one made from older inputs is replaced.
+  const same = sends.findIndex((p) => p.encoding === encoding)
+  if (same === -1) sends.push(prepared)
+  else sends[same] = prepared
+  return prepared
 }
 
 /** An error a document read in several snapshots raises when the data changed between two of them. */

@@ -34,6 +34,12 @@ export function compressBytes (bytes: Buffer, encoding: Encoding): Buffer {
   return encoding === 'br' ? zlib.brotliCompressSync(bytes, brotliOptions) : zlib.gzipSync(bytes)
 }
 
+/** Vary with accept-encoding added to what is there (CORS puts Origin there), as a header value. */
+export function varyWithEncoding (vary: unknown): string {
+  if (vary === undefined || vary === '') return 'accept-encoding'
+  return /accept-encoding/i.test(String(vary)) ? String(vary) : `${String(vary)}, accept-encoding`
+}
+
 /** Adds accept-encoding to Vary, keeping what is there (CORS adds Origin). */
 export function varyOnEncoding (reply: FastifyReply): void {
   const vary = reply.getHeader('vary')
@@ -43,8 +49,23 @@ export function varyOnEncoding (reply: FastifyReply): void {
 
 const isStream = (payload: unknown): payload is Readable => typeof (payload as Readable | null)?.pipe === 'function'
 
-/** onSend: compresses what is not compressed yet, when the type, the size and the client allow it. */
-export async function compressOnSend (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+/**
+ * onSend (callback style: no promise per answer): compresses what is not compressed yet, when the type, the size
+ * and the client allow it. A kept body sent with its headers complete (cache.ts) passes through untouched.
+ */
+export function compressOnSend (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, value?: unknown) => void): void {
+  if (Buffer.isBuffer(payload) && finalBodies.has(payload)) { done(null, payload); return }
+  let value: unknown
+  try {
+    value = compressed(request, reply, payload)
+  } catch (err) {
+    done(err as Error)
+    return
+  }
+  done(null, value)
+}
+
+function compressed (request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
   // 206 is a byte range of the identity body (a static file): compressing it would break the range.
   if (payload === null || payload === undefined || reply.hasHeader('content-encoding') || reply.statusCode === 204 || reply.statusCode === 206 || reply.statusCode === 304) return payload
   if (!compressibleType.test(String(reply.getHeader('content-type') ?? ''))) return payload
@@ -63,3 +84,9 @@ export async function compressOnSend (request: FastifyRequest, reply: FastifyRep
   // client sees a broken transfer, never a clean end.
   return pipeline(payload, encoding === 'br' ? zlib.createBrotliCompress(brotliStreamOptions) : zlib.createGzip(), () => {})
 }
+
+/**
+ * Bodies sent with their headers complete (Content-Encoding and Content-Length included, cache.ts): the onSend
+ * hook above passes them through without a look at their type or the client's encodings.
+ */
+export const finalBodies = new WeakSet<Buffer>()

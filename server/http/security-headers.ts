@@ -1,10 +1,13 @@
-// The security headers every answer carries, computed once: set on every routed request, on Fastify's own
-// answers to unreadable URLs, and on the raw answers Node's HTTP parser gives before Fastify sees a request.
+// The headers every answer carries, computed once: the security headers, and CORS (any site may read the data
+// with GET or HEAD; nothing else is open to other origins: a text/plain POST needs no preflight, so the query
+// answer must not carry the header either). Set on every routed request by one synchronous hook, on Fastify's
+// own answers to unreadable URLs, and on the raw answers Node's HTTP parser gives before Fastify sees a request.
+// The answers kept in the body cache carry the same headers from their own precomputed objects (cache.ts).
 import type { FastifyInstance } from 'fastify'
 import type { Socket } from 'node:net'
 import { STATUS_CODES } from 'node:http'
+import { headerList, setHeaders } from './header-list.js'
 
-// A strict policy: no inline script or style anywhere, nothing loaded from elsewhere, never framed.
 const contentSecurityPolicy = [
   "default-src 'none'",
   "style-src 'self'",
@@ -32,11 +35,50 @@ export const securityHeaders: Readonly<Record<string, string>> = Object.freeze({
   'x-xss-protection': '0'
 })
 
-export function registerSecurityHeaders (app: FastifyInstance): void {
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(securityHeaders)
-    done()
+/**
+ * What a GET or HEAD answer starts with: the security headers, then what @fastify/cors sent for the same options
+ * (Vary: Origin on every answer, since whether the origin may read depends on the method; any origin for reads).
+ */
+export const readHeaders: Readonly<Record<string, string>> = Object.freeze({ ...securityHeaders, vary: 'Origin', 'access-control-allow-origin': '*' })
+/** Any other method: no CORS grant. */
+const otherHeaders: Readonly<Record<string, string>> = Object.freeze({ ...securityHeaders, vary: 'Origin' })
+
+const readHeaderList = headerList(readHeaders)
+const otherHeaderList = headerList(otherHeaders)
+
+/**
+ * The security headers and CORS in one synchronous onRequest hook, in place of a helmet-like hook and
+ * @fastify/cors's delegator (which normalized its options object twice on every request). The answers and
+ * headers are those @fastify/cors gave, preflight included: a preflight for GET or HEAD is answered 204 with
+ * the methods, one without an Origin 400 (its strict mode); any other preflight goes on to the OPTIONS route,
+ * which answers 404 like any unknown path.
+ */
+export function registerResponseHeaders (app: FastifyInstance): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    const method = request.method
+    if (method === 'GET' || method === 'HEAD') {
+      setHeaders(reply, readHeaderList)
+      done()
+      return
+    }
+    setHeaders(reply, otherHeaderList)
+    const requested = method === 'OPTIONS' ? request.headers['access-control-request-method'] : undefined
+    if (requested !== 'GET' && requested !== 'HEAD') {
+      done()
+      return
+    }
+    reply.header('access-control-allow-origin', '*')
+    if (request.headers.origin === undefined || request.headers.origin === '') {
+      reply.status(400).type('text/plain').send('Invalid Preflight Request')
+      return
+    }
+    reply.header('access-control-allow-methods', 'GET, HEAD').header('vary', 'Origin, Access-Control-Request-Headers')
+    const asked = request.headers['access-control-request-headers']
+    if (asked !== undefined) reply.header('access-control-allow-headers', asked)
+    reply.code(204).header('content-length', '0').send()
   })
+  // A preflight the hook did not answer: not allowed, so nothing lives here.
+  app.options('*', { schema: { hide: true } }, (_request, reply) => { reply.callNotFound() })
 }
 
 const rawHeaderBlock = Object.entries(securityHeaders).map(([k, v]) => `${k}: ${v}\r\n`).join('')

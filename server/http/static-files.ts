@@ -4,6 +4,7 @@
 // `/favicon.ico`, which browsers and feed readers ask for whatever a page links, answers the same way: a real
 // ICO (16, 32 and 48 pixel PNGs of favicon.svg, drawn by Chromium), not a redirect some clients do not follow.
 import fastifyStatic from '@fastify/static'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -20,17 +21,20 @@ export default fp(async (app) => {
   const tags = new Map<string, string>()
   for (const name of readdirSync(root)) tags.set(name, bodyTag(readFileSync(join(root, name))))
 
-  app.addHook('preHandler', async (request, reply) => {
-    if (request.routeOptions.url !== `${prefix}*`) return
+  // On the file route alone (not a hook every request runs through): the validators, and a 304 when current.
+  const validators = (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     const tag = tags.get(request.url.split('?')[0]!.slice(prefix.length))
-    if (tag === undefined) return
+    if (tag === undefined) { done(); return }
     // compress.ts compresses a file (a stream) whatever its size, when the client accepts it.
     reply.header('etag', etagOf(tag, preferredEncoding(request.headers['accept-encoding'])))
-    if (isFresh(request.headers, tag, null)) {
-      varyOnEncoding(reply)
-      reply.code(304).header('cache-control', `public, max-age=${maxAge}`).send()
-      return reply
-    }
+    if (!isFresh(request.headers, tag, null)) { done(); return }
+    varyOnEncoding(reply)
+    reply.code(304).header('cache-control', `public, max-age=${maxAge}`).send()
+  }
+  app.addHook('onRoute', (route) => {
+    if (route.url !== `${prefix}*`) return
+    const existing = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]
+    route.preHandler = [...existing, validators]
   })
   await app.register(fastifyStatic, { root, prefix, maxAge: maxAge * 1000, etag: false, lastModified: false })
 

@@ -55,13 +55,20 @@ export class DataSnapshots {
     return this.active ?? this.version.current()
   }
 
-  /** Runs `read` inside one read transaction, with the stamp read in it. */
+  /**
+   * Runs `read` inside one read transaction, with the stamp read in it. Afterwards the next request looks at
+   * the database files again (data-version.ts): another connection may have committed meanwhile.
+   */
   read<T> (read: (stamp: DataStamp) => T): T {
     if (this.active !== null) return read(this.active)
-    return this.readTransaction(() => {
-      this.active = this.summary.stamp()
-      try { return read(this.active) } finally { this.active = null }
-    })
+    try {
+      return this.readTransaction(() => {
+        this.active = this.summary.stamp()
+        try { return read(this.active) } finally { this.active = null }
+      })
+    } finally {
+      this.version.recheck()
+    }
   }
 
   /** Products, severities and types present in the data, read again only when the data changed. */

@@ -38,17 +38,23 @@ class RouteTally {
 class RequestTallies {
   private readonly routes = new Map<string, Map<string, RouteTally>>()
 
-  observe (route: string, method: string, status: number, seconds: number): void {
+  /** The tallies of one route pattern, by method. */
+  route (route: string): Map<string, RouteTally> {
     let byMethod = this.routes.get(route)
     if (byMethod === undefined) { byMethod = new Map(); this.routes.set(route, byMethod) }
-    let tally = byMethod.get(method)
-    if (tally === undefined) { tally = new RouteTally(); byMethod.set(method, tally) }
-    tally.observe(status, seconds)
+    return byMethod
   }
 
   * [Symbol.iterator] (): Generator<{ route: string, method: string, tally: RouteTally }> {
     for (const [route, byMethod] of this.routes) for (const [method, tally] of byMethod) yield { route, method, tally }
   }
+}
+
+/** Counts an answer in the tally of its method (a route pattern's tallies by method). */
+function observe (byMethod: Map<string, RouteTally>, method: string, status: number, seconds: number): void {
+  let tally = byMethod.get(method)
+  if (tally === undefined) { tally = new RouteTally(); byMethod.set(method, tally) }
+  tally.observe(status, seconds)
 }
 
 type HistogramData = Awaited<ReturnType<Histogram['get']>>
@@ -85,10 +91,23 @@ class TalliedHistogram extends Histogram<'route' | 'method'> {
 
 function requestMetrics (app: FastifyInstance, registry: Registry): void {
   const tallies = new RequestTallies()
-  // onResponse with a callback (no promise per request); scrapes of /metrics are left out.
+  // Each route counts its own answers in a hook of its own (onResponse with a callback: no promise per request),
+  // bound to its pattern's tallies when the route is added: a request reads neither its route's options (a new
+  // object on every read of request.routeOptions) nor a map by pattern. Every route is added after this plugin
+  // (server/app.ts registers it first). Scrapes of /metrics are left out.
+  app.addHook('onRoute', (route) => {
+    if (route.url === '/metrics') return
+    const byMethod = tallies.route(route.url)
+    const count = (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+      observe(byMethod, request.method, reply.statusCode, reply.elapsedTime / 1000)
+      done()
+    }
+    route.onResponse = route.onResponse === undefined ? [count] : [...(Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse]), count]
+  })
+  // Answers no route matched (and Fastify's own answers to unreadable URLs): under "404".
+  const unmatched = tallies.route('404')
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    const route = request.routeOptions.url ?? '404'
-    if (route !== '/metrics') tallies.observe(route, request.method, reply.statusCode, reply.elapsedTime / 1000)
+    if (request.is404) observe(unmatched, request.method, reply.statusCode, reply.elapsedTime / 1000)
     done()
   })
   // eslint-disable-next-line no-new
