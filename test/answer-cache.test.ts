@@ -5,7 +5,9 @@
 // answers count in /metrics like any other; CORS preflights answer as @fastify/cors did.
 import t from 'tap'
 import Database from 'better-sqlite3'
+import { readdirSync, readFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
+import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { readRows } from './helpers/db.js'
 import { parseMetrics, sampleValue } from './helpers/prometheus.js'
@@ -103,6 +105,31 @@ t.test('answers replayed by URL', async (t) => {
     t.equal(header(after, 'last-modified'), new Date('2031-01-01T00:00:00Z').toUTCString())
     t.same((await ask(page)).headers, after.headers, 'and that one replayed')
   })
+})
+
+t.test('what is never replayed: a route with hooks between parsing and its handler, a URL that fails validation', async (t) => {
+  const { dbPath } = testDb(t)
+  await ingestOk(t, dbPath, demoRepos(['amzn2']))
+  const app = await testApp(t, { dbPath })
+  let checks = 0
+  const versionedRoute = { preHandler: (_request: unknown, _reply: unknown, done: () => void) => { checks++; done() } }
+  app.get('/test/checked', versionedRoute, async (_request, reply) => reply.versioned({ scope: 'data', contentType: 'text/plain; charset=utf-8', maxAge: 60, key: 'test checked', render: () => 'checked' }))
+  for (let i = 0; i < 3; i++) t.equal((await app.inject('/test/checked')).body, 'checked')
+  t.equal(checks, 3, 'the preHandler ran for every request')
+  const size = app.answerCache.size
+  await app.inject('/api/v1/advisories?limit=1')
+  t.equal(app.answerCache.size, size + 1, 'an API URL is remembered')
+  for (const url of ['/api/v1/advisories?limit=1&limit=2', '/api/v1/advisories?limit=0', '/api/v1/advisories?limit=1&bogus=1']) {
+    t.equal((await app.inject(url)).statusCode, 400, `${url} still fails validation`)
+  }
+})
+
+t.test('no plugin adds preValidation or preHandler hooks with app.addHook (a replayed answer would skip them)', async (t) => {
+  const sources = readdirSync('server', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))
+  t.ok(sources.length > 20, `${sources.length} files read`)
+  for (const file of sources) {
+    t.notMatch(readFileSync(join('server', file), 'utf8'), /addHook\(\s*['"](preParsing|preValidation|preHandler)['"]/, file)
+  }
 })
 
 t.test('CORS preflights answer as @fastify/cors answered them', async (t) => {

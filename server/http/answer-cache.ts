@@ -1,15 +1,18 @@
 // Answers remembered by URL. A GET or HEAD that `reply.versioned` answered 200 from a kept body is, while the
-// data version it was made under holds, answered again before its route's handler runs: no list parameters
-// parsed, no page or API machinery, no header set one by one, none of Fastify's send steps; one header object,
-// written as it is (docs/benchmarks.md, "Serving: where the microseconds go").
+// data version it was made under holds, answered again once the request's onRequest hooks have run: no
+// validation, no list parameters parsed, no page or API machinery, no header set one by one, none of Fastify's
+// send steps; one header object, written as it is (docs/benchmarks.md, "Serving: where the microseconds go").
 //
 // What the replay rests on, each checked on every request:
 // - The handler is a function of the URL (with the scheme and Host when the links are made from them), the
 //   data version and the client's encodings: the same URL at the same version gets the same answer. Only 200s
 //   from the body cache are remembered; a redirect, an error or a streamed answer never is.
+// - Validation reads only the URL, which passed it when it was remembered; a route that validates headers or
+//   has preValidation or preHandler hooks is never replayed (cache-plugin.ts; a plugin must not add those hooks
+//   to its routes with app.addHook: test/answer-cache.test.ts checks that none does).
 // - The request hooks set the same headers as when the answer was remembered (compared name by name, in order):
-//   a hook of a route's own plugin that sets or changes a header still has its way. Every hook before the
-//   handler still runs, and validation too; only the handler is skipped.
+//   a hook of a route's own plugin that sets or changes a header still has its way, and one that refuses the
+//   request (a rate limit, a same-origin check) runs before the replay.
 // - The body is still in the body cache (the URL only points at it: memory stays the body cache's).
 // A conditional request (If-None-Match, If-Modified-Since) goes the normal way, to its 304 or 200.
 import type { FastifyReply, FastifyRequest } from 'fastify'

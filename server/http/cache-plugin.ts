@@ -36,6 +36,10 @@ declare module 'fastify' {
     /** GET and HEAD answers remembered by URL, replayed before their route's handler. */
     answerCache: AnswerCache
   }
+  interface FastifyContextConfig {
+    /** Set on the routes whose answers are replayed by URL (below); only theirs are remembered. */
+    replayed?: boolean
+  }
   interface FastifyReply {
     /** 304 when the client is current; else the cached or freshly rendered body, compressed as it prefers. */
     versioned: (response: VersionedResponse) => FastifyReply
@@ -82,20 +86,26 @@ export default fp<CacheOptions>(async (app, { appVersion, publicUrl }) => {
       key: response.key,
       // The body and the validators sent with it come from one snapshot, even if an ingest committed since.
       render: () => data.read((stamp) => ({ version: versionOf(stamp, response.scope), body: response.render(stamp) })),
-      remember: (bodyKey, version, varyBefore) => { answers.remember(request, this, response.scope, bodyKey, version, response, varyBefore) }
+      remember: (bodyKey, version, varyBefore) => {
+        if (request.routeOptions.config.replayed === true) answers.remember(request, this, response.scope, bodyKey, version, response, varyBefore)
+      }
     })
   })
 
-  // Every GET and HEAD route first asks the answers remembered by URL (answer-cache.ts); its handler runs only
-  // when none holds. Every route is added after this plugin (server/app.ts registers it second).
+  // Every GET and HEAD route first asks the answers remembered by URL (answer-cache.ts), once its onRequest hooks
+  // have run (a route's own hooks may refuse a request or set headers): its validation and handler run only
+  // when no answer holds. Skipping validation is sound because a remembered URL passed it and validation reads
+  // nothing but the URL; a route that validates headers or has hooks of its own between parsing and its handler
+  // is never replayed. Every route is added after this plugin (server/app.ts registers it second).
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method]
     if (!methods.includes('GET') && !methods.includes('HEAD')) return
-    const handler = route.handler
-    route.handler = function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
-      if (answers.answer(request, reply)) return
-      return handler.call(this, request, reply)
+    if (route.schema?.headers !== undefined || route.preValidation !== undefined || route.preHandler !== undefined) return
+    route.config = { ...route.config, replayed: true }
+    const replay = (request: FastifyRequest, reply: FastifyReply, _payload: unknown, done: () => void): void => {
+      if (!answers.answer(request, reply)) done()
     }
+    route.preParsing = route.preParsing === undefined ? [replay] : [...(Array.isArray(route.preParsing) ? route.preParsing : [route.preParsing]), replay]
   })
 
   app.decorateReply('versionedJson', function (this: FastifyReply, scope: Scope, build: () => unknown): FastifyReply {
