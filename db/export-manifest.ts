@@ -26,11 +26,19 @@ export interface StoredAdvisory {
   names: string[]
 }
 
+/**
+ * One part of a large document's .gz (export/gzip-parts.ts): the sha256 and size of the part's own bytes, and
+ * where its compressed form lies in the .gz.
+ */
+export interface GzipPart { sha256: string, size: number, offset: number, length: number }
+
 /** What one export run changes in the manifest. */
 export interface ManifestChange {
   data: unknown
   files: Map<string, FileEntry>
   removed: string[]
+  /** The parts of the .gz files written from parts; any other .gz written or removed loses its parts. */
+  gzipParts?: Map<string, GzipPart[]>
   /** All advisories (a full export), or those changed and removed (an incremental one). */
   advisories: { all: StoredAdvisory[] } | { put: StoredAdvisory[], removed: Array<[product: string, id: string]> }
 }
@@ -45,6 +53,10 @@ CREATE INDEX IF NOT EXISTS file_grp ON file (grp) WHERE grp IS NOT NULL;
 CREATE TABLE IF NOT EXISTS advisory (
   product TEXT NOT NULL, id TEXT NOT NULL, version TEXT NOT NULL, severity TEXT, withdrawn INTEGER NOT NULL,
   newest TEXT, cves TEXT NOT NULL, names TEXT NOT NULL, PRIMARY KEY (product, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS gzip_part (
+  path TEXT NOT NULL, seq INTEGER NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL, gz_offset INTEGER NOT NULL,
+  gz_length INTEGER NOT NULL, PRIMARY KEY (path, seq)
 ) WITHOUT ROWID;
 `
 
@@ -173,6 +185,15 @@ export class ExportManifestStore {
     return { cves: JSON.parse(row.cves) as string[], names: JSON.parse(row.names) as string[] }
   }
 
+  /** The parts of a .gz made from parts (export/gzip-parts.ts), in order; none for any other file. */
+  gzipParts (path: string): GzipPart[] {
+    // Prepared on first use: a manifest opened read-only before this table existed does not have it.
+    this.gzipPartsOf ??= this.db.prepare<[string], GzipPart>('SELECT sha256, size, gz_offset AS offset, gz_length AS length FROM gzip_part WHERE path = ? ORDER BY seq')
+    return this.gzipPartsOf.all(path)
+  }
+
+  private gzipPartsOf: Database.Statement<[string], GzipPart> | undefined
+
   /** How many files (and bytes, and documents) the tree holds, kept up to date by every commit. */
   totals (): Totals {
     const value = this.metaValue('totals')
@@ -198,6 +219,13 @@ export class ExportManifestStore {
         count({ path, sha256: e.sha256, size: e.size, url: e.url ?? null, input: null, grp: null }, 1)
       }
       this.s.setMeta.run('totals', JSON.stringify(totals))
+      const dropParts = this.db.prepare<[string]>('DELETE FROM gzip_part WHERE path = ?')
+      const putPart = this.db.prepare<[string, number, string, number, number, number]>('INSERT INTO gzip_part (path, seq, sha256, size, gz_offset, gz_length) VALUES (?, ?, ?, ?, ?, ?)')
+      for (const path of [...change.removed, ...change.files.keys()]) if (path.endsWith('.gz')) dropParts.run(path)
+      for (const [path, parts] of change.gzipParts ?? []) {
+        if (!change.files.has(path)) continue
+        parts.forEach((p, seq) => putPart.run(path, seq, p.sha256, p.size, p.offset, p.length))
+      }
       // In path order: the same export makes the same manifest file.
       for (const [path, e] of [...change.files].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)) this.s.putFile.run(path, e.sha256, e.size, e.url ?? null, e.url === undefined ? null : e.input ?? null, e.url === undefined ? null : e.grp ?? null)
       if ('all' in change.advisories) this.s.clearAdvisories.run()

@@ -15,20 +15,18 @@ const gzipOptions = { level: 9 }
 const brotliOptions = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 6 } }
 
 /**
- * A document this large is a product's OSV bundle, made again whenever any of its advisories changes: it is
- * compressed fast. Measured on a 61.5 MB bundle (20,000 advisories): gzip 9 takes 756 ms for 3.47 MB, gzip 1
- * 223 ms for 4.49 MB; brotli 6 1,464 ms for 3.15 MB, brotli 1 110 ms for 4.10 MB. A third more bytes for a
- * document tools fetch now and then, against 1.2 s of every incremental export.
+ * From this size a document (a product's OSV bundle, 60 MB at 20,000 advisories, made again whenever one of its
+ * advisories changes) gets its .gz from parts (export/gzip-parts.ts: only the changed parts are compressed
+ * again) and no .br: brotli has no way to join separately compressed parts, and the gzip -9 of the parts (3.53 MB
+ * of 61.5 MB) is already smaller than brotli at the qualities fast enough to run on every export (quality 1:
+ * 4.10 MB in 0.12 s; quality 6: 3.15 MB in 1.5 s).
  */
 export const largeDocument = 8 * 1024 * 1024
-const fastGzip = { level: 1 }
-const fastBrotli = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } }
 
 export interface Compressed { suffix: '.gz' | '.br', bytes: Buffer }
 
-/** Both forms, compressed on libuv's threads so several documents compress at once. */
+/** Both forms of a document under `largeDocument`, compressed on libuv's threads so several documents compress at once. */
 export async function precompress (body: Buffer): Promise<Compressed[]> {
-  const large = body.length >= largeDocument
-  const [gz, br] = await Promise.all([gzip(body, large ? fastGzip : gzipOptions), brotli(body, large ? fastBrotli : brotliOptions)])
+  const [gz, br] = await Promise.all([gzip(body, gzipOptions), brotli(body, brotliOptions)])
   return [{ suffix: '.gz', bytes: gz }, { suffix: '.br', bytes: br }]
 }

@@ -34,6 +34,8 @@ export interface ExportRun {
   cveFeeds: boolean
   verify: boolean
   force: boolean
+  /** From this size on a document's .gz is made from parts and it has no .br (8 MB; tests make it smaller). */
+  largeDocument?: number
 }
 
 export interface ExportSummary extends TreeCounts {
@@ -181,9 +183,9 @@ async function incrementalPass (app: FastifyInstance, run: ExportRun, plan: Delt
   const store = commit.store
   const files = manifest
   const documents = manifest.byUrl
-  const writer = new TreeWriter(run.outDir, files, journal, false, documents, store, commit.written)
+  const writer = new TreeWriter(run.outDir, files, journal, false, documents, store, commit.written, store, run.largeDocument)
   const changed = (a: ListedAdvisory): boolean => plan.changed.has(`${a.product}\t${a.id}`)
-  await placeAll(app, run, { list: plan.place, keys: plan.keys, index: plan.listed, writer, source: { outDir: run.outDir, previous: files, documents, changed, baseUrl: run.publicUrl } }, progress)
+  await placeAll(app, run, { list: plan.place, keys: plan.keys, index: plan.listed, writer, source: { outDir: run.outDir, previous: files, documents, changed, baseUrl: run.publicUrl, verify: run.verify } }, progress)
   return await writer.finish(store, { kind: 'incremental', gone: plan.gone }, commit.data, commit.previousData, plan.advisories)
 }
 
@@ -199,12 +201,12 @@ async function fullPass (app: FastifyInstance, run: ExportRun, previous: Previou
   for (const file of previous.leftover) files.set(file, null)
   // Documents are kept by their keys only under the site key they were made with.
   const documents = commit.previousData?.site === commit.data?.site ? documentsOf(files) : new Map()
-  const writer = new TreeWriter(run.outDir, files, journal, run.verify, documents)
+  const writer = new TreeWriter(run.outDir, files, journal, run.verify, documents, null, new Set(), previous.legacy === null ? previous.store : null, run.largeDocument)
   const changed = (a: ListedAdvisory): boolean => {
     const osvUrl = apiUrls.advisoryOsv(a.product, a.id)
     return documents.get(osvUrl)?.input !== keys.get(osvUrl)
   }
-  await placeAll(app, run, { list, keys, index: contents.index, writer, source: { outDir: run.outDir, previous: files, documents, changed, baseUrl: run.publicUrl } }, progress)
+  await placeAll(app, run, { list, keys, index: contents.index, writer, source: { outDir: run.outDir, previous: files, documents, changed, baseUrl: run.publicUrl, verify: run.verify } }, progress)
   const advisories = contents.index.map((a) => ({ product: a.product, id: a.id, version: a.version, severity: a.severity, withdrawn: a.withdrawn, newest: a.newest, cves: a.cves, names: a.names }))
   // From an earlier version's manifest, every entry goes into the new one.
   return await writer.finish(previous.store, { kind: 'full', all: previous.legacy !== null }, commit.data, commit.previousData, { all: advisories })

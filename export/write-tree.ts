@@ -12,7 +12,8 @@ import type { Journal } from './journal.js'
 import { filePathOf, isText, LayoutError } from './layout.js'
 import type { ExportManifestStore, ManifestChange } from '../db/export-manifest.js'
 import { safeRelative, type FileEntry, type Manifest } from './manifest.js'
-import { precompress, precompressThreshold } from './precompress.js'
+import { gzipFromParts, type GzipPart } from './gzip-parts.js'
+import { largeDocument, precompress, precompressThreshold } from './precompress.js'
 import type { Rendered } from './render.js'
 
 export interface Skipped { url: string, reason: string }
@@ -57,8 +58,13 @@ export type Ending = { kind: 'full', /** every entry is committed (the manifest 
  */
 export class NeedsFullPass extends Error { override name = 'NeedsFullPass' }
 
+/** Where the previous .gz files made from parts say their parts are (the manifest). */
+export interface GzipPartSource { gzipParts: (path: string) => GzipPart[] }
+
 export class TreeWriter {
   private readonly next = new Map<string, FileEntry>()
+  /** The parts of the .gz files this pass made from parts. */
+  private readonly gzipParts = new Map<string, GzipPart[]>()
   /** Entries that differ from the previous manifest's: what the commit writes. */
   private readonly changed = new Map<string, FileEntry>()
   /** A placed document's precompressed forms it no longer has (it shrank below the threshold). */
@@ -79,7 +85,11 @@ export class TreeWriter {
     /** An incremental pass: the manifest, to check that a new document's path is free. */
     private readonly incremental: ExportManifestStore | null = null,
     /** Paths this writer wrote. */
-    private readonly written: Set<string> = new Set()) {}
+    private readonly written: Set<string> = new Set(),
+    /** The manifest's parts of large documents' .gz files; without it every part is compressed. */
+    private readonly previousParts: GzipPartSource | null = null,
+    /** From this size on a document's .gz is made from parts, and it has no .br (export/precompress.ts). */
+    private readonly large = largeDocument) {}
 
   /**
    * Keeps a document without rendering it when the last export wrote it under the same key, with every one of
@@ -109,14 +119,15 @@ export class TreeWriter {
       return
     }
     const compress = isText(doc.contentType) && doc.body.length >= precompressThreshold
-    const paths = compress ? [path, `${path}.gz`, `${path}.br`] : [path]
+    const large = compress && doc.body.length >= this.large
+    const paths = compress ? (large ? [path, `${path}.gz`] : [path, `${path}.gz`, `${path}.br`]) : [path]
     const clash = this.claim(paths) ?? this.clashWithKept(doc.url.url, path, paths)
     if (clash !== null) {
       this.counts.skipped.push({ url: doc.url.url, reason: clash })
       return
     }
     this.counts.documents++
-    if (!compress) this.dropped.push(...[`${path}.gz`, `${path}.br`].filter((p) => this.previous.has(p)))
+    this.dropped.push(...[`${path}.gz`, `${path}.br`].filter((p) => !paths.includes(p) && this.previous.has(p)))
     const entry = { sha256: sha256(doc.body), size: doc.body.length }
     const withKey = (e: FileEntry): FileEntry => ({ sha256: e.sha256, size: e.size, url: doc.url.url, input, grp: doc.url.grp })
     // Unchanged bytes, with every form in place: nothing to compress or write.
@@ -125,13 +136,30 @@ export class TreeWriter {
       return
     }
     const forms = [{ path, bytes: doc.body, entry }]
-    if (compress) {
+    if (large) {
+      const gz = await gzipFromParts(doc.body, await this.previousGzip(`${path}.gz`))
+      this.gzipParts.set(`${path}.gz`, gz.parts)
+      forms.push({ path: `${path}.gz`, bytes: gz.bytes, entry: { sha256: sha256(gz.bytes), size: gz.bytes.length } })
+    } else if (compress) {
       for (const c of await precompress(doc.body)) forms.push({ path: path + c.suffix, bytes: c.bytes, entry: { sha256: sha256(c.bytes), size: c.bytes.length } })
     }
     for (const form of forms) {
       const write = !await this.unchanged(form.path, form.entry)
       if (write) await this.write(form.path, form.bytes)
       this.record(form.path, form.path === path ? withKey(form.entry) : form.entry, write)
+    }
+  }
+
+  /** The previous .gz made from parts, with its parts, when the file holds the bytes the manifest recorded. */
+  private async previousGzip (path: string): Promise<{ gz: Buffer, parts: GzipPart[] } | null> {
+    const known = this.previous.get(path)
+    const parts = known === undefined || known === null ? [] : this.previousParts?.gzipParts(path) ?? []
+    if (parts.length === 0) return null
+    try {
+      const gz = await readFile(join(this.outDir, path))
+      return gz.length === known!.size && sha256(gz) === known!.sha256 ? { gz, parts } : null
+    } catch {
+      return null
     }
   }
 
@@ -158,7 +186,7 @@ export class TreeWriter {
     await this.removeEmptyDirs(gone)
     // Nothing changed, not even a key or the data stamp: the manifest stays as it is.
     const same = this.changed.size === 0 && gone.length === 0 && JSON.stringify(data) === JSON.stringify(previousData)
-    if (!same) store.commit({ data, files: ending.kind === 'full' && ending.all ? this.next : this.changed, removed: gone, advisories })
+    if (!same) store.commit({ data, files: ending.kind === 'full' && ending.all ? this.next : this.changed, removed: gone, advisories, gzipParts: this.gzipParts })
     if (ending.kind === 'incremental') {
       // The tree is what the manifest counts: the files this pass placed and every other it left alone.
       const totals = store.totals()

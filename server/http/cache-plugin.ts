@@ -2,7 +2,7 @@
 // time), the bounded cache of rendered bytes and their tags, 304s and the one compressor (compress.ts). Routes
 // say what a response depends on and how to render it; `reply.versioned` does the rest, and remembers the URL:
 // the next GET of it is answered before the route's handler runs (answer-cache.ts).
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { DataStamp } from '../../db/summary-store.js'
 import { AnswerCache } from './answer-cache.js'
