@@ -55,8 +55,8 @@ CREATE TABLE IF NOT EXISTS advisory (
   newest TEXT, cves TEXT NOT NULL, names TEXT NOT NULL, PRIMARY KEY (product, id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS gzip_part (
-  path TEXT NOT NULL, seq INTEGER NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL, gz_offset INTEGER NOT NULL,
-  gz_length INTEGER NOT NULL, PRIMARY KEY (path, seq)
+  path TEXT NOT NULL, seq INTEGER NOT NULL, gz_sha256 TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,
+  gz_offset INTEGER NOT NULL, gz_length INTEGER NOT NULL, PRIMARY KEY (path, seq)
 ) WITHOUT ROWID;
 `
 
@@ -185,14 +185,18 @@ export class ExportManifestStore {
     return { cves: JSON.parse(row.cves) as string[], names: JSON.parse(row.names) as string[] }
   }
 
-  /** The parts of a .gz made from parts (export/gzip-parts.ts), in order; none for any other file. */
-  gzipParts (path: string): GzipPart[] {
+  /**
+   * The parts of a .gz made from parts (export/gzip-parts.ts), in order, when they were recorded for the .gz whose
+   * sha256 is `gzSha256` (an export by an earlier version may have replaced the file without knowing of parts).
+   */
+  gzipParts (path: string, gzSha256: string): GzipPart[] {
     // Prepared on first use: a manifest opened read-only before this table existed does not have it.
-    this.gzipPartsOf ??= this.db.prepare<[string], GzipPart>('SELECT sha256, size, gz_offset AS offset, gz_length AS length FROM gzip_part WHERE path = ? ORDER BY seq')
-    return this.gzipPartsOf.all(path)
+    this.gzipPartsOf ??= this.db.prepare<[string, string], GzipPart>(`SELECT sha256, size, gz_offset AS offset, gz_length AS length FROM gzip_part
+      WHERE path = ? AND gz_sha256 = ? ORDER BY seq`)
+    return this.gzipPartsOf.all(path, gzSha256)
   }
 
-  private gzipPartsOf: Database.Statement<[string], GzipPart> | undefined
+  private gzipPartsOf: Database.Statement<[string, string], GzipPart> | undefined
 
   /** How many files (and bytes, and documents) the tree holds, kept up to date by every commit. */
   totals (): Totals {
@@ -220,11 +224,12 @@ export class ExportManifestStore {
       }
       this.s.setMeta.run('totals', JSON.stringify(totals))
       const dropParts = this.db.prepare<[string]>('DELETE FROM gzip_part WHERE path = ?')
-      const putPart = this.db.prepare<[string, number, string, number, number, number]>('INSERT INTO gzip_part (path, seq, sha256, size, gz_offset, gz_length) VALUES (?, ?, ?, ?, ?, ?)')
+      const putPart = this.db.prepare<[string, number, string, string, number, number, number]>(`INSERT INTO gzip_part (path, seq, gz_sha256, sha256, size, gz_offset, gz_length)
+        VALUES (?, ?, ?, ?, ?, ?, ?)`)
       for (const path of [...change.removed, ...change.files.keys()]) if (path.endsWith('.gz')) dropParts.run(path)
       for (const [path, parts] of change.gzipParts ?? []) {
-        if (!change.files.has(path)) continue
-        parts.forEach((p, seq) => putPart.run(path, seq, p.sha256, p.size, p.offset, p.length))
+        const gz = change.files.get(path)
+        if (gz !== undefined) parts.forEach((p, seq) => putPart.run(path, seq, gz.sha256, p.sha256, p.size, p.offset, p.length))
       }
       // In path order: the same export makes the same manifest file.
       for (const [path, e] of [...change.files].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)) this.s.putFile.run(path, e.sha256, e.size, e.url ?? null, e.url === undefined ? null : e.input ?? null, e.url === undefined ? null : e.grp ?? null)

@@ -59,7 +59,7 @@ export type Ending = { kind: 'full', /** every entry is committed (the manifest 
 export class NeedsFullPass extends Error { override name = 'NeedsFullPass' }
 
 /** Where the previous .gz files made from parts say their parts are (the manifest). */
-export interface GzipPartSource { gzipParts: (path: string) => GzipPart[] }
+export interface GzipPartSource { gzipParts: (path: string, gzSha256: string) => GzipPart[] }
 
 export class TreeWriter {
   private readonly next = new Map<string, FileEntry>()
@@ -153,7 +153,7 @@ export class TreeWriter {
   /** The previous .gz made from parts, with its parts, when the file holds the bytes the manifest recorded. */
   private async previousGzip (path: string): Promise<{ gz: Buffer, parts: GzipPart[] } | null> {
     const known = this.previous.get(path)
-    const parts = known === undefined || known === null ? [] : this.previousParts?.gzipParts(path) ?? []
+    const parts = known === undefined || known === null ? [] : this.previousParts?.gzipParts(path, known.sha256) ?? []
     if (parts.length === 0) return null
     try {
       const gz = await readFile(join(this.outDir, path))

@@ -6,7 +6,8 @@ import t, { type Test } from 'tap'
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { gunzipSync } from 'node:zlib'
+import { createHash } from 'node:crypto'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import Database from 'better-sqlite3'
 import { gzipFromParts, partEnds, type GzipPart } from '../export/gzip-parts.js'
 import { runExport, type ExportSummary } from '../export/run.js'
@@ -125,4 +126,15 @@ t.test('an export writes large documents with a .gz from parts and no .br, and k
   const fresh = tempDir(t)
   await exportTo(fresh)
   t.ok(readFileSync(join(fresh, `${bundle}.gz`)).equals(gz), 'the .gz is the one a first export of the same data writes')
+
+  // An earlier version's export replaced the .gz (one gzip stream) and its manifest entry, not the parts.
+  const whole = gzipSync(readFileSync(join(out, bundle)))
+  writeFileSync(join(out, `${bundle}.gz`), whole)
+  const manifest = new Database(join(out, '.llsc-export.db'))
+  manifest.prepare('UPDATE file SET sha256 = ?, size = ? WHERE path = ?').run(createHash('sha256').update(whole).digest('hex'), whole.length, `${bundle}.gz`)
+  manifest.close()
+  await ingestOk(t, dbPath, [repo(revised.replace('<description>', '<description>Again. '))])
+  await exportTo(out)
+  check(out)
+  t.ok(partsOf(out).length >= 2, 'its parts, recorded for another .gz, were not copied from that one')
 })
