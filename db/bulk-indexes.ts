@@ -10,7 +10,8 @@ import type { Db } from './open.js'
  */
 const droppable = [
   'advisory_issued', 'advisory_updated', 'advisory_severity', 'advisory_type', 'advisory_list_order',
-  'advisory_product_list_order', 'advisory_package_name', 'advisory_package_src_name', 'advisory_cve_cve'
+  'advisory_product_list_order', 'advisory_updated_order', 'advisory_package_name', 'advisory_package_src_name',
+  'advisory_cve_cve'
 ]
 
 export class BulkIndexes {

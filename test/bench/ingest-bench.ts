@@ -10,7 +10,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -19,6 +19,7 @@ import { gzipSync } from 'node:zlib'
 import { projectDir } from '../helpers/paths.js'
 import { generateUpdateinfo } from '../helpers/updateinfo-generator.js'
 import { watchPeak } from './peak.js'
+import { serveDir } from './serve-dir.js'
 
 const known = new Set(['advisories', 'packages', 'runs', 'reruns', 'keep', 'baseline', 'reference'])
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]))
@@ -52,18 +53,6 @@ async function writeRepo (work: string): Promise<{ xmlPath: string, xmlBytes: nu
 </repomd>
 `)
   return { xmlPath, xmlBytes: open.length, repoRoot }
-}
-
-/** A plain static server with Node's defaults (keep-alive on), as a mirror would answer. */
-async function serveDir (root: string): Promise<{ server: Server, url: string }> {
-  const server = createServer((req, res) => {
-    try {
-      const body = readFileSync(join(root, decodeURIComponent((req.url ?? '/').split('?')[0]!)))
-      res.writeHead(200, { 'content-length': body.length }).end(body)
-    } catch { res.writeHead(404).end() }
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/` }
 }
 
 interface Run { seconds: number, peakRssMb: number, output: string }

@@ -5,7 +5,6 @@
 // `--only=export`: the ingest it needs, then the export part alone.
 import { spawn, spawnSync } from 'node:child_process'
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
@@ -18,6 +17,7 @@ import { exportBench, exportTable, type ExportFigures } from './export-bench.js'
 import { watchPeak } from './peak.js'
 import { servingBench, servingTable, startServer, type ServingFigures } from './serving-bench.js'
 import { haveWrk, wrkBinary } from './wrk.js'
+import { serveDir } from './serve-dir.js'
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]))
 const advisories = Number(args.get('advisories') ?? 20_000)
@@ -57,18 +57,6 @@ async function writeBenchRepo (root: string): Promise<{ xmlPath: string, xmlByte
   const open = readFileSync(xmlPath)
   await publishRepo(root, open, 1)
   return { xmlPath, xmlBytes: open.length }
-}
-
-async function serveDir (root: string): Promise<{ server: Server, url: string }> {
-  const server = createServer((req, res) => {
-    try {
-      const body = readFileSync(join(root, decodeURIComponent((req.url ?? '/').split('?')[0]!)))
-      res.writeHead(200, { 'content-length': body.length }).end(body)
-    } catch { res.writeHead(404).end() }
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address() as { port: number }
-  return { server, url: `http://127.0.0.1:${address.port}/` }
 }
 
 async function ingest (repoUrl: string, dbPath: string): Promise<IngestFigures & { output: string }> {
