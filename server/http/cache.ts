@@ -4,6 +4,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { createHash } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
+import type { Socket } from 'node:net'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { Readable } from 'node:stream'
 import type { DataStamp } from '../../db/summary-store.js'
@@ -293,13 +294,12 @@ export async function sendStreamed (cache: BodyCache<TaggedEntry>, request: Fast
     let tagged = known
     if (tagged === undefined) {
       try {
-        tagged = await tagOfChunks(chunks())
+        tagged = await whileIdle(request, () => hashOnce(cache, key, chunks))
       } catch (err) {
         // Nothing is sent yet: an ingest that committed meanwhile only means hashing the new data.
         if (err instanceof DataMovedError && attempt < 3) continue
         throw err
       }
-      cache.setTag(key, tagged)
     }
     // A stream is compressed whatever its size, when the client accepts it (compress.ts).
     const etag = etagOf(tagged.tag, preferredEncoding(request.headers['accept-encoding']))
@@ -308,6 +308,39 @@ export async function sendStreamed (cache: BodyCache<TaggedEntry>, request: Fast
       return notModified(reply, version, etag, options.maxAge)
     }
     return sendHeaders(reply, version, etag, options.maxAge).type(options.contentType).send(Readable.from(chunks()))
+  }
+}
+
+/** Hashings under way, per cache and key: requests for a streamed document that arrive while it is hashed wait for that pass. */
+const hashing = new WeakMap<BodyCache<TaggedEntry>, Map<string, Promise<Tagged>>>()
+
+/** The tag of a streamed document, hashed once however many requests ask for it at the same time. */
+async function hashOnce (cache: BodyCache<TaggedEntry>, key: string, chunks: () => AsyncIterable<string>): Promise<Tagged> {
+  let passes = hashing.get(cache)
+  if (passes === undefined) hashing.set(cache, passes = new Map())
+  let pass = passes.get(key)
+  if (pass === undefined) {
+    pass = tagOfChunks(chunks()).then((tagged) => { cache.setTag(key, tagged); return tagged }).finally(() => passes.delete(key))
+    passes.set(key, pass)
+  }
+  return await pass
+}
+
+/**
+ * Runs `work` with the connection's idle timeout suspended: nothing is sent while a streamed document is hashed
+ * for its ETag (minutes for the OSV bundle at a million advisories), and the server's connection timeout would
+ * otherwise cut the client off before the first byte. The request itself has been read whole by then.
+ */
+async function whileIdle<T> (request: FastifyRequest, work: () => Promise<T>): Promise<T> {
+  const socket = request.raw.socket as Partial<Socket> | undefined
+  // An injected request (light-my-request, the static export) has no real socket.
+  if (typeof socket?.setTimeout !== 'function') return await work()
+  const idle = socket.timeout ?? 0
+  socket.setTimeout(0)
+  try {
+    return await work()
+  } finally {
+    if (socket.destroyed !== true) socket.setTimeout(idle)
   }
 }
 
