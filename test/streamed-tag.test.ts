@@ -1,10 +1,12 @@
-// A streamed document (the OSV bundles) is hashed for its ETag before its first byte goes out: at a million
-// advisories that takes minutes. The connection's idle timeout must not cut the client off meanwhile, and
-// requests arriving while it is hashed wait for that one pass instead of each hashing it again.
+// Waits before the first byte (server/http/idle-connection.ts). A streamed document (the OSV bundles) is
+// hashed for its ETag before its first byte goes out, and the query's index is built after an ingest: at a
+// million advisories either takes minutes. The connection's idle timeout must not cut the client off
+// meanwhile, and requests arriving while a document is hashed wait for that one pass instead of each hashing it.
 import t from 'tap'
 import Fastify from 'fastify'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { BodyCache, sendStreamed, type TaggedEntry, type Version } from '../server/http/cache.js'
+import { demoRepos, ingestOk, testApp, testDb } from './helpers/test-app.js'
 
 t.test('a slow hash: the client is not cut off, and concurrent requests share the pass', async (t) => {
   // Idle connections are cut after 300 ms; hashing the document takes about 600.
@@ -38,4 +40,19 @@ t.test('a slow hash: the client is not cut off, and concurrent requests share th
   t.equal(passes, 4, 'one hashing pass for the three requests, then one sending pass each')
   t.equal((await get()).etag, answers[0]!.etag, 'the tag is kept: a later request goes straight to sending')
   t.equal(passes, 5)
+})
+
+t.test('a query whose index takes longer than the connection timeout to build is answered', async (t) => {
+  const { dbPath } = testDb(t)
+  await ingestOk(t, dbPath, demoRepos(['amzn2']))
+  // Idle connections are cut after 300 ms (twice the request timeout); the index takes 700.
+  const app = await testApp(t, { dbPath, requestTimeoutMs: 150 })
+  const matcherFor = app.matchers.matcherFor.bind(app.matchers)
+  app.matchers.matcherFor = async (...args) => { await sleep(700); return await matcherFor(...args) }
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const res = await fetch(`http://127.0.0.1:${(app.server.address() as { port: number }).port}/api/v1/query`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ product: 'amzn2', packages: ['openssl-1.0.2k-1.amzn2.x86_64'] })
+  })
+  t.equal(res.status, 200, 'answered, not cut off while the index was built')
+  t.match(await res.json(), { product: 'amzn2' })
 })

@@ -10,6 +10,7 @@ import { Type, type Static } from 'typebox'
 import { FilterError } from '../advisory-filter.js'
 import { urls } from '../format.js'
 import { BodyCache, sendEntry } from '../http/cache.js'
+import { whileIdle } from '../http/idle-connection.js'
 import { answerQuery, epochNote, textEntries, type QueryAnswer, type QueryLimits } from '../matching/query-answer.js'
 import { apiUrls } from './present.js'
 import { ErrorBody, QueryBody, QueryResult } from './schemas.js'
@@ -61,8 +62,10 @@ export const queryApi: FastifyPluginAsyncTypebox<QueryApiOptions> = async (app, 
     const kept = answers.get(`${app.data.stamp().generation} ${key}`)
     if (kept !== undefined) return sendEntry(answers, request, reply, kept, answerType)
     const entries = typeof request.body === 'string' ? textEntries(request.body) : request.body.packages.map((input, index) => ({ index, input }))
-    const { generation, matcher } = await app.matchers.matcherFor(product, app.data.stamp().generation)
-    const answer = await answerQuery(matcher, entries, limits)
+    const { generation, answer } = await whileIdle(request, async () => {
+      const { generation, matcher } = await app.matchers.matcherFor(product, app.data.stamp().generation)
+      return { generation, answer: await answerQuery(matcher, entries, limits) }
+    })
     const entry = { body: Buffer.from(reply.serialize(presentAnswer(base, product, answer)) as string) }
     answers.set(`${generation} ${key}`, entry)
     return sendEntry(answers, request, reply, entry, answerType)

@@ -4,11 +4,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { createHash } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
-import type { Socket } from 'node:net'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { Readable } from 'node:stream'
 import type { DataStamp } from '../../db/summary-store.js'
 import { headerList, setHeaders, type HeaderList } from './header-list.js'
+import { whileIdle } from './idle-connection.js'
 import { compressBytes, compressThreshold, finalBodies, preferredEncoding, varyOnEncoding, varyWithEncoding, type Encoding } from './compress.js'
 
 export interface Version {
@@ -324,24 +324,6 @@ async function hashOnce (cache: BodyCache<TaggedEntry>, key: string, chunks: () 
     passes.set(key, pass)
   }
   return await pass
-}
-
-/**
- * Runs `work` with the connection's idle timeout suspended: nothing is sent while a streamed document is hashed
- * for its ETag (minutes for the OSV bundle at a million advisories), and the server's connection timeout would
- * otherwise cut the client off before the first byte. The request itself has been read whole by then.
- */
-async function whileIdle<T> (request: FastifyRequest, work: () => Promise<T>): Promise<T> {
-  const socket = request.raw.socket as Partial<Socket> | undefined
-  // An injected request (light-my-request, the static export) has no real socket.
-  if (typeof socket?.setTimeout !== 'function') return await work()
-  const idle = socket.timeout ?? 0
-  socket.setTimeout(0)
-  try {
-    return await work()
-  } finally {
-    if (socket.destroyed !== true) socket.setTimeout(idle)
-  }
 }
 
 /** The MD5 and size of a document given in chunks, without holding it; other requests run between chunks. */
