@@ -49,6 +49,27 @@ export interface ExportSummary extends TreeCounts {
   /** Why the last pass that was not incremental looked at everything (a first export, a new program, ...); null when none. */
   fullBecause: string | null
   seconds: number
+  /** Seconds spent in each step, summed over the passes: where an export's time goes (docs/benchmarks.md). */
+  steps: ExportSteps
+}
+
+/** open: the database and the app; plan: listing or comparing what changed; place: rendering, keeping and writing; finish: deleting and the manifest. */
+export interface ExportSteps { open: number, plan: number, place: number, finish: number }
+
+/** Adds the time since the last lap to a step. */
+class StepClock {
+  readonly steps: ExportSteps = { open: 0, plan: 0, place: 0, finish: 0 }
+  private last = performance.now()
+  lap (step: keyof ExportSteps): void {
+    const now = performance.now()
+    this.steps[step] += (now - this.last) / 1000
+    this.last = now
+  }
+
+  rounded (): ExportSteps {
+    const r = (s: number): number => Math.round(s * 1000) / 1000
+    return { open: r(this.steps.open), plan: r(this.steps.plan), place: r(this.steps.place), finish: r(this.steps.finish) }
+  }
 }
 
 /** What a caller is told while the export runs (a progress bar on a terminal). */
@@ -69,6 +90,7 @@ const silent: ExportProgress = { start: () => {}, advance: () => {}, stop: () =>
 
 export async function runExport (run: ExportRun, progress: ExportProgress = silent): Promise<ExportSummary> {
   const started = performance.now()
+  const clock = new StepClock()
   // The database first: a missing or outdated one is refused before anything is made in the output directory.
   const app = await openApp(run)
   let journal: Journal | null = null
@@ -79,6 +101,7 @@ export async function runExport (run: ExportRun, progress: ExportProgress = sile
     if (legacy === null && !existsSync(join(run.outDir, manifestName)) && !run.force) await refuseForeignDir(run.outDir)
     journal = await Journal.open(run.outDir)
     store = openManifest(run.outDir, true)!
+    clock.lap('open')
     const totals = { written: 0, deleted: 0 }
     let counts: TreeCounts
     let passes = 0
@@ -87,7 +110,7 @@ export async function runExport (run: ExportRun, progress: ExportProgress = sile
     do {
       passes++
       const before = stampOf(app)
-      const pass = await exportPass(app, run, { store, legacy: passes === 1 ? legacy : null, leftover: passes === 1 ? journal.leftover : [] }, journal, progress)
+      const pass = await exportPass(app, run, { store, legacy: passes === 1 ? legacy : null, leftover: passes === 1 ? journal.leftover : [] }, journal, progress, clock)
       counts = pass.counts
       fullBecause = pass.fullBecause ?? fullBecause
       totals.written += counts.written
@@ -97,7 +120,7 @@ export async function runExport (run: ExportRun, progress: ExportProgress = sile
     } while (changed && passes < maxPasses)
     if (legacy !== null) removeLegacyManifest(run.outDir)
     await journal.close()
-    return { outDir: run.outDir, ...counts, ...totals, passes, settled: !changed, incremental: fullBecause === null, fullBecause, seconds: Math.round((performance.now() - started) / 100) / 10 }
+    return { outDir: run.outDir, ...counts, ...totals, passes, settled: !changed, incremental: fullBecause === null, fullBecause, seconds: Math.round((performance.now() - started) / 100) / 10, steps: clock.rounded() }
   } catch (err) {
     await journal?.abandon()
     throw err
@@ -140,7 +163,7 @@ interface Previous { store: ExportManifestStore, legacy: Manifest | null, leftov
  * One pass: incremental when the last export was made under the same site key and left nothing unrecorded
  * (export/delta.ts), else full: every URL listed, every document's key compared with the manifest's.
  */
-async function exportPass (app: FastifyInstance, run: ExportRun, previous: Previous, journal: Journal, progress: ExportProgress): Promise<{ counts: TreeCounts, fullBecause: string | null }> {
+async function exportPass (app: FastifyInstance, run: ExportRun, previous: Previous, journal: Journal, progress: ExportProgress, clock: StepClock): Promise<{ counts: TreeCounts, fullBecause: string | null }> {
   const stamp = stampOf(app)
   const site = siteKey({
     program: programVersion(),
@@ -161,11 +184,12 @@ async function exportPass (app: FastifyInstance, run: ExportRun, previous: Previ
   if (fullBecause === null) {
     const manifest = new ManifestCache(previous.store)
     const plan = planDelta(app, manifest, { cveFeeds: run.cveFeeds })
+    clock.lap('plan')
     if (plan === null) fullBecause = 'too many advisories changed'
     else {
       const written = new Set<string>()
       try {
-        return { counts: await incrementalPass(app, run, plan, { store: previous.store, data, previousData, written }, manifest, journal, progress), fullBecause: null }
+        return { counts: await incrementalPass(app, run, plan, { store: previous.store, data, previousData, written }, manifest, journal, progress, clock), fullBecause: null }
       } catch (err) {
         if (!(err instanceof NeedsFullPass)) throw err
         fullBecause = err.message
@@ -174,22 +198,25 @@ async function exportPass (app: FastifyInstance, run: ExportRun, previous: Previ
       }
     }
   }
-  return { counts: await fullPass(app, run, previous, { data, previousData }, journal, progress), fullBecause }
+  return { counts: await fullPass(app, run, previous, { data, previousData }, journal, progress, clock), fullBecause }
 }
 
 interface Commit { store: ExportManifestStore, data: Manifest['data'], previousData: Manifest['data'], written: Set<string> }
 
-async function incrementalPass (app: FastifyInstance, run: ExportRun, plan: DeltaPlan, commit: Commit, manifest: ManifestCache, journal: Journal, progress: ExportProgress): Promise<TreeCounts> {
+async function incrementalPass (app: FastifyInstance, run: ExportRun, plan: DeltaPlan, commit: Commit, manifest: ManifestCache, journal: Journal, progress: ExportProgress, clock: StepClock): Promise<TreeCounts> {
   const store = commit.store
   const files = manifest
   const documents = manifest.byUrl
   const writer = new TreeWriter(run.outDir, files, journal, false, documents, store, commit.written, store, run.largeDocument)
   const changed = (a: ListedAdvisory): boolean => plan.changed.has(`${a.product}\t${a.id}`)
   await placeAll(app, run, { list: plan.place, keys: plan.keys, index: plan.listed, writer, source: { outDir: run.outDir, previous: files, documents, changed, baseUrl: run.publicUrl, verify: run.verify } }, progress)
-  return await writer.finish(store, { kind: 'incremental', gone: plan.gone }, commit.data, commit.previousData, plan.advisories)
+  clock.lap('place')
+  const counts = await writer.finish(store, { kind: 'incremental', gone: plan.gone }, commit.data, commit.previousData, plan.advisories)
+  clock.lap('finish')
+  return counts
 }
 
-async function fullPass (app: FastifyInstance, run: ExportRun, previous: Previous, commit: Omit<Commit, 'store' | 'written'>, journal: Journal, progress: ExportProgress): Promise<TreeCounts> {
+async function fullPass (app: FastifyInstance, run: ExportRun, previous: Previous, commit: Omit<Commit, 'store' | 'written'>, journal: Journal, progress: ExportProgress, clock: StepClock): Promise<TreeCounts> {
   const contents = readContents(app)
   const list = exportUrls(contents, { cveFeeds: run.cveFeeds })
   const keys = documentKeys(contents.index)
@@ -201,15 +228,19 @@ async function fullPass (app: FastifyInstance, run: ExportRun, previous: Previou
   for (const file of previous.leftover) files.set(file, null)
   // Documents are kept by their keys only under the site key they were made with.
   const documents = commit.previousData?.site === commit.data?.site ? documentsOf(files) : new Map()
+  clock.lap('plan')
   const writer = new TreeWriter(run.outDir, files, journal, run.verify, documents, null, new Set(), previous.legacy === null ? previous.store : null, run.largeDocument)
   const changed = (a: ListedAdvisory): boolean => {
     const osvUrl = apiUrls.advisoryOsv(a.product, a.id)
     return documents.get(osvUrl)?.input !== keys.get(osvUrl)
   }
   await placeAll(app, run, { list, keys, index: contents.index, writer, source: { outDir: run.outDir, previous: files, documents, changed, baseUrl: run.publicUrl, verify: run.verify } }, progress)
+  clock.lap('place')
   const advisories = contents.index.map((a) => ({ product: a.product, id: a.id, version: a.version, severity: a.severity, withdrawn: a.withdrawn, newest: a.newest, cves: a.cves, names: a.names }))
   // From an earlier version's manifest, every entry goes into the new one.
-  return await writer.finish(previous.store, { kind: 'full', all: previous.legacy !== null }, commit.data, commit.previousData, { all: advisories })
+  const counts = await writer.finish(previous.store, { kind: 'full', all: previous.legacy !== null }, commit.data, commit.previousData, { all: advisories })
+  clock.lap('finish')
+  return counts
 }
 
 interface Placing { list: ExportUrl[], keys: DocumentKeys, index: ListedAdvisory[], writer: TreeWriter, source: BundleSource }

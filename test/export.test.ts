@@ -417,6 +417,9 @@ t.test('killed at random moments, the export leaves whole files, and the next ru
   t.equal(final.code, 0, final.stderr)
   const summary = JSON.parse(final.stdout) as ExportSummary
   t.match(summary, { skipped: [], settled: true })
+  const steps = Object.values(summary.steps)
+  t.ok(steps.length === 4 && steps.every((s) => s >= 0), 'the summary says where the time went: open, plan, place, finish')
+  t.ok(Math.abs(steps.reduce((a, b) => a + b, 0) - summary.seconds) <= 0.15, `and the steps add up to the run's seconds (${JSON.stringify(summary.steps)}, ${summary.seconds} s)`)
   const files = tree(out)
   files.delete('google0123456789abcdef.html')
   // The manifest is a database: its bytes depend on the runs that changed it, its rows are compared below.
