@@ -215,11 +215,12 @@ export class AdvisoryQuery {
   private summaries (rows: Row[]): AdvisorySummary[] {
     const pks = rows.map((r) => r.pk)
     const marks = pks.map(() => '?').join(',')
-    const packageRows = this.prepare(`SELECT DISTINCT advisory_pk AS pk, name, arch, src_name AS srcName FROM advisory_package
-      WHERE advisory_pk IN (${marks})`).all(...pks) as Array<{ pk: number, name: string, arch: string, srcName: string | null }>
-    const byAdvisory = groupBy(packageRows, (row) => row)
-    const cves = groupBy(this.prepare(`SELECT DISTINCT advisory_pk AS pk, cve AS v FROM advisory_cve
-      WHERE advisory_pk IN (${marks}) ORDER BY 2`).all(...pks) as Array<{ pk: number, v: string }>, (row) => row.v)
+    // Rows as arrays: better-sqlite3 makes a row object at about twice the cost (a list page reads 400 package rows).
+    const packageRows = this.prepare(`SELECT DISTINCT advisory_pk, name, arch, src_name FROM advisory_package
+      WHERE advisory_pk IN (${marks})`).raw().all(...pks) as Array<[pk: number, name: string, arch: string, srcName: string | null]>
+    const byAdvisory = groupBy(packageRows, ([, name, arch, srcName]) => ({ name, arch, srcName }))
+    const cves = groupBy(this.prepare(`SELECT DISTINCT advisory_pk, cve FROM advisory_cve
+      WHERE advisory_pk IN (${marks}) ORDER BY 2`).raw().all(...pks) as Array<[pk: number, cve: string]>, ([, cve]) => cve)
     return rows.map((r) => ({
       ...withFlags(r, headFlags),
       source_packages: affectedSources(byAdvisory.get(r.pk) ?? []),
@@ -238,12 +239,13 @@ export class AdvisoryQuery {
   }
 }
 
-/** Rows of a batch query grouped by advisory, each turned into what the caller keeps. */
-function groupBy<R extends { pk: number }, V> (rows: R[], value: (row: R) => V): Map<number, V[]> {
+/** Rows of a batch query grouped by advisory (a row object's `pk`, or a raw row's first column), each turned into what the caller keeps. */
+function groupBy<R extends { pk: number } | [number, ...unknown[]], V> (rows: R[], value: (row: R) => V): Map<number, V[]> {
   const map = new Map<number, V[]>()
   for (const row of rows) {
-    const list = map.get(row.pk)
-    if (list === undefined) map.set(row.pk, [value(row)])
+    const pk = Array.isArray(row) ? row[0] : row.pk
+    const list = map.get(pk)
+    if (list === undefined) map.set(pk, [value(row)])
     else list.push(value(row))
   }
   return map

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import { promisify } from 'node:util'
 import zlib from 'node:zlib'
 import type { GzipPart } from '../db/export-manifest.js'
+import { onThreads } from './precompress.js'
 
 export type { GzipPart }
 
@@ -24,6 +25,8 @@ const finalBlock = Buffer.from([3, 0])
 const cutEvery = 128
 /** ...or once it holds this much, whatever its lines (a document of long lines, or none: then within a line). */
 const maxPart = 4 * 1024 * 1024
+/** Up to this many parts to compress are compressed on the calling thread (about 40 ms each at level 9). */
+const compressHere = 4
 /** How much of a line's start decides whether a part ends after it (an OSV record's id is within it). */
 const headBytes = 64
 
@@ -69,18 +72,22 @@ export async function gzipFromParts (body: Buffer, previous: { gz: Buffer, parts
     if (p.offset >= header.length && p.offset + p.length <= previous!.gz.length - finalBlock.length - 8) known.set(p.sha256, previous!.gz.subarray(p.offset, p.offset + p.length))
   }
   let start = 0
-  let compressed = 0
-  const pieces = await Promise.all(partEnds(body).map(async (end) => {
+  const cut = partEnds(body).map((end) => {
     const bytes = body.subarray(start, end)
     start = end
     const sha256 = createHash('sha256').update(bytes).digest('hex')
-    let deflated = known.get(sha256)
-    if (deflated === undefined) {
-      compressed++
-      deflated = await deflateRaw(bytes, partOptions)
-    }
-    return { sha256, size: bytes.length, deflated }
-  }))
+    return { bytes, sha256, known: known.get(sha256) }
+  })
+  const compressed = cut.filter((p) => p.known === undefined).length
+  // A few new parts (an advisory revised) are compressed here, at once: queued on libuv's threads behind the other
+  // documents' compression, they made the OSV bundle the last file of the run. Many (a first export) go there,
+  // several at a time.
+  const here = compressed <= compressHere
+  const pieces = await Promise.all(cut.map(async (p) => ({
+    sha256: p.sha256,
+    size: p.bytes.length,
+    deflated: p.known ?? (here ? zlib.deflateRawSync(p.bytes, partOptions) : await onThreads(async () => await deflateRaw(p.bytes, partOptions)))
+  })))
   const trailer = Buffer.alloc(8)
   trailer.writeUInt32LE(zlib.crc32(body), 0)
   trailer.writeUInt32LE(body.length % 2 ** 32, 4)

@@ -12,7 +12,12 @@ export const journalName = '.llsc-export.running'
 export class ExportLockedError extends Error { override name = 'ExportLockedError' }
 
 export class Journal {
-  private tail: Promise<unknown> = Promise.resolve()
+  /** Notes waiting for the write in flight; they go out together in the next one. */
+  private queued = ''
+  private waiting: Array<{ resolve: () => void, reject: (err: unknown) => void }> = []
+  /** Ends when every note so far is written or has failed (never rejects: each note's caller gets its failure). */
+  private drained: Promise<void> = Promise.resolve()
+  private writing = false
   private recorded = 0
 
   private constructor (private readonly path: string, private readonly handle: FileHandle, readonly leftover: string[]) {}
@@ -34,30 +39,53 @@ export class Journal {
     }
   }
 
-  /** Notes a file before it is written (awaited, so the note is on disk before the file changes). */
-  async record (file: string): Promise<void> {
-    this.recorded++
-    await this.append(`${JSON.stringify(file)}\n`)
+  /** Notes files before they are written (awaited, so the notes are on disk before the files change). */
+  async record (...files: string[]): Promise<void> {
+    this.recorded += files.length
+    await this.append(files.map((file) => `${JSON.stringify(file)}\n`).join(''))
   }
 
   /** The run is complete (its manifest written): the journal goes. */
   async close (): Promise<void> {
-    await this.tail
+    await this.drained
     await this.handle.close()
     await unlink(this.path)
   }
 
   /** A failed run: its journal stays when it lists files (they stay tracked for the next run), else it goes. */
   async abandon (): Promise<void> {
-    await this.tail.catch(() => {})
+    await this.drained
     await this.handle.close()
     if (this.recorded === 0 && this.leftover.length === 0) await unlink(this.path).catch(() => {})
   }
 
+  /**
+   * Appends in order, one write at a time; notes that come while a write is in flight go out together in the
+   * next one. One write each, queued on libuv's threads behind the documents' compression, held every file of a
+   * run behind the notes before it: one revised advisory at 20,000 waited 0.9 s to note its OSV bundle.
+   */
   private async append (text: string): Promise<void> {
-    const next = this.tail.then(async () => await this.handle.write(text))
-    this.tail = next.catch(() => {})
-    await next
+    this.queued += text
+    const written = new Promise<void>((resolve, reject) => { this.waiting.push({ resolve, reject }) })
+    if (!this.writing) this.drained = this.drain()
+    await written
+  }
+
+  private async drain (): Promise<void> {
+    this.writing = true
+    while (this.queued !== '') {
+      const text = this.queued
+      const waiting = this.waiting
+      this.queued = ''
+      this.waiting = []
+      try {
+        await this.handle.write(text)
+        for (const w of waiting) w.resolve()
+      } catch (err) {
+        for (const w of waiting) w.reject(err)
+      }
+    }
+    this.writing = false
   }
 }
 

@@ -2,16 +2,18 @@
 // the line of every advisory whose OSV record kept its key is taken from the old file, only the others are
 // made with the server's own toOsv. Rendering the whole bundle reads every advisory (seconds at 20,000 of
 // them), and one changed advisory changes the bundle. The lines and their order are the live route's
-// (server/api/osv-export.ts): the export test compares the bytes with the app's answer.
+// (server/api/osv-export.ts): the export test compares the bytes with the app's answer. The byte work is
+// export/bundle-job.ts's.
 import type { FastifyInstance } from 'fastify'
-import { readFileSync } from 'node:fs'
-import { createHash } from 'node:crypto'
 import { join } from 'node:path'
+import { startWorker } from '../domain/worker-thread.js'
 import type { ListedAdvisory } from '../db/site-index.js'
 import { osvId, toOsv } from '../server/api/osv.js'
 import type { PreviousDocuments, PreviousFiles } from './write-tree.js'
 import type { Rendered } from './render.js'
 import type { ExportUrl } from './urls.js'
+import { runBundleJob, type BundleJob, type BundleResult, type RecordedFile } from './bundle-job.js'
+import type { GzipPart } from './gzip-parts.js'
 
 export interface BundleSource {
   outDir: string
@@ -23,6 +25,10 @@ export interface BundleSource {
   baseUrl: string
   /** The previous copy is read back and compared by hash (--verify), not only by size. */
   verify: boolean
+  /** From this size a bundle's .gz is made from parts (export/precompress.ts), and the bundle on a worker thread. */
+  largeDocument: number
+  /** The previous .gz made from parts, as the manifest recorded it (export/write-tree.ts). */
+  previousGzip: (path: string) => (RecordedFile & { parts: GzipPart[] }) | null
 }
 
 const ndjson = 'application/x-ndjson; charset=utf-8'
@@ -32,85 +38,57 @@ const ndjson = 'application/x-ndjson; charset=utf-8'
  * manifest says): the caller then renders it through the app.
  */
 export async function bundleFromPrevious (app: FastifyInstance, url: ExportUrl, product: string, index: ListedAdvisory[], source: BundleSource): Promise<Rendered | null> {
-  const old = previousLines(source, url.url)
-  if (old === null) return null
-  // The new bundle as pieces: ranges of the old file (a run of lines kept in the same order is one range, so
-  // the 60 MB are copied in a few large pieces, not 20,000 small ones) and the lines made again.
-  const pieces: Array<Buffer | [start: number, end: number] | number> = []
-  const fresh: ListedAdvisory[] = []
-  let run: [number, number] | null = null
-  for (const a of index) {
-    if (a.product !== product) continue
-    const kept = source.changed(a) ? undefined : old.lines.get(osvId(a.product, a.id))
-    if (kept !== undefined && run !== null && run[1] === kept[0]) {
-      run[1] = kept[1]
-      continue
+  const known = source.documents.get(url.url)
+  const entry = known === undefined ? null : source.previous.get(known.path) ?? null
+  if (known === undefined || entry === null) return null
+  const members = index.filter((a) => a.product === product)
+  const remade = new Set(members.filter(source.changed).map((a) => a.pk))
+  // A second time when the previous copy lacks a record it should have kept: that one is made again too.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const fresh: Uint8Array[] = []
+    const lines = linesOf(app, members.filter((a) => remade.has(a.pk)), source.baseUrl)
+    const job: BundleJob = {
+      previous: { path: join(source.outDir, known.path), size: entry.size, sha256: source.verify ? entry.sha256 : null },
+      order: members.map((a) => remade.has(a.pk) ? fresh.push(lines.get(a.pk)!) - 1 : osvId(a.product, a.id)),
+      fresh,
+      largeDocument: source.largeDocument,
+      previousGzip: source.previousGzip(`${known.path}.gz`)
     }
-    run = kept === undefined ? null : [kept[0], kept[1]]
-    if (run !== null) pieces.push(run)
-    else {
-      fresh.push(a)
-      pieces.push(a.pk)
+    // A large bundle is made on a worker thread while this one renders the other documents (half a second of
+    // one core at 20,000 advisories); a small one here, where a worker would take longer to start.
+    const result = entry.size >= source.largeDocument ? await inWorker(job) : await runBundleJob(job)
+    if (result.kind === 'unusable') return null
+    if (result.kind === 'made') {
+      const gzip = result.gzip === null ? null : { ...result.gzip, bytes: asBuffer(result.gzip.bytes) }
+      return { url, contentType: ndjson, body: asBuffer(result.body), prepared: { sha256: result.sha256, gzip } }
     }
+    const missing = new Set(result.ids)
+    for (const a of members) if (missing.has(osvId(a.product, a.id))) remade.add(a.pk)
   }
-  if (fresh.length > 0) {
-    const made = app.data.read(() => new Map(fresh.map((a) => {
-      const detail = app.advisories.get(a.product, a.id)
-      return [a.pk, detail === null ? null : Buffer.from(JSON.stringify(toOsv(source.baseUrl, detail)) + '\n')]
-    })))
-    for (let i = 0; i < pieces.length; i++) {
-      const piece = pieces[i]!
-      if (typeof piece === 'number') pieces[i] = made.get(piece) ?? empty
-    }
-  }
-  // Bytes, not strings: at 20,000 advisories the bundle is 60 MB, and decoding and encoding it is most of the work.
-  const body = Buffer.concat(pieces.map((p) => typeof p === 'number' ? empty : Buffer.isBuffer(p) ? p : old.bytes.subarray(p[0], p[1])))
-  return { url, contentType: ndjson, body }
+  return null
 }
 
 const empty = Buffer.alloc(0)
 
-/**
- * The previous bundle and where each OSV id's line is in it (its newline included), when its file holds what
- * the manifest recorded: by size, as for every file the export keeps, or by hash with --verify.
- */
-function previousLines (source: BundleSource, url: string): { bytes: Buffer, lines: Map<string, [start: number, end: number]> } | null {
-  const known = source.documents.get(url)
-  const entry = known === undefined ? null : source.previous.get(known.path) ?? null
-  if (known === undefined || entry === null) return null
-  let bytes: Buffer
-  // Read at once, not in the promise API's 512 KB pieces: each piece waited for the renders between them, and
-  // the bundle (placed first, so its compression overlaps them) was read last.
-  try { bytes = readFileSync(join(source.outDir, known.path)) } catch { return null }
-  if (bytes.length !== entry.size || (source.verify && createHash('sha256').update(bytes).digest('hex') !== entry.sha256)) return null
-  if (bytes.length > 0 && bytes[bytes.length - 1] !== 10) return null
-  const lines = new Map<string, [number, number]>()
-  for (let start = 0; start < bytes.length;) {
-    const end = bytes.indexOf(10, start) + 1
-    const id = end === 0 ? null : recordId(bytes, start, end)
-    if (id === null) return null
-    lines.set(id, [start, end])
-    start = end
+/** The OSV lines of these advisories, made by the server's toOsv (an advisory gone meanwhile: no line). */
+function linesOf (app: FastifyInstance, advisories: ListedAdvisory[], baseUrl: string): Map<number, Buffer> {
+  return app.data.read(() => new Map(advisories.map((a) => {
+    const detail = app.advisories.get(a.product, a.id)
+    return [a.pk, detail === null ? empty : Buffer.from(JSON.stringify(toOsv(baseUrl, detail)) + '\n')]
+  })))
+}
+
+async function inWorker (job: BundleJob): Promise<BundleResult> {
+  const worker = startWorker(import.meta.url, 'bundle-worker', { workerData: job })
+  try {
+    return await new Promise<BundleResult>((resolve, reject) => {
+      worker.once('message', resolve)
+      worker.once('error', reject)
+      worker.once('exit', (code) => { reject(new Error(`the OSV bundle's worker thread stopped without an answer (exit code ${code})`)) })
+    })
+  } finally {
+    await worker.terminate()
   }
-  return { bytes, lines }
 }
 
-const idKey = Buffer.from('","id":"')
-
-/**
- * Every record starts `{"schema_version":"...","id":"..."` (toOsv's first two keys): the id is found in the
- * bytes and only it is decoded (decoding each line's head took a fifth of the bundle's time at 20,000).
- */
-function recordId (bytes: Buffer, start: number, end: number): string | null {
-  const head = bytes.subarray(start, Math.min(end, start + 96))
-  const at = head.indexOf(idKey)
-  if (at < 0 || !head.subarray(0, schemaKey.length).equals(schemaKey)) return null
-  const open = start + at + idKey.length - 1
-  // The closing quote: the first one not escaped (an id holds no quote but may hold a backslash escape).
-  let close = open + 1
-  while (close < end && bytes[close] !== 0x22) close += bytes[close] === 0x5c ? 2 : 1
-  if (close >= end) return null
-  return JSON.parse(bytes.subarray(open, close + 1).toString('utf8')) as string
-}
-
-const schemaKey = Buffer.from('{"schema_version":"')
+const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)

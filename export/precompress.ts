@@ -27,6 +27,29 @@ export interface Compressed { suffix: '.gz' | '.br', bytes: Buffer }
 
 /** Both forms of a document under `largeDocument`, compressed on libuv's threads so several documents compress at once. */
 export async function precompress (body: Buffer): Promise<Compressed[]> {
-  const [gz, br] = await Promise.all([gzip(body, gzipOptions), brotli(body, brotliOptions)])
+  const [gz, br] = await Promise.all([onThreads(async () => await gzip(body, gzipOptions)), onThreads(async () => await brotli(body, brotliOptions))])
   return [{ suffix: '.gz', bytes: gz }, { suffix: '.br', bytes: br }]
 }
+
+/**
+ * Runs compressions on libuv's threads at most `compressing` at a time. The file system's calls share those
+ * four threads: with every document's compressions queued at once, each write, rename and journal note waited
+ * behind all of them (one revised advisory at 20,000: 0.4 s before the first file could be noted).
+ */
+export async function onThreads<T> (work: () => Promise<T>): Promise<T> {
+  if (running < compressing) running++
+  else await new Promise<void>((resolve) => { queue.push(resolve) })
+  try {
+    return await work()
+  } finally {
+    // The place passes to the next in line, or is given back.
+    const next = queue.shift()
+    if (next !== undefined) next()
+    else running--
+  }
+}
+
+/** Two of libuv's four threads: the other two stay free for the file system. */
+const compressing = 2
+let running = 0
+const queue: Array<() => void> = []

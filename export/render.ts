@@ -1,9 +1,13 @@
 // Renders one exported URL: the app answers it in process (`app.inject`), exactly as it answers the live
 // request for the public host, so an exported file holds the live server's bytes by construction.
 import type { FastifyInstance } from 'fastify'
+import type { GzipPart } from './gzip-parts.js'
 import type { ExportUrl } from './urls.js'
 
-export interface Rendered { url: ExportUrl, contentType: string, body: Buffer }
+export interface Rendered { url: ExportUrl, contentType: string, body: Buffer, prepared?: Prepared }
+
+/** What was already made of a body off the main thread (an OSV bundle: export/bundle-job.ts): its hash and its .gz from parts. */
+export interface Prepared { sha256: string, gzip: { bytes: Buffer, sha256: string, parts: GzipPart[] } | null }
 
 export class RenderError extends Error { override name = 'RenderError' }
 

@@ -14,7 +14,8 @@ import type { ExportManifestStore, ManifestChange } from '../db/export-manifest.
 import { safeRelative, type FileEntry, type Manifest } from './manifest.js'
 import { gzipFromParts, type GzipPart } from './gzip-parts.js'
 import { largeDocument, precompress, precompressThreshold } from './precompress.js'
-import type { Rendered } from './render.js'
+import type { Prepared, Rendered } from './render.js'
+import { readPreviousGzip, type RecordedFile } from './bundle-job.js'
 
 export interface Skipped { url: string, reason: string }
 
@@ -128,7 +129,7 @@ export class TreeWriter {
     }
     this.counts.documents++
     this.dropped.push(...[`${path}.gz`, `${path}.br`].filter((p) => !paths.includes(p) && this.previous.has(p)))
-    const entry = { sha256: sha256(doc.body), size: doc.body.length }
+    const entry = { sha256: doc.prepared?.sha256 ?? sha256(doc.body), size: doc.body.length }
     const withKey = (e: FileEntry): FileEntry => ({ sha256: e.sha256, size: e.size, url: doc.url.url, input, grp: doc.url.grp })
     // Unchanged bytes, with every form in place: nothing to compress or write.
     if (await this.unchanged(path, entry) && await this.allOnDisk(paths.slice(1))) {
@@ -137,31 +138,32 @@ export class TreeWriter {
     }
     const forms = [{ path, bytes: doc.body, entry }]
     if (large) {
-      const gz = await gzipFromParts(doc.body, await this.previousGzip(`${path}.gz`))
+      const gz = doc.prepared?.gzip ?? await this.gzipFromParts(doc.body, `${path}.gz`)
       this.gzipParts.set(`${path}.gz`, gz.parts)
-      forms.push({ path: `${path}.gz`, bytes: gz.bytes, entry: { sha256: sha256(gz.bytes), size: gz.bytes.length } })
+      forms.push({ path: `${path}.gz`, bytes: gz.bytes, entry: { sha256: gz.sha256, size: gz.bytes.length } })
     } else if (compress) {
       for (const c of await precompress(doc.body)) forms.push({ path: path + c.suffix, bytes: c.bytes, entry: { sha256: sha256(c.bytes), size: c.bytes.length } })
     }
-    for (const form of forms) {
-      const write = !await this.unchanged(form.path, form.entry)
-      if (write) await this.write(form.path, form.bytes)
-      this.record(form.path, form.path === path ? withKey(form.entry) : form.entry, write)
-    }
+    // The forms are written at once (one journal note for all), not one after another.
+    const write = await Promise.all(forms.map(async (form) => !await this.unchanged(form.path, form.entry)))
+    await this.write(forms.filter((_, i) => write[i]))
+    forms.forEach((form, i) => { this.record(form.path, form.path === path ? withKey(form.entry) : form.entry, write[i]!) })
   }
 
-  /** The previous .gz made from parts, with its parts, when the file holds the bytes the manifest recorded. */
-  private async previousGzip (path: string): Promise<{ gz: Buffer, parts: GzipPart[] } | null> {
+  private async gzipFromParts (body: Buffer, path: string): Promise<NonNullable<Prepared['gzip']>> {
+    const made = await gzipFromParts(body, readPreviousGzip(this.previousGzip(path)))
+    return { bytes: made.bytes, sha256: sha256(made.bytes), parts: made.parts }
+  }
+
+  /** The previous .gz at `path` as the manifest recorded it, when it was made from parts (which it lists). */
+  previousGzip (path: string): (RecordedFile & { parts: GzipPart[] }) | null {
     const known = this.previous.get(path)
     const parts = known === undefined || known === null ? [] : this.previousParts?.gzipParts(path, known.sha256) ?? []
-    if (parts.length === 0) return null
-    try {
-      const gz = await readFile(join(this.outDir, path))
-      return gz.length === known!.size && sha256(gz) === known!.sha256 ? { gz, parts } : null
-    } catch {
-      return null
-    }
+    return parts.length === 0 ? null : { path: join(this.outDir, path), size: known!.size, sha256: known!.sha256, parts }
   }
+
+  /** From this size a document's .gz is made from parts, and it has no .br. */
+  get largeDocument (): number { return this.large }
 
   /** The new manifest's files (complete once finish has run). */
   get files (): Map<string, FileEntry> { return this.next }
@@ -268,15 +270,18 @@ export class TreeWriter {
     }
   }
 
-  private async write (path: string, bytes: Buffer): Promise<void> {
-    await this.journal.record(path)
-    this.written.add(path)
-    const dir = dirname(path)
-    if (!this.madeDirs.has(dir)) {
-      await this.makeDir(dir)
-      this.madeDirs.add(dir)
+  private async write (files: Array<{ path: string, bytes: Buffer }>): Promise<void> {
+    if (files.length === 0) return
+    await this.journal.record(...files.map((f) => f.path))
+    for (const { path } of files) {
+      this.written.add(path)
+      const dir = dirname(path)
+      if (!this.madeDirs.has(dir)) {
+        await this.makeDir(dir)
+        this.madeDirs.add(dir)
+      }
     }
-    await writeFileAtomic(join(this.outDir, path), bytes, false)
+    await Promise.all(files.map(async ({ path, bytes }) => { await writeFileAtomic(join(this.outDir, path), bytes, false) }))
   }
 
   /** A file of the previous export where this one needs a directory (a layout change) makes way for it. */

@@ -2,7 +2,8 @@
 // the last ones: the main thread's side. Yields exactly what readUpdateinfo over decompressedBytes yields,
 // in order, and throws the same errors (name and message; IngestError as itself), after the records read
 // before them.
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { startWorker } from '../domain/worker-thread.js'
 import type { Compression } from './decompress.js'
 import type { ReadResult } from './read-updateinfo.js'
 import { IngestError, type IngestLimits } from './repo-context.js'
@@ -31,18 +32,11 @@ export type ReaderMessage =
 
 type Received = ReaderMessage | { kind: 'exit', code: number }
 
-/**
- * Built, the worker is dist/ingest/read-worker.js. Under tsx (the tests run the TypeScript), Node 20 does not
- * give a worker its parent's loader hooks, so the worker registers tsx's before it imports read-worker.ts.
- */
-function startWorker (job: ReadJob): Worker {
+/** The worker is ingest/read-worker.ts (built: .js). */
+function startReader (job: ReadJob): Worker {
   // A smaller young generation than V8's default: the worker's records live only until posted (measured: peak
   // RSS 213 MB instead of 236 MB at 20,000 advisories x 8 packages, the same time).
-  const options = { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: 8 } }
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./read-worker.js', import.meta.url), options)
-  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'))
-  const entry = JSON.stringify(new URL('./read-worker.ts', import.meta.url).href)
-  return new Worker(`import(${tsx}).then(({ register }) => { register(); return import(${entry}) })`, { ...options, eval: true })
+  return startWorker(import.meta.url, 'read-worker', { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: 8 } })
 }
 
 function revive (message: Extract<ReaderMessage, { kind: 'error' }>): Error {
@@ -54,7 +48,7 @@ function revive (message: Extract<ReaderMessage, { kind: 'error' }>): Error {
 
 /** `onBatch` gets the compressed bytes read so far and the records read so far, for progress. */
 export async function * readInWorker (job: ReadJob, onBatch?: (compressedRead: number, records: number) => void): AsyncGenerator<ReadResult> {
-  const worker = startWorker(job)
+  const worker = startReader(job)
   const inbox: Received[] = []
   let notify: (() => void) | null = null
   const deliver = (message: Received): void => { inbox.push(message); notify?.(); notify = null }

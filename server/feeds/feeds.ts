@@ -8,7 +8,8 @@ import type { AdvisoryFilter, AdvisorySummary } from '../../db/advisory-query.js
 import { FilterError, listParams, parseListQuery, RawQuerySchema, refuseUnknown, type RawQuery } from '../advisory-filter.js'
 import { NotFoundError } from '../http/errors.js'
 import { feedFormats, type FeedFormat } from './feed-links.js'
-import { renderFeed } from './feed-render.js'
+import { renderFeed, type FeedEntry } from './feed-render.js'
+import { FeedItemsCache } from './feed-items.js'
 import { severityLabel, typeLabel, urls } from '../format.js'
 import { isCveId, notACveId } from '../../domain/cve.js'
 import { severityRank } from '../../domain/vocabulary.js'
@@ -24,6 +25,7 @@ interface Scope { path: string, title: string, fixed: Partial<AdvisoryFilter>, p
 const feedSchema = { tags: ['feeds'], params: Type.Object({ file: Type.String({ description: '<name>.rss, .atom or .json' }) }), querystring: RawQuerySchema }
 
 export const feeds: FastifyPluginAsyncTypebox = async (app) => {
+  const items = new FeedItemsCache()
   app.get('/feeds', { schema: { summary: 'The feeds page', tags: ['pages'] } }, async (_request, reply) => reply.page('feeds', () => ({
     title: 'Feeds',
     nav: 'feeds',
@@ -35,17 +37,17 @@ export const feeds: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/feeds/:file', { schema: { ...feedSchema, summary: 'All advisories or one product\'s: RSS, Atom or JSON Feed' } }, async (request, reply) => {
     const { name, format } = splitFile(request.params.file)
-    if (name === 'advisories') return sendFeed(request, request.query, reply, format, { path: '/feeds/advisories', title: 'Advisories', fixed: {}, pagePath: '/' })
+    if (name === 'advisories') return sendFeed(request, request.query, reply, format, { path: '/feeds/advisories', title: 'Advisories', fixed: {}, pagePath: '/' }, items)
     const product = app.data.vocabulary().products.find((p) => p.id === name)
     if (product === undefined) throw new NotFoundError('Feed not found', `There is no product "${name}", so no feed for it. The feeds are listed at /feeds.`)
-    return sendFeed(request, request.query, reply, format, { path: `/feeds/${encodeURIComponent(name)}`, title: `${product.name} advisories`, fixed: { products: [product.id] }, pagePath: urls.product(product.id) })
+    return sendFeed(request, request.query, reply, format, { path: `/feeds/${encodeURIComponent(name)}`, title: `${product.name} advisories`, fixed: { products: [product.id] }, pagePath: urls.product(product.id) }, items)
   })
 
   app.get('/feeds/cve/:file', { schema: { ...feedSchema, summary: 'Advisories fixing a CVE: RSS, Atom or JSON Feed' } }, async (request, reply) => {
     const { name, format } = splitFile(request.params.file)
     if (!isCveId(name)) throw new NotFoundError('Feed not found', `${notACveId(name)}.`)
     const cve = name.toUpperCase()
-    return sendFeed(request, request.query, reply, format, { path: `/feeds/cve/${cve}`, title: `Advisories fixing ${cve}`, fixed: { cve }, pagePath: urls.cve(cve) })
+    return sendFeed(request, request.query, reply, format, { path: `/feeds/cve/${cve}`, title: `Advisories fixing ${cve}`, fixed: { cve }, pagePath: urls.cve(cve) }, items)
   })
 
   // Path-only, so a static copy of the portal has them too (the same as ?severity=<severity>).
@@ -53,12 +55,12 @@ export const feeds: FastifyPluginAsyncTypebox = async (app) => {
     const { name, format } = splitFile(request.params.file)
     const severities = feedSeverities(app.data.vocabulary().severities)
     if (!severities.includes(name)) throw new NotFoundError('Feed not found', `There is no severity "${name}"; severity feeds: ${severities.join(', ')}. The feeds are listed at /feeds.`)
-    return sendFeed(request, request.query, reply, format, { path: `/feeds/severity/${name}`, title: `${severityLabel(name === 'none' ? null : name)} advisories`, fixed: { severities: [name] }, pagePath: `/?severity=${name}` })
+    return sendFeed(request, request.query, reply, format, { path: `/feeds/severity/${name}`, title: `${severityLabel(name === 'none' ? null : name)} advisories`, fixed: { severities: [name] }, pagePath: `/?severity=${name}` }, items)
   })
 
   app.get('/feeds/packages/:file', { schema: { ...feedSchema, summary: 'Advisories for a package: RSS, Atom or JSON Feed' } }, async (request, reply) => {
     const { name, format } = splitFile(request.params.file)
-    return sendFeed(request, request.query, reply, format, { path: `/feeds/packages/${encodeURIComponent(name)}`, title: `Advisories for ${name}`, fixed: { package: name }, pagePath: urls.package(name) })
+    return sendFeed(request, request.query, reply, format, { path: `/feeds/packages/${encodeURIComponent(name)}`, title: `Advisories for ${name}`, fixed: { package: name }, pagePath: urls.package(name) }, items)
   })
 }
 
@@ -75,7 +77,7 @@ function splitFile (file: string): { name: string, format: FeedFormat } {
   return { name: file.slice(0, dot), format: format.ext }
 }
 
-function sendFeed (request: FastifyRequest, query: RawQuery, reply: FastifyReply, format: FeedFormat, scope: Scope): FastifyReply {
+function sendFeed (request: FastifyRequest, query: RawQuery, reply: FastifyReply, format: FeedFormat, scope: Scope, cache: FeedItemsCache): FastifyReply {
   const app = request.server
   for (const key of ['page', 'per_page']) if (query[key] !== undefined) throw new FilterError(`${key}: feeds take limit (1 to ${feedLimit.max}), not ${key}`)
   refuseUnknown(query, feedParams)
@@ -97,10 +99,15 @@ function sendFeed (request: FastifyRequest, query: RawQuery, reply: FastifyReply
     maxAge: 300,
     key: `${base} ${canonical}`,
     render: () => {
-      const { items } = app.lists.list(filter, list.perPage, 0)
-      const pks = items.map((a) => a.pk)
-      const packages = app.lists.packagesOf(pks, null)
-      const descriptions = app.lists.descriptionsOf(pks)
+      const read = (): FeedEntry[] => {
+        const { items } = app.lists.list(filter, list.perPage, 0)
+        const pks = items.map((a) => a.pk)
+        const packages = app.lists.packagesOf(pks, null)
+        const descriptions = app.lists.descriptionsOf(pks)
+        return items.map((advisory) => ({ advisory, description: descriptions.get(advisory.pk) ?? null, packages: packages.get(advisory.pk) ?? [] }))
+      }
+      // Feeds of the default length only: a reader's ?limit=1000 is not worth keeping.
+      const { entries, html } = list.perPage > feedLimit.default ? { entries: read(), html: new Map<number, string>() } : cache.get(`${app.data.stamp().generation} ${base} ${scope.path}?${listQuery}`, read)
       const pageQuery = new URLSearchParams(list.params)
       pageQuery.delete('limit')
       const qs = pageQuery.toString()
@@ -109,10 +116,13 @@ function sendFeed (request: FastifyRequest, query: RawQuery, reply: FastifyReply
         description: `${scope.title}${describe(filter, scope.fixed)}, newest first (up to ${list.perPage}).`,
         pageUrl: pageUrl(app, base, `${scope.pagePath}${qs === '' ? '' : `${scope.pagePath.includes('?') ? '&' : '?'}${qs}`}`),
         selfUrl: `${base}${canonical}`,
-        updated: newestDate(items),
+        updated: newestDate(entries.map((e) => e.advisory)),
         baseUrl: base
-      }, items.map((advisory) => ({ advisory, description: descriptions.get(advisory.pk) ?? null, packages: packages.get(advisory.pk) ?? [] })),
-      (entry, summary) => app.render('./partials/feed-item', { ...entry, summary, baseUrl: base }))
+      }, entries, (entry, summary) => {
+        let itemHtml = html.get(entry.advisory.pk)
+        if (itemHtml === undefined) html.set(entry.advisory.pk, itemHtml = app.render('./partials/feed-item', { ...entry, summary, baseUrl: base }))
+        return itemHtml
+      })
     }
   })
 }
