@@ -6,7 +6,7 @@
 // The lists, feeds, API pages and bundles are keyed from the advisories' order every time; the site-wide
 // documents are rendered every time; the sitemaps when a page came, went or changed its date.
 import type { FastifyInstance } from 'fastify'
-import type { StoredAdvisory } from '../db/export-manifest.js'
+import type { ListedAdvisories, StoredAdvisory } from '../db/export-manifest.js'
 import type { ManifestCache } from './manifest-cache.js'
 import type { ListedAdvisory } from '../db/site-index.js'
 import { feedSeverities } from '../server/feeds/feeds.js'
@@ -35,20 +35,9 @@ const keyOf = (a: { product: string, id: string }): string => `${a.product}\t${a
 export function planDelta (app: FastifyInstance, manifest: ManifestCache, options: { cveFeeds: boolean }): DeltaPlan | null {
   return app.data.read(() => {
     const listed = app.siteIndex.listed()
-    // What the last export saw; each advisory listed now is taken out, so what remains has gone.
-    const stored = manifest.store.advisories()
-    if (stored.size === 0 && listed.length > 0) return null
-    const changed: ListedAdvisory[] = []
-    const previously = new Map<string, Omit<StoredAdvisory, 'cves' | 'names'>>()
-    for (const a of listed) {
-      const key = keyOf(a)
-      const before = stored.get(key)
-      if (before !== undefined) stored.delete(key)
-      if (before !== undefined && before.version === a.version && before.severity === a.severity && before.withdrawn === a.withdrawn && before.newest === a.newest) continue
-      changed.push(a)
-      if (before !== undefined) previously.set(key, before)
-    }
-    const removed = [...stored.values()]
+    const found = inSameOrder(listed, manifest.store.listed()) ?? byKey(listed, manifest.store.advisories())
+    if (found === null) return null
+    const { changed, previously, removed } = found
     if (changed.length + removed.length > maxChanged) return null
     const put = changed.map((a) => ({ product: a.product, id: a.id, version: a.version, severity: a.severity, withdrawn: a.withdrawn, newest: a.newest, ...app.siteIndex.groupsOf(a.pk) }))
     const plan = new Planner(app, manifest, listed, options.cveFeeds)
@@ -66,6 +55,51 @@ export function planDelta (app: FastifyInstance, manifest: ManifestCache, option
     else if (changed.some((a) => previously.get(keyOf(a))?.newest !== a.newest)) plan.advisorySitemaps()
     return { place: plan.place, keys: plan.keys, gone: plan.gone, changed: new Set(changed.map(keyOf)), listed, advisories: { put, removed: removed.map((a) => [a.product, a.id]) } }
   })
+}
+
+type Before = Omit<StoredAdvisory, 'cves' | 'names'>
+
+/** What changed since the last export: advisories changed or new, what the changed ones were, and those gone. */
+interface Found { changed: ListedAdvisory[], previously: Map<string, Before>, removed: Before[] }
+
+const same = (a: ListedAdvisory, before: Before): boolean =>
+  before.version === a.version && before.severity === a.severity && before.withdrawn === a.withdrawn && before.newest === a.newest
+
+/**
+ * When the advisories are the ones the last export kept, in the same order (none came, went or moved: an
+ * advisory revised), compared position by position; else null. At 20,000 advisories this takes a fifth of
+ * reading the manifest's rows and matching them by key.
+ */
+function inSameOrder (listed: ListedAdvisory[], kept: ListedAdvisories | null): Found | null {
+  if (kept === null || kept.length !== listed.length) return null
+  const changed: ListedAdvisory[] = []
+  const previously = new Map<string, Before>()
+  for (let i = 0; i < listed.length; i++) {
+    const a = listed[i]!
+    const [product, id, version, severity, withdrawn, newest] = kept[i]!
+    if (product !== a.product || id !== a.id) return null
+    if (version === a.version && severity === a.severity && (withdrawn === 1) === a.withdrawn && newest === a.newest) continue
+    changed.push(a)
+    previously.set(keyOf(a), { product, id, version, severity, withdrawn: withdrawn === 1, newest })
+  }
+  return { changed, previously, removed: [] }
+}
+
+/** Every advisory matched with the manifest's record of it by product and id; null when it has none (a full pass). */
+function byKey (listed: ListedAdvisory[], stored: Map<string, Before>): Found | null {
+  if (stored.size === 0 && listed.length > 0) return null
+  const changed: ListedAdvisory[] = []
+  const previously = new Map<string, Before>()
+  for (const a of listed) {
+    // What the last export saw; each advisory listed now is taken out, so what remains has gone.
+    const key = keyOf(a)
+    const before = stored.get(key)
+    if (before !== undefined) stored.delete(key)
+    if (before !== undefined && same(a, before)) continue
+    changed.push(a)
+    if (before !== undefined) previously.set(key, before)
+  }
+  return { changed, previously, removed: [...stored.values()] }
 }
 
 /** Collects, group by group, the documents to place and the files of those no longer produced. */

@@ -216,7 +216,7 @@ async function incrementalPass (app: FastifyInstance, run: ExportRun, plan: Delt
   const changed = (a: ListedAdvisory): boolean => plan.changed.has(`${a.product}\t${a.id}`)
   await placeAll(app, run, { list: plan.place, keys: plan.keys, index: plan.listed, writer, source: { outDir: run.outDir, previous: files, documents, changed, baseUrl: run.publicUrl, verify: run.verify, largeDocument: writer.largeDocument, previousGzip: (path) => writer.previousGzip(path) } }, progress)
   clock.lap('place')
-  const counts = await writer.finish(store, { kind: 'incremental', gone: plan.gone }, commit.data, commit.previousData, plan.advisories)
+  const counts = await writer.finish(store, { kind: 'incremental', gone: plan.gone }, commit.data, commit.previousData, plan.advisories, plan.listed)
   clock.lap('finish')
   return counts
 }
@@ -243,7 +243,7 @@ async function fullPass (app: FastifyInstance, run: ExportRun, previous: Previou
   clock.lap('place')
   const advisories = contents.index.map((a) => ({ product: a.product, id: a.id, version: a.version, severity: a.severity, withdrawn: a.withdrawn, newest: a.newest, cves: a.cves, names: a.names }))
   // From an earlier version's manifest, every entry goes into the new one.
-  const counts = await writer.finish(previous.store, { kind: 'full', all: previous.legacy !== null }, commit.data, commit.previousData, { all: advisories })
+  const counts = await writer.finish(previous.store, { kind: 'full', all: previous.legacy !== null }, commit.data, commit.previousData, { all: advisories }, contents.index)
   clock.lap('finish')
   return counts
 }

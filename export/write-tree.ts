@@ -10,7 +10,8 @@ import { dirname, join } from 'node:path'
 import { writeFileAtomic } from './atomic-file.js'
 import type { Journal } from './journal.js'
 import { filePathOf, isText, LayoutError } from './layout.js'
-import type { ExportManifestStore, ManifestChange } from '../db/export-manifest.js'
+import type { ExportManifestStore, ListedAdvisories, ManifestChange } from '../db/export-manifest.js'
+import type { ListedAdvisory } from '../db/site-index.js'
 import { safeRelative, type FileEntry, type Manifest } from './manifest.js'
 import { gzipFromParts, type GzipPart } from './gzip-parts.js'
 import { largeDocument, precompress, precompressThreshold } from './precompress.js'
@@ -173,7 +174,7 @@ export class TreeWriter {
    * the files it is told are gone (an incremental one); then commits the manifest's changes in one transaction.
    */
   async finish (store: ExportManifestStore, ending: Ending, data: Manifest['data'], previousData: Manifest['data'] | null,
-    advisories: ManifestChange['advisories']): Promise<TreeCounts> {
+    advisories: ManifestChange['advisories'], listed: ListedAdvisory[]): Promise<TreeCounts> {
     // Only files inside the directory: a hand-edited manifest naming `../x` is never deleted.
     const gone = (ending.kind === 'full' ? this.unproduced() : [...new Set([...ending.gone, ...this.dropped])].filter((p) => !this.next.has(p))).filter(safeRelative).sort()
     for (const file of gone) {
@@ -188,7 +189,7 @@ export class TreeWriter {
     await this.removeEmptyDirs(gone)
     // Nothing changed, not even a key or the data stamp: the manifest stays as it is.
     const same = this.changed.size === 0 && gone.length === 0 && JSON.stringify(data) === JSON.stringify(previousData)
-    if (!same) store.commit({ data, files: ending.kind === 'full' && ending.all ? this.next : this.changed, removed: gone, advisories, gzipParts: this.gzipParts })
+    if (!same) store.commit({ data, files: ending.kind === 'full' && ending.all ? this.next : this.changed, removed: gone, advisories, gzipParts: this.gzipParts, listed: listedOf(listed) })
     if (ending.kind === 'incremental') {
       // The tree is what the manifest counts: the files this pass placed and every other it left alone.
       const totals = store.totals()
@@ -307,4 +308,9 @@ export class TreeWriter {
       await rmdir(join(this.outDir, dir)).catch(() => {})
     }
   }
+}
+
+/** The advisories in list order as the manifest keeps them. */
+function listedOf (listed: ListedAdvisory[]): ListedAdvisories {
+  return listed.map((a) => [a.product, a.id, a.version, a.severity, a.withdrawn ? 1 : 0, a.newest])
 }
