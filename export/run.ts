@@ -213,7 +213,7 @@ async function incrementalPass (app: FastifyInstance, run: ExportRun, plan: Delt
   const files = manifest
   const documents = manifest.byUrl
   const writer = new TreeWriter(run.outDir, files, journal, false, documents, store, commit.written, store, run.largeDocument)
-  const changed = (a: ListedAdvisory): boolean => plan.changed.has(`${a.product}\t${a.id}`)
+  const changed = (a: ListedAdvisory): boolean => plan.changed.has(a.pk)
   await placeAll(app, run, { list: plan.place, keys: plan.keys, index: plan.listed, writer, source: { outDir: run.outDir, previous: files, documents, changed, baseUrl: run.publicUrl, verify: run.verify, largeDocument: writer.largeDocument, previousGzip: (path) => writer.previousGzip(path) } }, progress)
   clock.lap('place')
   const counts = await writer.finish(store, { kind: 'incremental', gone: plan.gone }, commit.data, commit.previousData, plan.advisories, plan.listed)
