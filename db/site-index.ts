@@ -61,7 +61,9 @@ export class SiteIndex {
       cveMembers: db.prepare<[string], { pk: number }>(`SELECT a.pk FROM advisory a WHERE a.pk IN (SELECT advisory_pk FROM advisory_cve WHERE cve = ?) ${listOrder}`),
       packageMembers: db.prepare<[string, string], { pk: number }>(`SELECT a.pk FROM advisory a WHERE a.pk IN
         (SELECT advisory_pk FROM advisory_package WHERE name = ? UNION SELECT advisory_pk FROM advisory_package WHERE src_name = ?) ${listOrder}`),
-      contentAdvisories: db.prepare<[], [string, string, string | null]>('SELECT product_id, id, coalesce(updated, issued) FROM advisory').raw(),
+      // coalesce(updated, issued, '') is migration 0007's index's first column: the index covers the query, which
+      // then reads it rather than every advisory row (20,000: 22 to 50 ms instead of 56 to 93).
+      contentAdvisories: db.prepare<[], [string, string, string]>("SELECT product_id, id, coalesce(updated, issued, '') FROM advisory").raw(),
       cveRows: db.prepare<[], [string, number]>('SELECT cve, count(*) FROM advisory_cve GROUP BY cve').raw(),
       nameRows: db.prepare<[], [string, number]>('SELECT name, count(*) FROM advisory_package GROUP BY name').raw(),
       srcRows: db.prepare<[], [string, number]>('SELECT src_name, count(*) FROM advisory_package WHERE src_name IS NOT NULL GROUP BY src_name').raw(),
@@ -103,8 +105,8 @@ export class SiteIndex {
     return (kind === 'cve' ? this.s.cveMembers.all(name) : this.s.packageMembers.all(name, name)).map((r) => r.pk)
   }
 
-  /** Every advisory's product, id and newest date, unordered. */
-  advisoryDates (): ContentCounts['advisories'] {
+  /** Every advisory's product, id and newest date ('' for none), unordered. */
+  advisoryDates (): Array<[product: string, id: string, newest: string]> {
     return this.s.contentAdvisories.all()
   }
 

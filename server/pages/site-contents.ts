@@ -39,7 +39,7 @@ export function readAdvisoryContents (app: FastifyInstance): AdvisoryContents {
     for (const [product, id, newest] of app.siteIndex.advisoryDates()) {
       advisories.total++
       bump(advisories.products, product)
-      advisories.advisories.set(urls.advisory(product, id), newest)
+      advisories.advisories.set(urls.advisory(product, id), newest === '' ? null : newest)
     }
     lastRead.set(app, { generation: stamp.generation, advisories, contents: null })
     return advisories
