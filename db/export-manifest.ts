@@ -196,7 +196,12 @@ export class ExportManifestStore {
     // Prepared on first use: a manifest opened read-only before this table existed does not have it.
     this.listedChunks ??= this.db.prepare<[], string>('SELECT advisories FROM listed ORDER BY seq').pluck()
     const chunks = this.listedChunks.all()
-    return chunks.length === 0 ? null : chunks.flatMap((chunk) => JSON.parse(chunk) as ListedAdvisories)
+    try {
+      return chunks.length === 0 ? null : chunks.flatMap((chunk) => JSON.parse(chunk) as ListedAdvisories)
+    } catch {
+      // Not JSON (a damaged file): the advisories' own rows still say what the last export saw.
+      return null
+    }
   }
 
   private listedChunks: Database.Statement<[], string> | undefined

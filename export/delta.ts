@@ -76,7 +76,9 @@ function inSameOrder (listed: ListedAdvisory[], kept: ListedAdvisories | null): 
   const previously = new Map<string, Before>()
   for (let i = 0; i < listed.length; i++) {
     const a = listed[i]!
-    const [product, id, version, severity, withdrawn, newest] = kept[i]!
+    const row = kept[i]
+    if (!Array.isArray(row)) return null
+    const [product, id, version, severity, withdrawn, newest] = row
     if (product !== a.product || id !== a.id) return null
     if (version === a.version && severity === a.severity && (withdrawn === 1) === a.withdrawn && newest === a.newest) continue
     changed.push(a)

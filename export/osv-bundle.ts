@@ -55,8 +55,9 @@ export async function bundleFromPrevious (app: FastifyInstance, url: ExportUrl, 
       previousGzip: source.previousGzip(`${known.path}.gz`)
     }
     // A large bundle is made on a worker thread while this one renders the other documents (half a second of
-    // one core at 20,000 advisories); a small one here, where a worker would take longer to start.
-    const result = entry.size >= source.largeDocument ? await inWorker(job) : await runBundleJob(job)
+    // one core at 20,000 advisories), or here if the worker fails; a small one here, where a worker would take
+    // longer to start.
+    const result = entry.size >= source.largeDocument ? await inWorker(job).catch(async () => await runBundleJob(job)) : await runBundleJob(job)
     if (result.kind === 'unusable') return null
     if (result.kind === 'made') {
       const gzip = result.gzip === null ? null : { ...result.gzip, bytes: asBuffer(result.gzip.bytes) }
