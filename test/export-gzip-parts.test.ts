@@ -17,6 +17,9 @@ import { writeRepo } from './helpers/repo-builder.js'
 import { ingestOk, testDb } from './helpers/test-app.js'
 import { updateinfoText } from './helpers/updateinfo-generator.js'
 
+// Five exports of 400 advisories (one a first export), each a few seconds to half a minute on a busy machine.
+t.setTimeout(300_000)
+
 /** NDJSON lines shaped like OSV records: an id near the start, a body of varying length. */
 function ndjson (n: number, change: (i: number) => string = () => ''): Buffer {
   const lines: string[] = []
@@ -137,4 +140,16 @@ t.test('an export writes large documents with a .gz from parts and no .br, and k
   await exportTo(out)
   check(out)
   t.ok(partsOf(out).length >= 2, 'its parts, recorded for another .gz, were not copied from that one')
+
+  // The manifest's kept list of advisories damaged: the plan matches the advisories by key instead.
+  const kept = new Database(join(out, '.llsc-export.db'))
+  t.ok((kept.prepare('SELECT count(*) AS n FROM listed').get() as { n: number }).n > 0, 'the manifest keeps the advisories in list order')
+  kept.prepare('UPDATE listed SET advisories = ? WHERE seq = 0').run('not json')
+  kept.close()
+  await ingestOk(t, dbPath, [repo(revised.slice(0, at) + revised.slice(at).replace('<description>', '<description>Third. '))])
+  t.equal((await exportTo(out)).incremental, true, 'still an incremental pass')
+  const lines = readFileSync(join(out, bundle), 'utf8').split('\n').filter((l) => l.includes('Third. '))
+  t.equal(lines.length, 1, 'and the bundle holds the revised advisory\'s new record')
+  t.match(lines[0], id)
+  check(out)
 })
