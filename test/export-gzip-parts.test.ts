@@ -11,10 +11,8 @@ import { gunzipSync, gzipSync } from 'node:zlib'
 import Database from 'better-sqlite3'
 import { gzipFromParts, partEnds, type GzipPart } from '../export/gzip-parts.js'
 import { runExport, type ExportSummary } from '../export/run.js'
-import type { RepoSpec } from '../ingest/config.js'
 import { tempDir } from './helpers/paths.js'
-import { writeRepo } from './helpers/repo-builder.js'
-import { ingestOk, testDb } from './helpers/test-app.js'
+import { ingestOk, labRepo, testDb } from './helpers/test-app.js'
 import { updateinfoText } from './helpers/updateinfo-generator.js'
 
 // Five exports of 400 advisories (one a first export), each a few seconds to half a minute on a busy machine.
@@ -82,12 +80,8 @@ t.test('one gzip member; copied parts give the bytes compressing afresh gives', 
 
 t.test('an export writes large documents with a .gz from parts and no .br, and keeps it current', async (t) => {
   const { dbPath } = testDb(t)
-  const repoDir = tempDir(t)
   const xml = updateinfoText({ advisories: 400, packagesPerAdvisory: 2, idPrefix: 'BIG' })
-  const repo = (text: string): RepoSpec => {
-    writeRepo(repoDir, text)
-    return { productId: 'big', productName: 'Big', url: repoDir, kind: 'baseurl', baseurls: [repoDir], name: 'big', allowedHosts: [] }
-  }
+  const repo = labRepo(t, { id: 'big', name: 'Big' })
   await ingestOk(t, dbPath, [repo(xml)])
   const largeDocument = 400_000
   const exportTo = async (outDir: string): Promise<ExportSummary> => await runExport({ outDir, dbPath, publicUrl: 'https://security.example.org', cveFeeds: false, verify: false, force: false, largeDocument })

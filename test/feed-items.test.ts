@@ -4,10 +4,7 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import Parser from 'rss-parser'
-import type { RepoSpec } from '../ingest/config.js'
-import { tempDir } from './helpers/paths.js'
-import { writeRepo } from './helpers/repo-builder.js'
-import { ingestOk, testApp, testDb } from './helpers/test-app.js'
+import { ingestOk, labRepo, testApp, testDb } from './helpers/test-app.js'
 import { updateinfoText } from './helpers/updateinfo-generator.js'
 
 interface Item { title: string, content: string }
@@ -25,12 +22,8 @@ async function items (app: FastifyInstance, url: string): Promise<Item[]> {
 
 t.test('the three formats of a feed show the same items, and the data of the moment they are asked', async (t) => {
   const { dbPath } = testDb(t)
-  const repoDir = tempDir(t)
   const xml = updateinfoText({ advisories: 30, packagesPerAdvisory: 2, idPrefix: 'FEED' })
-  const repo = (text: string): RepoSpec => {
-    writeRepo(repoDir, text)
-    return { productId: 'feedp', productName: 'Feed product', url: repoDir, kind: 'baseurl', baseurls: [repoDir], name: 'feedp', allowedHosts: [] }
-  }
+  const repo = labRepo(t, { id: 'feedp', name: 'Feed product' })
   await ingestOk(t, dbPath, [repo(xml)])
   const app = await testApp(t, { dbPath, publicUrl: 'https://security.example.org' })
 

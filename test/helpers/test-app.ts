@@ -8,6 +8,7 @@ import { loadJsonConfig, type RepoSpec } from '../../ingest/config.js'
 import { runIngest, type RunSummary } from '../../ingest/run.js'
 import { buildApp, type AppOptions } from '../../server/app.js'
 import { projectDir, tempDir } from './paths.js'
+import { writeRepo } from './repo-builder.js'
 
 /** A fresh directory, removed when the test ends, and the database path in it (the first ingest creates it). */
 export function testDb (t: Parameters<typeof tempDir>[0]): { dir: string, dbPath: string } {
@@ -34,4 +35,13 @@ export async function testApp (t: Test, options: AppOptions): Promise<FastifyIns
   const app = await buildApp(options)
   t.teardown(async () => { await app.close() })
   return app
+}
+
+/** A one-product repo on disk that a test rewrites: each call writes the updateinfo.xml and gives the repo to ingest. */
+export function labRepo (t: Parameters<typeof tempDir>[0], product: { id: string, name: string }): (xml: string) => RepoSpec {
+  const dir = tempDir(t)
+  return (xml) => {
+    writeRepo(dir, xml)
+    return { productId: product.id, productName: product.name, url: dir, kind: 'baseurl', baseurls: [dir], name: product.id, allowedHosts: [] }
+  }
 }
