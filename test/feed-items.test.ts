@@ -44,3 +44,34 @@ t.test('the three formats of a feed show the same items, and the data of the mom
     t.same(revised.map((i) => i.title.split(' ')[0]), [id], `${format}: the revised advisory's item shows its new description`)
   }
 })
+
+t.test("an advisory's item HTML is made once for every feed it is in, and made again after an ingest", async (t) => {
+  const { dbPath } = testDb(t)
+  const xml = updateinfoText({ advisories: 12, packagesPerAdvisory: 2, idPrefix: 'ITEM' })
+  const repo = labRepo(t, { id: 'itemp', name: 'Item product' })
+  await ingestOk(t, dbPath, [repo(xml)])
+  const app = await testApp(t, { dbPath, publicUrl: 'https://security.example.org' })
+  // Counts the feed items the views render (app.render is the views plugin's, shared by every route).
+  const render = app.render
+  let made = 0
+  app.render = (view, data) => {
+    if (view === './partials/feed-item') made++
+    return render(view, data)
+  }
+
+  const product = await items(app, '/feeds/itemp.rss')
+  t.equal(product.length, 12)
+  t.equal(made, 12, 'the product feed made each of its 12 items')
+  const all = await items(app, '/feeds/advisories.atom')
+  t.equal(made, 12, 'the global feed, listing the same advisories, made none again')
+  t.same(all.map((i) => i.content), product.map((i) => i.content), 'and shows the same item HTML')
+  const severities = new Set(product.map((i) => /\((\w+)\)/.exec(i.title)?.[1]).filter((s) => s !== undefined))
+  t.ok(severities.size > 0, 'the items name their severities')
+  for (const severity of severities) await items(app, `/feeds/severity/${severity!.toLowerCase()}.json`)
+  t.equal(made, 12, 'nor did the severity feeds')
+
+  await ingestOk(t, dbPath, [repo(xml.replace('<description>', '<description>Changed for the item test. '))])
+  const after = await items(app, '/feeds/advisories.rss')
+  t.equal(made, 24, 'after an ingest every item is made again')
+  t.equal(after.filter((i) => i.content.includes('Changed for the item test')).length, 1, 'and the revised one shows its new description')
+})

@@ -106,8 +106,9 @@ function sendFeed (request: FastifyRequest, query: RawQuery, reply: FastifyReply
         const descriptions = app.lists.descriptionsOf(pks)
         return items.map((advisory) => ({ advisory, description: descriptions.get(advisory.pk) ?? null, packages: packages.get(advisory.pk) ?? [] }))
       }
+      const generation = app.data.stamp().generation
       // Feeds of the default length only: a reader's ?limit=1000 is not worth keeping.
-      const { entries, html } = list.perPage > feedLimit.default ? { entries: read(), html: new Map<number, string>() } : cache.get(`${app.data.stamp().generation} ${base} ${scope.path}?${listQuery}`, read)
+      const entries = list.perPage > feedLimit.default ? read() : cache.feed(`${generation} ${base} ${scope.path}?${listQuery}`, read)
       const pageQuery = new URLSearchParams(list.params)
       pageQuery.delete('limit')
       const qs = pageQuery.toString()
@@ -118,11 +119,7 @@ function sendFeed (request: FastifyRequest, query: RawQuery, reply: FastifyReply
         selfUrl: `${base}${canonical}`,
         updated: newestDate(entries.map((e) => e.advisory)),
         baseUrl: base
-      }, entries, (entry, summary) => {
-        let itemHtml = html.get(entry.advisory.pk)
-        if (itemHtml === undefined) html.set(entry.advisory.pk, itemHtml = app.render('./partials/feed-item', { ...entry, summary, baseUrl: base }))
-        return itemHtml
-      })
+      }, entries, (entry, summary) => cache.itemHtml(`${generation} ${base} ${entry.advisory.pk}`, () => app.render('./partials/feed-item', { ...entry, summary, baseUrl: base })))
     }
   })
 }
