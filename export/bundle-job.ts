@@ -1,11 +1,12 @@
 // The byte work of a product's OSV bundle made again from its previous copy (export/osv-bundle.ts decides what
-// goes in it): the previous copy read and checked, each kept record's line found by its OSV id, the new bundle
-// joined from ranges of the old file and the lines made again, hashed, and its .gz made from parts. At 20,000
-// advisories that is 60 MB scanned, copied and hashed twice, about a third of a second of one core:
-// export/bundle-worker.ts runs it on a worker thread while the main thread renders the other documents.
+// goes in it): the previous copy checked, each kept record's line found by its OSV id, the new bundle written
+// to its temporary file from ranges of the old file and the lines made again, hashed, and its .gz made from
+// parts. Both files pass through one buffer of a few megabytes, never whole: at 20,000 advisories the bundle
+// is 60 MB, and a fresh 60 MB buffer cost 0.2 s of page faults alone. export/bundle-worker.ts runs this on a
+// worker thread while the main thread renders the other documents.
 import { createHash } from 'node:crypto'
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
-import { gzipFromParts, type GzipPart } from './gzip-parts.js'
+import { closeSync, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs'
+import { GzipFromParts, type GzipPart } from './gzip-parts.js'
 
 /** A file of the previous export as the manifest recorded it. */
 export interface RecordedFile {
@@ -22,36 +23,25 @@ export interface BundleJob {
   order: Array<string | number>
   /** Lines made again, each with its newline (empty for an advisory gone meanwhile). */
   fresh: Uint8Array[]
+  /** Where the new bundle is written (absolute: its temporary name, which the caller has noted in the journal). */
+  target: string
   /** From this size the bundle gets a .gz from parts, copying those of `previousGzip` that hold (export/gzip-parts.ts). */
   largeDocument: number
   previousGzip: (RecordedFile & { parts: GzipPart[] }) | null
 }
 
 export type BundleResult =
-  | { kind: 'made', body: Uint8Array, sha256: string, gzip: { bytes: Uint8Array, sha256: string, parts: GzipPart[] } | null }
+  /** Written to the target; `gzip` when it is large (else the caller compresses it as any document). */
+  | { kind: 'made', size: number, sha256: string, gzip: { bytes: Uint8Array, sha256: string, parts: GzipPart[] } | null }
   /** The previous copy is not what the manifest says (or not a bundle): the bundle is rendered afresh. */
   | { kind: 'unusable' }
   /** Records to keep that the previous copy lacks: their lines are made too, and the job runs again. */
   | { kind: 'missing', ids: string[] }
 
-export async function runBundleJob (job: BundleJob): Promise<BundleResult> {
-  const joined = join(job)
-  if (joined.kind !== 'made') return joined
-  const { body } = joined
-  let gzip = null
-  if (body.length >= job.largeDocument) {
-    const made = await gzipFromParts(body, readPreviousGzip(job.previousGzip))
-    gzip = { bytes: made.bytes, sha256: sha256(made.bytes), parts: made.parts }
-  }
-  return { kind: 'made', body, sha256: sha256(body), gzip }
-}
+/** The files are read in pieces of this size into one buffer (a longer line: a larger buffer). */
+const piece = 4 * 1024 * 1024
 
-/**
- * The new bundle's bytes, copied range by range from the previous copy's file into one buffer: the previous copy
- * is never held whole (at 20,000 advisories reading its 60 MB into a fresh buffer cost 0.2 s, most of it the
- * kernel handing out new pages).
- */
-function join (job: BundleJob): { kind: 'made', body: Buffer } | Exclude<BundleResult, { kind: 'made' }> {
+export async function runBundleJob (job: BundleJob): Promise<BundleResult> {
   let fd: number
   try { fd = openSync(job.previous.path, 'r') } catch { return { kind: 'unusable' } }
   try {
@@ -59,33 +49,55 @@ function join (job: BundleJob): { kind: 'made', body: Buffer } | Exclude<BundleR
     if (old === null) return { kind: 'unusable' }
     const missing = job.order.filter((p): p is string => typeof p === 'string' && !old.has(p))
     if (missing.length > 0) return { kind: 'missing', ids: missing }
-    // A run of lines kept in the same order is one range: the 60 MB are copied in a few large pieces.
-    const pieces: Array<Uint8Array | [start: number, end: number]> = []
-    let run: [number, number] | null = null
-    for (const p of job.order) {
-      const kept = typeof p === 'string' ? old.get(p)! : null
-      if (kept !== null && run !== null && run[1] === kept[0]) {
-        run[1] = kept[1]
-        continue
+    const pieces = piecesOf(job, old)
+    const size = pieces.reduce((n, p) => n + (Array.isArray(p) ? p[1] - p[0] : p.length), 0)
+    const gzip = size >= job.largeDocument ? new GzipFromParts(readPreviousGzip(job.previousGzip), Infinity) : null
+    const hash = createHash('sha256')
+    const out = openSync(job.target, 'w')
+    try {
+      const take = (bytes: Uint8Array): void => {
+        for (let at = 0; at < bytes.length;) at += writeSync(out, bytes, at, bytes.length - at)
+        hash.update(bytes)
+        gzip?.push(bytes)
       }
-      if (run !== null) pieces.push(run)
-      run = kept === null ? null : [kept[0], kept[1]]
-      if (kept === null) pieces.push(job.fresh[p as number]!)
+      const buffer = Buffer.allocUnsafe(piece)
+      for (const p of pieces) {
+        if (!Array.isArray(p)) {
+          take(p)
+          continue
+        }
+        for (let at = p[0]; at < p[1]; at += piece) {
+          const length = Math.min(piece, p[1] - at)
+          if (!readAll(fd, buffer, 0, length, at)) return { kind: 'unusable' }
+          take(buffer.subarray(0, length))
+        }
+      }
+    } finally {
+      closeSync(out)
     }
-    if (run !== null) pieces.push(run)
-    const body = Buffer.allocUnsafe(pieces.reduce((n, p) => n + (Array.isArray(p) ? p[1] - p[0] : p.length), 0))
-    let at = 0
-    for (const p of pieces) {
-      if (!Array.isArray(p)) {
-        body.set(p, at)
-        at += p.length
-      } else if (readAll(fd, body, at, p[1] - p[0], p[0])) at += p[1] - p[0]
-      else return { kind: 'unusable' }
-    }
-    return { kind: 'made', body }
+    const made = gzip === null ? null : await gzip.end()
+    return { kind: 'made', size, sha256: hash.digest('hex'), gzip: made === null ? null : { bytes: made.bytes, sha256: sha256(made.bytes), parts: made.parts } }
   } finally {
     closeSync(fd)
   }
+}
+
+/** The new bundle as pieces: a run of lines kept in the same order is one range of the old file. */
+function piecesOf (job: BundleJob, old: Map<string, [number, number]>): Array<Uint8Array | [start: number, end: number]> {
+  const pieces: Array<Uint8Array | [start: number, end: number]> = []
+  let run: [number, number] | null = null
+  for (const p of job.order) {
+    const kept = typeof p === 'string' ? old.get(p)! : null
+    if (kept !== null && run !== null && run[1] === kept[0]) {
+      run[1] = kept[1]
+      continue
+    }
+    if (run !== null) pieces.push(run)
+    run = kept === null ? null : [kept[0], kept[1]]
+    if (kept === null) pieces.push(job.fresh[p as number]!)
+  }
+  if (run !== null) pieces.push(run)
+  return pieces
 }
 
 /** A .gz made from parts and its parts, when the file holds the bytes the manifest recorded. */
@@ -104,18 +116,15 @@ function readRecorded (file: RecordedFile): Buffer | null {
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
 
-/** The previous copy is read in pieces of this size into one buffer (one line longer than that: a larger buffer). */
-const scanPiece = 4 * 1024 * 1024
-
 /**
  * Where each OSV id's line is in the previous bundle (its newline included), when the file is what the manifest
  * recorded (its size, and its sha256 when given) and every line is a record; else null.
  */
-export function previousLines (fd: number, file: RecordedFile, piece = scanPiece): Map<string, [start: number, end: number]> | null {
+export function previousLines (fd: number, file: RecordedFile, pieceSize = piece): Map<string, [start: number, end: number]> | null {
   if (fstatSync(fd).size !== file.size) return null
   const hash = file.sha256 === null ? null : createHash('sha256')
   const lines = new Map<string, [number, number]>()
-  let buffer = Buffer.allocUnsafe(Math.min(piece, Math.max(file.size, 1)))
+  let buffer = Buffer.allocUnsafe(Math.min(pieceSize, Math.max(file.size, 1)))
   // The file offset of buffer[0]: each piece starts at the first line the last one did not hold whole.
   for (let position = 0; position < file.size;) {
     const length = Math.min(buffer.length, file.size - position)

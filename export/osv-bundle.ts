@@ -5,12 +5,13 @@
 // (server/api/osv-export.ts): the export test compares the bytes with the app's answer. The byte work is
 // export/bundle-job.ts's.
 import type { FastifyInstance } from 'fastify'
+import { readFile, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { startWorker } from '../domain/worker-thread.js'
 import type { ListedAdvisory } from '../db/site-index.js'
 import { osvId, toOsv } from '../server/api/osv.js'
 import type { PreviousDocuments, PreviousFiles } from './write-tree.js'
-import type { Rendered } from './render.js'
+import type { Rendered, Written } from './render.js'
 import type { ExportUrl } from './urls.js'
 import { runBundleJob, type BundleJob, type BundleResult, type RecordedFile } from './bundle-job.js'
 import type { GzipPart } from './gzip-parts.js'
@@ -27,6 +28,8 @@ export interface BundleSource {
   verify: boolean
   /** From this size a bundle's .gz is made from parts (export/precompress.ts), and the bundle on a worker thread. */
   largeDocument: number
+  /** Notes the bundle's file in the journal and gives its temporary name (TreeWriter.reserve). */
+  reserve: (url: ExportUrl, contentType: string) => Promise<{ path: string, temp: string } | null>
   /** The previous .gz made from parts, as the manifest recorded it (export/write-tree.ts). */
   previousGzip: (path: string) => (RecordedFile & { parts: GzipPart[] }) | null
 }
@@ -37,10 +40,12 @@ const ndjson = 'application/x-ndjson; charset=utf-8'
  * The bundle of `product`, or null when there is no previous copy to start from (or it is not the bytes the
  * manifest says): the caller then renders it through the app.
  */
-export async function bundleFromPrevious (app: FastifyInstance, url: ExportUrl, product: string, index: ListedAdvisory[], source: BundleSource): Promise<Rendered | null> {
+export async function bundleFromPrevious (app: FastifyInstance, url: ExportUrl, product: string, index: ListedAdvisory[], source: BundleSource): Promise<Rendered | Written | null> {
   const known = source.documents.get(url.url)
   const entry = known === undefined ? null : source.previous.get(known.path) ?? null
   if (known === undefined || entry === null) return null
+  const target = await source.reserve(url, ndjson)
+  if (target === null) return null
   const members = index.filter((a) => a.product === product)
   const remade = new Set(members.filter(source.changed).map((a) => a.pk))
   // A second time when the previous copy lacks a record it should have kept: that one is made again too.
@@ -51,21 +56,26 @@ export async function bundleFromPrevious (app: FastifyInstance, url: ExportUrl, 
       previous: { path: join(source.outDir, known.path), size: entry.size, sha256: source.verify ? entry.sha256 : null },
       order: members.map((a) => remade.has(a.pk) ? fresh.push(lines.get(a.pk)!) - 1 : osvId(a.product, a.id)),
       fresh,
+      target: target.temp,
       largeDocument: source.largeDocument,
       previousGzip: source.previousGzip(`${known.path}.gz`)
     }
-    // A large bundle is made on a worker thread while this one renders the other documents (half a second of
-    // one core at 20,000 advisories), or here if the worker fails; a small one here, where a worker would take
+    // A large bundle is made on a worker thread while this one renders the other documents (a third of a second
+    // of one core at 20,000 advisories), or here if the worker fails; a small one here, where a worker would take
     // longer to start.
     const result = entry.size >= source.largeDocument ? await inWorker(job).catch(async () => await runBundleJob(job)) : await runBundleJob(job)
-    if (result.kind === 'unusable') return null
+    if (result.kind === 'unusable') break
     if (result.kind === 'made') {
-      const gzip = result.gzip === null ? null : { ...result.gzip, bytes: asBuffer(result.gzip.bytes) }
-      return { url, contentType: ndjson, body: asBuffer(result.body), prepared: { sha256: result.sha256, gzip } }
+      if (result.gzip !== null) return { url, contentType: ndjson, size: result.size, sha256: result.sha256, gzip: { ...result.gzip, bytes: asBuffer(result.gzip.bytes) } }
+      // Smaller than a large document: placed and compressed as any document is, from its bytes.
+      const body = await readFile(target.temp)
+      await unlink(target.temp)
+      return { url, contentType: ndjson, body }
     }
     const missing = new Set(result.ids)
     for (const a of members) if (missing.has(osvId(a.product, a.id))) remade.add(a.pk)
   }
+  await unlink(target.temp).catch(() => {})
   return null
 }
 

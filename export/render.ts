@@ -4,10 +4,15 @@ import type { FastifyInstance } from 'fastify'
 import type { GzipPart } from './gzip-parts.js'
 import type { ExportUrl } from './urls.js'
 
-export interface Rendered { url: ExportUrl, contentType: string, body: Buffer, prepared?: Prepared }
+export interface Rendered { url: ExportUrl, contentType: string, body: Buffer }
 
-/** What was already made of a body off the main thread (an OSV bundle: export/bundle-job.ts): its hash and its .gz from parts. */
-export interface Prepared { sha256: string, gzip: { bytes: Buffer, sha256: string, parts: GzipPart[] } | null }
+/**
+ * A document its maker wrote to its temporary name itself (a large OSV bundle, made on a worker thread from its
+ * previous copy: export/bundle-job.ts), with its hash and its .gz from parts; TreeWriter.reserve gave the name.
+ */
+export interface Written { url: ExportUrl, contentType: string, size: number, sha256: string, gzip: PreparedGzip }
+
+export interface PreparedGzip { bytes: Buffer, sha256: string, parts: GzipPart[] }
 
 export class RenderError extends Error { override name = 'RenderError' }
 

@@ -214,7 +214,7 @@ async function incrementalPass (app: FastifyInstance, run: ExportRun, plan: Delt
   const documents = manifest.byUrl
   const writer = new TreeWriter(run.outDir, files, journal, false, documents, store, commit.written, store, run.largeDocument)
   const changed = (a: ListedAdvisory): boolean => plan.changed.has(a.pk)
-  await placeAll(app, run, { list: plan.place, keys: plan.keys, index: plan.listed, writer, source: { outDir: run.outDir, previous: files, documents, changed, baseUrl: run.publicUrl, verify: run.verify, largeDocument: writer.largeDocument, previousGzip: (path) => writer.previousGzip(path) } }, progress)
+  await placeAll(app, run, { list: plan.place, keys: plan.keys, index: plan.listed, writer, source: { outDir: run.outDir, previous: files, documents, changed, baseUrl: run.publicUrl, verify: run.verify, largeDocument: writer.largeDocument, previousGzip: (path) => writer.previousGzip(path), reserve: async (url, type) => await writer.reserve(url, type) } }, progress)
   clock.lap('place')
   const counts = await writer.finish(store, { kind: 'incremental', gone: plan.gone }, commit.data, commit.previousData, plan.advisories, plan.listed)
   clock.lap('finish')
@@ -239,7 +239,7 @@ async function fullPass (app: FastifyInstance, run: ExportRun, previous: Previou
     const osvUrl = apiUrls.advisoryOsv(a.product, a.id)
     return documents.get(osvUrl)?.input !== keys.get(osvUrl)
   }
-  await placeAll(app, run, { list, keys, index: contents.index, writer, source: { outDir: run.outDir, previous: files, documents, changed, baseUrl: run.publicUrl, verify: run.verify, largeDocument: writer.largeDocument, previousGzip: (path) => writer.previousGzip(path) } }, progress)
+  await placeAll(app, run, { list, keys, index: contents.index, writer, source: { outDir: run.outDir, previous: files, documents, changed, baseUrl: run.publicUrl, verify: run.verify, largeDocument: writer.largeDocument, previousGzip: (path) => writer.previousGzip(path), reserve: async (url, type) => await writer.reserve(url, type) } }, progress)
   clock.lap('place')
   const advisories = contents.index.map((a) => ({ product: a.product, id: a.id, version: a.version, severity: a.severity, withdrawn: a.withdrawn, newest: a.newest, cves: a.cves, names: a.names }))
   // From an earlier version's manifest, every entry goes into the new one.
@@ -265,7 +265,8 @@ async function placeAll (app: FastifyInstance, run: ExportRun, placing: Placing,
     if (key === null || !writer.keep(url.url, key, url.grp)) {
       const product = url.grp.startsWith('bundle ') ? url.grp.slice('bundle '.length) : undefined
       const bundle = product === undefined ? null : await bundleFromPrevious(app, url, product, placing.index, placing.source)
-      await writer.put(bundle ?? await renderUrl(app, url, host), key)
+      if (bundle !== null && !('body' in bundle)) await writer.putWritten(bundle, key)
+      else await writer.put(bundle ?? await renderUrl(app, url, host), key)
     }
     progress.advance()
   })

@@ -5,9 +5,9 @@
 // did not place; an incremental one (export/delta.ts) places the documents it was given and deletes the files
 // it is told are gone, leaving every other file (and its manifest entry) as it is.
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, rmdir, stat, unlink } from 'node:fs/promises'
+import { mkdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { writeFileAtomic } from './atomic-file.js'
+import { tempPathOf, writeFileAtomic } from './atomic-file.js'
 import type { Journal } from './journal.js'
 import { filePathOf, isText, LayoutError } from './layout.js'
 import type { ExportManifestStore, ListedAdvisories, ManifestChange } from '../db/export-manifest.js'
@@ -15,7 +15,8 @@ import type { ListedAdvisory } from '../db/site-index.js'
 import { safeRelative, type FileEntry, type Manifest } from './manifest.js'
 import { gzipFromParts, type GzipPart } from './gzip-parts.js'
 import { largeDocument, precompress, precompressThreshold } from './precompress.js'
-import type { Prepared, Rendered } from './render.js'
+import type { PreparedGzip, Rendered, Written } from './render.js'
+import type { ExportUrl } from './urls.js'
 import { readPreviousGzip, type RecordedFile } from './bundle-job.js'
 
 export interface Skipped { url: string, reason: string }
@@ -112,37 +113,20 @@ export class TreeWriter {
 
   /** Places one document, with its precompressed forms when it is text of 1 KB or more; `input`: its key, if any. */
   async put (doc: Rendered, input: string | null = null): Promise<void> {
-    let path: string
-    try {
-      path = filePathOf(doc.url, doc.contentType)
-    } catch (err) {
-      if (!(err instanceof LayoutError)) throw err
-      this.counts.skipped.push({ url: doc.url.url, reason: err.message })
-      return
-    }
     const compress = isText(doc.contentType) && doc.body.length >= precompressThreshold
     const large = compress && doc.body.length >= this.large
-    const paths = compress ? (large ? [path, `${path}.gz`] : [path, `${path}.gz`, `${path}.br`]) : [path]
-    const clash = this.claim(paths) ?? this.clashWithKept(doc.url.url, path, paths)
-    if (clash !== null) {
-      this.counts.skipped.push({ url: doc.url.url, reason: clash })
-      return
-    }
-    this.counts.documents++
-    this.dropped.push(...[`${path}.gz`, `${path}.br`].filter((p) => !paths.includes(p) && this.previous.has(p)))
-    const entry = { sha256: doc.prepared?.sha256 ?? sha256(doc.body), size: doc.body.length }
-    const withKey = (e: FileEntry): FileEntry => ({ sha256: e.sha256, size: e.size, url: doc.url.url, input, grp: doc.url.grp })
+    const place = this.begin(doc.url, doc.contentType, compress ? (large ? ['.gz'] : ['.gz', '.br']) : [], input)
+    if (place === null) return
+    const { path, withKey } = place
+    const entry = { sha256: sha256(doc.body), size: doc.body.length }
     // Unchanged bytes, with every form in place: nothing to compress or write.
-    if (await this.unchanged(path, entry) && await this.allOnDisk(paths.slice(1))) {
-      for (const p of paths) this.record(p, p === path ? withKey(this.previous.get(p)!) : this.previous.get(p)!, false)
+    if (await this.unchanged(path, entry) && await this.allOnDisk(place.paths.slice(1))) {
+      for (const p of place.paths) this.record(p, p === path ? withKey(this.previous.get(p)!) : this.previous.get(p)!, false)
       return
     }
     const forms = [{ path, bytes: doc.body, entry }]
-    if (large) {
-      const gz = doc.prepared?.gzip ?? await this.gzipFromParts(doc.body, `${path}.gz`)
-      this.gzipParts.set(`${path}.gz`, gz.parts)
-      forms.push({ path: `${path}.gz`, bytes: gz.bytes, entry: { sha256: gz.sha256, size: gz.bytes.length } })
-    } else if (compress) {
+    if (large) forms.push(this.gzipForm(path, await this.gzipFromParts(doc.body, `${path}.gz`)))
+    else if (compress) {
       for (const c of await precompress(doc.body)) forms.push({ path: path + c.suffix, bytes: c.bytes, entry: { sha256: sha256(c.bytes), size: c.bytes.length } })
     }
     // The forms are written at once (one journal note for all), not one after another.
@@ -151,7 +135,73 @@ export class TreeWriter {
     forms.forEach((form, i) => { this.record(form.path, form.path === path ? withKey(form.entry) : form.entry, write[i]!) })
   }
 
-  private async gzipFromParts (body: Buffer, path: string): Promise<NonNullable<Prepared['gzip']>> {
+  /**
+   * Where a document that its maker writes itself goes (a large OSV bundle, made on a worker thread from its
+   * previous copy: export/bundle-job.ts): its file noted in the journal and its directory made, so that the
+   * maker can write its temporary name, which this returns. Null when the document has no file path.
+   */
+  async reserve (url: ExportUrl, contentType: string): Promise<{ path: string, temp: string } | null> {
+    let path: string
+    try {
+      path = filePathOf(url, contentType)
+    } catch (err) {
+      if (!(err instanceof LayoutError)) throw err
+      return null
+    }
+    await this.prepare([path])
+    return { path, temp: tempPathOf(join(this.outDir, path)) }
+  }
+
+  /** Places a document its maker wrote to the temporary name `reserve` gave, with the .gz made from its parts. */
+  async putWritten (doc: Written, input: string | null = null): Promise<void> {
+    const temp = tempPathOf(join(this.outDir, filePathOf(doc.url, doc.contentType)))
+    const place = this.begin(doc.url, doc.contentType, ['.gz'], input)
+    if (place === null) {
+      await unlink(temp).catch(() => {})
+      return
+    }
+    const { path, withKey } = place
+    const entry = { sha256: doc.sha256, size: doc.size }
+    const gz = this.gzipForm(path, doc.gzip)
+    const [same, gzSame] = [await this.unchanged(path, entry), await this.unchanged(gz.path, gz.entry)]
+    if (same) await unlink(temp).catch(() => {})
+    else await rename(temp, join(this.outDir, path))
+    if (!gzSame) await this.write([gz])
+    this.record(path, withKey(entry), !same)
+    this.record(gz.path, gz.entry, !gzSame)
+  }
+
+  /**
+   * A document's paths claimed (its file and its precompressed forms, by suffix), or null when it cannot be
+   * placed (the reason counted as skipped); the forms it had and no longer has go.
+   */
+  private begin (url: ExportUrl, contentType: string, suffixes: string[], input: string | null): { path: string, paths: string[], withKey: (e: FileEntry) => FileEntry } | null {
+    let path: string
+    try {
+      path = filePathOf(url, contentType)
+    } catch (err) {
+      if (!(err instanceof LayoutError)) throw err
+      this.counts.skipped.push({ url: url.url, reason: err.message })
+      return null
+    }
+    const paths = [path, ...suffixes.map((s) => path + s)]
+    const clash = this.claim(paths) ?? this.clashWithKept(url.url, path, paths)
+    if (clash !== null) {
+      this.counts.skipped.push({ url: url.url, reason: clash })
+      return null
+    }
+    this.counts.documents++
+    this.dropped.push(...[`${path}.gz`, `${path}.br`].filter((p) => !paths.includes(p) && this.previous.has(p)))
+    return { path, paths, withKey: (e) => ({ sha256: e.sha256, size: e.size, url: url.url, input, grp: url.grp }) }
+  }
+
+  /** A .gz made from parts, as a form to write; its parts go into the manifest. */
+  private gzipForm (path: string, gz: PreparedGzip): { path: string, bytes: Buffer, entry: FileEntry } {
+    this.gzipParts.set(`${path}.gz`, gz.parts)
+    return { path: `${path}.gz`, bytes: gz.bytes, entry: { sha256: gz.sha256, size: gz.bytes.length } }
+  }
+
+  private async gzipFromParts (body: Buffer, path: string): Promise<PreparedGzip> {
     const made = await gzipFromParts(body, readPreviousGzip(this.previousGzip(path)))
     return { bytes: made.bytes, sha256: sha256(made.bytes), parts: made.parts }
   }
@@ -273,8 +323,14 @@ export class TreeWriter {
 
   private async write (files: Array<{ path: string, bytes: Buffer }>): Promise<void> {
     if (files.length === 0) return
-    await this.journal.record(...files.map((f) => f.path))
-    for (const { path } of files) {
+    await this.prepare(files.map((f) => f.path))
+    await Promise.all(files.map(async ({ path, bytes }) => { await writeFileAtomic(join(this.outDir, path), bytes, false) }))
+  }
+
+  /** Before files are written: noted in the journal (a killed run's temporary files are then found), directories made. */
+  private async prepare (paths: string[]): Promise<void> {
+    await this.journal.record(...paths)
+    for (const path of paths) {
       this.written.add(path)
       const dir = dirname(path)
       if (!this.madeDirs.has(dir)) {
@@ -282,7 +338,6 @@ export class TreeWriter {
         this.madeDirs.add(dir)
       }
     }
-    await Promise.all(files.map(async ({ path, bytes }) => { await writeFileAtomic(join(this.outDir, path), bytes, false) }))
   }
 
   /** A file of the previous export where this one needs a directory (a layout change) makes way for it. */

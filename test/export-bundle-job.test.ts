@@ -1,8 +1,9 @@
-// An OSV bundle made again from its previous copy (export/bundle-job.ts): kept lines copied from the old file in
-// ranges, made-again lines in their places, the old file read in pieces (lines longer than a piece included),
-// and a previous copy that is not what the manifest recorded, or not a bundle, refused rather than used.
+// An OSV bundle made again from its previous copy (export/bundle-job.ts): written to its target file with kept
+// lines copied from the old file in ranges and made-again lines in their places, the old file read in pieces
+// (lines longer than a piece included), and a previous copy that is not what the manifest recorded, or not a
+// bundle, refused rather than used.
 import t from 'tap'
-import { closeSync, openSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { gunzipSync } from 'node:zlib'
@@ -14,12 +15,14 @@ const sha256 = (bytes: string | Buffer): string => createHash('sha256').update(b
 
 /** A previous copy on disk and a job over it; `order` and `fresh` as the export gives them. */
 function job (t: Parameters<typeof tempDir>[0], previous: string, order: BundleJob['order'], fresh: string[] = [], recorded: { size?: number, sha256?: string | null } = {}): BundleJob {
-  const path = join(tempDir(t), 'all.ndjson')
+  const dir = tempDir(t)
+  const path = join(dir, 'all.ndjson')
   writeFileSync(path, previous)
   return {
     previous: { path, size: recorded.size ?? Buffer.byteLength(previous), sha256: recorded.sha256 ?? null },
     order,
     fresh: fresh.map((f) => Buffer.from(f)),
+    target: join(dir, '.llsc-tmp.all'),
     largeDocument: 64,
     previousGzip: null
   }
@@ -27,11 +30,13 @@ function job (t: Parameters<typeof tempDir>[0], previous: string, order: BundleJ
 
 t.test('kept lines come from the old file in the new order, made-again lines where they belong', async (t) => {
   const old = line('A-1') + line('A-2', 'two') + line('A-3') + line('A-4', 'four')
-  const result = await runBundleJob(job(t, old, ['A-4', 0, 'A-1', 'A-2', 1], [line('A-3', 'revised'), line('A-5', 'new')], { sha256: sha256(old) }))
+  const made = job(t, old, ['A-4', 0, 'A-1', 'A-2', 1], [line('A-3', 'revised'), line('A-5', 'new')], { sha256: sha256(old) })
+  const result = await runBundleJob(made)
   if (result.kind !== 'made') throw new Error(`not made: ${result.kind}`)
   const expected = line('A-4', 'four') + line('A-3', 'revised') + line('A-1') + line('A-2', 'two') + line('A-5', 'new')
-  t.equal(Buffer.from(result.body).toString(), expected)
-  t.equal(result.sha256, sha256(expected), 'its sha256 is of those bytes')
+  t.equal(readFileSync(made.target, 'utf8'), expected, 'the target file holds the new bundle')
+  t.equal(readFileSync(made.previous.path, 'utf8'), old, 'the previous copy is left as it was')
+  t.same([result.size, result.sha256], [Buffer.byteLength(expected), sha256(expected)], 'its size and sha256 are of those bytes')
   t.equal(gunzipSync(result.gzip!.bytes).toString(), expected, 'and its .gz (from parts: the bundle is large here) holds them')
 })
 
@@ -63,5 +68,7 @@ t.test('a previous copy that is not the recorded bytes, or not a bundle, is not 
   const gone = job(t, old, order)
   gone.previous.path = join(tempDir(t), 'missing.ndjson')
   t.equal((await runBundleJob(gone)).kind, 'unusable', 'no file')
-  t.same(await runBundleJob(job(t, old, ['C-1', 'C-3', 'C-2', 'C-4'])), { kind: 'missing', ids: ['C-3', 'C-4'] }, 'records it should keep and lacks: named, to be made again')
+  const lacking = job(t, old, ['C-1', 'C-3', 'C-2', 'C-4'])
+  t.same(await runBundleJob(lacking), { kind: 'missing', ids: ['C-3', 'C-4'] }, 'records it should keep and lacks: named, to be made again')
+  t.notOk(existsSync(lacking.target), 'and nothing written')
 })

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import Database from 'better-sqlite3'
-import { gzipFromParts, partEnds, type GzipPart } from '../export/gzip-parts.js'
+import { GzipFromParts, gzipFromParts, partEnds, type GzipPart } from '../export/gzip-parts.js'
 import { runExport, type ExportSummary } from '../export/run.js'
 import { tempDir } from './helpers/paths.js'
 import { ingestOk, labRepo, testDb } from './helpers/test-app.js'
@@ -45,6 +45,22 @@ t.test('parts: ends after lines, content-defined, at most 4 MB', async (t) => {
   t.same(partEnds(Buffer.alloc(0)), [])
   const noLines = Buffer.alloc(9 * 1024 * 1024, 0x61)
   t.same(partEnds(noLines), [4 * 1024 * 1024, 8 * 1024 * 1024, noLines.length], 'without newlines: 4 MB parts')
+})
+
+t.test('given in pieces of any size, a document is cut and compressed as when given whole', async (t) => {
+  // Lines across pieces, a line longer than a part, and a piece longer than a part.
+  const body = Buffer.concat([ndjson(2000), Buffer.alloc(5 * 1024 * 1024, 0x62), Buffer.from('\n'), ndjson(300)])
+  const whole = await gzipFromParts(body, null)
+  for (const size of [1, 4096, 777_777, 4 * 1024 * 1024 + 3, body.length]) {
+    // One byte at a time only over the first 64 KB: enough to cross many lines, quick enough.
+    const doc = size === 1 ? body.subarray(0, 65536) : body
+    const gzip = new GzipFromParts(null)
+    for (let at = 0; at < doc.length; at += size) gzip.push(doc.subarray(at, at + size))
+    const made = await gzip.end()
+    const expected = size === 1 ? await gzipFromParts(doc, null) : whole
+    t.ok(made.bytes.equals(expected.bytes), `pieces of ${size} bytes: the same .gz`)
+    t.same(made.parts, expected.parts, 'and the same parts')
+  }
 })
 
 t.test('one gzip member; copied parts give the bytes compressing afresh gives', async (t) => {
