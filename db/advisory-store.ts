@@ -27,6 +27,9 @@ export function contentHash (advisory: Advisory): string {
   return createHash('sha256').update(JSON.stringify(hashed)).digest('hex')
 }
 
+/** Entries of the log of changed advisories (migration 0008) kept after a run that changed any: a few megabytes. */
+const keptLogEntries = 100_000
+
 /** An advisory's search row over the union of its repos' packages and CVEs (the caller adds the WHERE). */
 const insertSearchRows = `INSERT INTO advisory_fts (rowid, ident, title, description, packages, cves)
   SELECT a.pk, a.id, coalesce(a.title, ''), coalesce(a.description, ''),
@@ -101,7 +104,9 @@ export class AdvisoryStore {
       markAbsent: db.prepare('UPDATE advisory_repo SET present = 0 WHERE advisory_pk = ? AND repo_id = ?'),
       withdraw: db.prepare('UPDATE advisory SET withdrawn = 1, withdrawn_at = ?, last_changed = ? WHERE pk = ?'),
       bumpGeneration: db.prepare("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_generation'"),
-      setChangedAt: db.prepare("UPDATE meta SET value = ? WHERE key = 'data_changed_at'")
+      setChangedAt: db.prepare("UPDATE meta SET value = ? WHERE key = 'data_changed_at'"),
+      // Migration 0008's log of changed advisories, which the triggers write: the last entries are kept.
+      pruneLog: db.prepare<[number]>('DELETE FROM advisory_log WHERE seq <= (SELECT max(seq) FROM advisory_log) - ?')
     }
   }
 
@@ -283,6 +288,7 @@ export class RepoWriter {
     if (this.counts.added + this.counts.changed + this.counts.withdrawn > 0) {
       s.bumpGeneration.run()
       s.setChangedAt.run(this.now)
+      s.pruneLog.run(keptLogEntries)
     }
     this.db.exec('COMMIT')
     this.open = false

@@ -45,8 +45,11 @@ export interface ManifestChange {
   listed?: ListedAdvisories
 }
 
-/** Advisories in list order, each [product, id, version, severity, withdrawn (1 or 0), newest]. */
-export type ListedAdvisories = Array<[product: string, id: string, version: string, severity: string | null, withdrawn: 0 | 1, newest: string | null]>
+/**
+ * Advisories in list order, each [product, id, version, severity, withdrawn (1 or 0), newest, pk]; the pk (in the
+ * database of ManifestData.log) is missing from lists kept before it was.
+ */
+export type ListedAdvisories = Array<[product: string, id: string, version: string, severity: string | null, withdrawn: 0 | 1, newest: string | null, pk?: number]>
 
 const schema = `
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;

@@ -20,6 +20,9 @@ export interface ListedAdvisory {
   version: string
 }
 
+/** A place in migration 0008's log of changed advisories, in one database. */
+export interface LogPosition { database: string, seq: number }
+
 /** One advisory as the site's index holds it: with the CVEs it fixes and the packages it touches. */
 export interface IndexedAdvisory extends ListedAdvisory {
   cves: string[]
@@ -63,6 +66,20 @@ export class SiteIndex {
         (SELECT advisory_pk FROM advisory_package WHERE name = ? UNION SELECT advisory_pk FROM advisory_package WHERE src_name = ?) ${listOrder}`),
       // coalesce(updated, issued, '') is migration 0007's index's first column: the index covers the query, which
       // then reads it rather than every advisory row (20,000: 22 to 50 ms instead of 56 to 93).
+      // Migration 0008's log of changed advisories.
+      databaseId: db.prepare<[], string>("SELECT value FROM meta WHERE key = 'database_id'").pluck(),
+      lastLogged: db.prepare<[], number>("SELECT seq FROM sqlite_sequence WHERE name = 'advisory_log'").pluck(),
+      firstLogged: db.prepare<[], number | null>('SELECT min(seq) FROM advisory_log').pluck(),
+      loggedSince: db.prepare<[number], number>('SELECT DISTINCT advisory_pk FROM advisory_log WHERE seq > ?').pluck(),
+      listedOne: db.prepare<[number], [number, string, string, string | null, number, string | null, string, string]>(
+        `SELECT ${listed}, coalesce(a.issued, '') FROM advisory a WHERE a.pk = ?`).raw(),
+      reposOf: db.prepare<[number], string | null>(`SELECT group_concat(repo_id || ':' || content_hash || ':' || present, ' ')
+        FROM (SELECT repo_id, content_hash, present FROM advisory_repo WHERE advisory_pk = ? ORDER BY repo_id)`).pluck(),
+      // How many advisories come before one in the list order, counted along its index (migration 0006): a row
+      // value comparison would scan the whole index instead.
+      before: db.prepare<[{ issued: string, id: string, product: string }], number>(`SELECT
+        (SELECT count(*) FROM advisory WHERE coalesce(issued, '') > @issued) +
+        (SELECT count(*) FROM advisory WHERE coalesce(issued, '') = @issued AND (id > @id OR (id = @id AND product_id > @product)))`).pluck(),
       contentAdvisories: db.prepare<[], [string, string, string]>("SELECT product_id, id, coalesce(updated, issued, '') FROM advisory").raw(),
       cveRows: db.prepare<[], [string, number]>('SELECT cve, count(*) FROM advisory_cve GROUP BY cve').raw(),
       nameRows: db.prepare<[], [string, number]>('SELECT name, count(*) FROM advisory_package GROUP BY name').raw(),
@@ -93,6 +110,31 @@ export class SiteIndex {
     return this.s.listed.all().map(([pk, product, id, severity, withdrawn, newest, lastChanged]) => ({
       pk, product, id, severity, withdrawn: withdrawn === 1, newest, version: `${lastChanged} ${withdrawn} ${repos.get(pk) ?? ''}`
     }))
+  }
+
+  /** Where the log of changed advisories is (migration 0008): this database's id and its last entry. */
+  logPosition (): LogPosition {
+    return { database: this.s.databaseId.get() ?? '', seq: this.s.lastLogged.get() ?? 0 }
+  }
+
+  /** The advisories (pks) changed after log entry `seq`, each once; null when the log no longer reaches back to it. */
+  changedSince (seq: number): number[] | null {
+    const last = this.s.lastLogged.get() ?? 0
+    if (last === seq) return []
+    const first = this.s.firstLogged.get()
+    if (last < seq || first === null || first === undefined || first > seq + 1) return null
+    return this.s.loggedSince.all(seq)
+  }
+
+  /** These advisories as `listed` gives them, with each one's place in the list order; an advisory gone is left out. */
+  listedAt (pks: number[]): Array<{ advisory: ListedAdvisory, at: number }> {
+    return pks.flatMap((pk) => {
+      const row = this.s.listedOne.get(pk)
+      if (row === undefined) return []
+      const [, product, id, severity, withdrawn, newest, lastChanged, issued] = row
+      const advisory = { pk, product, id, severity, withdrawn: withdrawn === 1, newest, version: `${lastChanged} ${withdrawn} ${this.s.reposOf.get(pk) ?? ''}` }
+      return [{ advisory, at: this.s.before.get({ issued, id, product })! }]
+    })
   }
 
   /** One advisory's CVEs and binary and source package names, sorted (as `read` gives them). */

@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ListedAdvisories, StoredAdvisory } from '../db/export-manifest.js'
 import type { ManifestCache } from './manifest-cache.js'
-import type { ListedAdvisory } from '../db/site-index.js'
+import type { ListedAdvisory, LogPosition } from '../db/site-index.js'
 import { feedSeverities } from '../server/feeds/feeds.js'
 import { pagesOf, readSiteContents, type PageKind } from '../server/pages/site-contents.js'
 import { addAdvisoryKeys, addMemberKeys, listKeys, type DocumentKeys } from './inputs.js'
@@ -24,6 +24,8 @@ export interface DeltaPlan {
   changed: Set<number>
   listed: ListedAdvisory[]
   advisories: { put: StoredAdvisory[], removed: Array<[string, string]> }
+  /** How the changes were found: from the log of changed advisories, or by reading every advisory. */
+  read: 'log' | 'all'
 }
 
 /** Past this many changed advisories a full pass (which reads everything once) costs less than one query each. */
@@ -32,10 +34,12 @@ const maxChanged = 1000
 const keyOf = (a: { product: string, id: string }): string => `${a.product}\t${a.id}`
 
 /** The plan, or null when only a full pass will do (many changes, or no record of the advisories). */
-export function planDelta (app: FastifyInstance, manifest: ManifestCache, options: { cveFeeds: boolean }): DeltaPlan | null {
+export function planDelta (app: FastifyInstance, manifest: ManifestCache, options: { cveFeeds: boolean, since: LogPosition | null }): DeltaPlan | null {
   return app.data.read(() => {
-    const listed = app.siteIndex.listed()
-    const found = inSameOrder(listed, manifest.store.listed()) ?? byKey(listed, manifest.store.advisories())
+    const kept = manifest.store.listed()
+    const logged = kept === null || options.since === null ? null : fromLog(app, kept, options.since)
+    const listed = logged?.listed ?? app.siteIndex.listed()
+    const found = logged?.found ?? inSameOrder(listed, kept) ?? byKey(listed, manifest.store.advisories())
     if (found === null) return null
     const { changed, previously, removed } = found
     if (changed.length + removed.length > maxChanged) return null
@@ -53,7 +57,7 @@ export function planDelta (app: FastifyInstance, manifest: ManifestCache, option
     // Pages came or went: every sitemap may shift. Only dates moved: the advisories' sitemaps, the same files.
     if (plan.pagesMoved || removed.length > 0) plan.sitemaps((kind) => pagesOf(readSiteContents(app), kind).length)
     else if (changed.some((a) => previously.get(keyOf(a))?.newest !== a.newest)) plan.advisorySitemaps()
-    return { place: plan.place, keys: plan.keys, gone: plan.gone, changed: new Set(changed.map((a) => a.pk)), listed, advisories: { put, removed: removed.map((a) => [a.product, a.id]) } }
+    return { place: plan.place, keys: plan.keys, gone: plan.gone, changed: new Set(changed.map((a) => a.pk)), listed, advisories: { put, removed: removed.map((a) => [a.product, a.id]) }, read: logged === null ? 'all' : 'log' }
   })
 }
 
@@ -85,6 +89,40 @@ function inSameOrder (listed: ListedAdvisory[], kept: ListedAdvisories | null): 
     previously.set(keyOf(a), { product, id, version, severity, withdrawn: withdrawn === 1, newest })
   }
   return { changed, previously, removed: [] }
+}
+
+/** At most this many changed advisories are read from the log, one by one (each one's place is counted along an index). */
+const maxLogged = 100
+
+/**
+ * The advisories now, from the last export's kept list and the advisories the log says changed since (migration
+ * 0008), when none came, went or moved in the list order (a revision: the common case): the kept list with the
+ * changed ones in their places, read without reading every advisory (at 20,000: 0.2 s of the plan). Else null.
+ */
+function fromLog (app: FastifyInstance, kept: ListedAdvisories, since: LogPosition): { listed: ListedAdvisory[], found: Found } | null {
+  if (since.database !== app.siteIndex.logPosition().database) return null
+  const pks = app.siteIndex.changedSince(since.seq)
+  if (pks === null || pks.length > maxLogged) return null
+  const listed: ListedAdvisory[] = []
+  const at = new Map<number, number>()
+  for (const [product, id, version, severity, withdrawn, newest, pk] of kept) {
+    // A kept list from before the log (no pks) cannot be patched.
+    if (typeof pk !== 'number') return null
+    at.set(pk, listed.push({ pk, product, id, version, severity, withdrawn: withdrawn === 1, newest }) - 1)
+  }
+  const now = app.siteIndex.listedAt(pks)
+  if (now.length !== pks.length) return null
+  const changed: ListedAdvisory[] = []
+  const previously = new Map<string, Before>()
+  for (const { advisory, at: place } of now) {
+    const before = listed[place]
+    if (at.get(advisory.pk) !== place || before === undefined || before.product !== advisory.product || before.id !== advisory.id) return null
+    listed[place] = advisory
+    if (same(advisory, before)) continue
+    changed.push(advisory)
+    previously.set(keyOf(advisory), { product: before.product, id: before.id, version: before.version, severity: before.severity, withdrawn: before.withdrawn, newest: before.newest })
+  }
+  return { listed, found: { changed, previously, removed: [] } }
 }
 
 /** Every advisory matched with the manifest's record of it by product and id; null when it has none (a full pass). */

@@ -8,6 +8,7 @@ import { ExportManifestStore, type FileEntry } from '../db/export-manifest.js'
 import { legacyManifestName, readLegacyManifest } from './legacy-manifest.js'
 
 export type { FileEntry } from '../db/export-manifest.js'
+import type { LogPosition } from '../db/site-index.js'
 export { ManifestFormatError as ManifestError } from '../db/export-manifest.js'
 
 export const manifestName = '.llsc-export.db'
@@ -19,6 +20,11 @@ export interface ManifestData {
   health?: string
   /** What every page shows (export/inputs.ts, siteKey): the documents' keys hold only under the same one. */
   site?: string
+  /**
+   * Where the database's log of changed advisories was (migration 0008) before the export read the data: the next
+   * one reads the advisories changed after it (export/delta.ts).
+   */
+  log?: LogPosition
 }
 
 export interface Manifest {

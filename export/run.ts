@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { mkdir, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { buildApp } from '../server/app.js'
+import type { LogPosition } from '../db/site-index.js'
 import { existsSync } from 'node:fs'
 import type { ExportManifestStore } from '../db/export-manifest.js'
 import type { ListedAdvisory } from '../db/site-index.js'
@@ -48,6 +49,11 @@ export interface ExportSummary extends TreeCounts {
   incremental: boolean
   /** Why the last pass that was not incremental looked at everything (a first export, a new program, ...); null when none. */
   fullBecause: string | null
+  /**
+   * How the last incremental pass found what changed: from the database's log of changed advisories (a revision),
+   * or by reading every advisory (advisories came, went or moved); null without an incremental pass.
+   */
+  changesFrom: 'log' | 'all' | null
   seconds: number
   /** Seconds spent in each step, summed over the passes: where an export's time goes (docs/benchmarks.md). */
   steps: ExportSteps
@@ -112,12 +118,14 @@ export async function runExport (run: ExportRun, progress: ExportProgress = sile
     let passes = 0
     let changed: boolean
     let fullBecause: string | null = null
+    let changesFrom: ExportSummary['changesFrom'] = null
     do {
       passes++
       const before = stampOf(app)
       const pass = await exportPass(app, run, { store, legacy: passes === 1 ? legacy : null, leftover: passes === 1 ? journal.leftover : [] }, journal, progress, clock)
       counts = pass.counts
       fullBecause = pass.fullBecause ?? fullBecause
+      changesFrom = pass.changesFrom ?? changesFrom
       totals.written += counts.written
       totals.deleted += counts.deleted
       const after = stampOf(app)
@@ -125,7 +133,7 @@ export async function runExport (run: ExportRun, progress: ExportProgress = sile
     } while (changed && passes < maxPasses)
     if (legacy !== null) removeLegacyManifest(run.outDir)
     await journal.close()
-    return { outDir: run.outDir, ...counts, ...totals, passes, settled: !changed, incremental: fullBecause === null, fullBecause, seconds: Math.round((performance.now() - started) / 100) / 10, steps: clock.rounded() }
+    return { outDir: run.outDir, ...counts, ...totals, passes, settled: !changed, incremental: fullBecause === null, fullBecause, changesFrom, seconds: Math.round((performance.now() - started) / 100) / 10, steps: clock.rounded() }
   } catch (err) {
     await journal?.abandon()
     throw err
@@ -156,9 +164,12 @@ async function refuseForeignDir (outDir: string): Promise<void> {
   }
 }
 
-/** The data's stamp and which repos fail, read in one snapshot (the manifest records both). */
-function stampOf (app: FastifyInstance): { generation: number, changedAt: string, state: number, health: string } {
-  return app.data.read((stamp) => ({ generation: stamp.generation, changedAt: stamp.changedAt, state: stamp.stateGeneration, health: app.summary.repoHealthKey() }))
+/**
+ * The data's stamp, which repos fail and where the log of changed advisories is, read in one snapshot before the
+ * data itself (the manifest records them: the next export reads the changes after this log position).
+ */
+function stampOf (app: FastifyInstance): { generation: number, changedAt: string, state: number, health: string, log: LogPosition } {
+  return app.data.read((stamp) => ({ generation: stamp.generation, changedAt: stamp.changedAt, state: stamp.stateGeneration, health: app.summary.repoHealthKey(), log: app.siteIndex.logPosition() }))
 }
 
 /** What a pass compares with: the manifest, or (once) an earlier version's, and what a killed run may have written. */
@@ -168,7 +179,7 @@ interface Previous { store: ExportManifestStore, legacy: Manifest | null, leftov
  * One pass: incremental when the last export was made under the same site key and left nothing unrecorded
  * (export/delta.ts), else full: every URL listed, every document's key compared with the manifest's.
  */
-async function exportPass (app: FastifyInstance, run: ExportRun, previous: Previous, journal: Journal, progress: ExportProgress, clock: StepClock): Promise<{ counts: TreeCounts, fullBecause: string | null }> {
+async function exportPass (app: FastifyInstance, run: ExportRun, previous: Previous, journal: Journal, progress: ExportProgress, clock: StepClock): Promise<{ counts: TreeCounts, fullBecause: string | null, changesFrom?: DeltaPlan['read'] }> {
   const stamp = stampOf(app)
   const site = siteKey({
     program: programVersion(),
@@ -179,7 +190,7 @@ async function exportPass (app: FastifyInstance, run: ExportRun, previous: Previ
     // What a product's pages, API documents and OSV records show of its configuration (package manager, source repo, key).
     products: app.data.read(() => app.summary.productSettingsKey())
   })
-  const data = { generation: stamp.generation, changedAt: stamp.changedAt, health: stamp.health, site }
+  const data = { generation: stamp.generation, changedAt: stamp.changedAt, health: stamp.health, site, log: stamp.log }
   const previousData = (previous.legacy?.data ?? previous.store.data()) as Manifest['data']
   let fullBecause = previous.legacy !== null
     ? 'the manifest is an earlier version\'s'
@@ -188,13 +199,13 @@ async function exportPass (app: FastifyInstance, run: ExportRun, previous: Previ
       : run.verify ? '--verify' : previousData === null ? 'no export yet' : previousData.site !== site ? 'the program, the URLs or the vocabulary changed' : null
   if (fullBecause === null) {
     const manifest = new ManifestCache(previous.store)
-    const plan = planDelta(app, manifest, { cveFeeds: run.cveFeeds })
+    const plan = planDelta(app, manifest, { cveFeeds: run.cveFeeds, since: previousData?.log ?? null })
     clock.lap('plan')
     if (plan === null) fullBecause = 'too many advisories changed'
     else {
       const written = new Set<string>()
       try {
-        return { counts: await incrementalPass(app, run, plan, { store: previous.store, data, previousData, written }, manifest, journal, progress, clock), fullBecause: null }
+        return { counts: await incrementalPass(app, run, plan, { store: previous.store, data, previousData, written }, manifest, journal, progress, clock), fullBecause: null, changesFrom: plan.read }
       } catch (err) {
         if (!(err instanceof NeedsFullPass)) throw err
         fullBecause = err.message

@@ -367,5 +367,5 @@ export class TreeWriter {
 
 /** The advisories in list order as the manifest keeps them. */
 function listedOf (listed: ListedAdvisory[]): ListedAdvisories {
-  return listed.map((a) => [a.product, a.id, a.version, a.severity, a.withdrawn ? 1 : 0, a.newest])
+  return listed.map((a) => [a.product, a.id, a.version, a.severity, a.withdrawn ? 1 : 0, a.newest, a.pk])
 }

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import type { RepoSpec } from '../ingest/config.js'
@@ -246,7 +247,7 @@ t.test('re-exports write what changed, keep the rest, delete only what the expor
     const labV2b = labV2.map((a) => a.n === 2 ? { ...a, description: 'The second lab flaw, worse still.', updated: '2030-02-02 00:00:00' } : a)
     await ingestOk(t, dbPath, [labRepo(dir, labV2b)])
     const summary = await exportTo(out, dbPath)
-    t.match(summary, { incremental: true, fullBecause: null }, 'an incremental pass: only what changed is looked at')
+    t.match(summary, { incremental: true, fullBecause: null, changesFrom: 'log' }, 'an incremental pass: only what changed is looked at, found from the log of changed advisories')
     const after = manifestOf(out)
     const feeds = ['advisories', 'lab', 'packages/labcurl', 'severity/critical'].flatMap((f) => ['rss', 'atom', 'json'].map((ext) => `feeds/${f}.${ext}`))
     // Its CVE's and package's pages and lookups are made again too, and come out the same: they show neither
@@ -269,6 +270,7 @@ t.test('re-exports write what changed, keep the rest, delete only what the expor
     await ingestOk(t, dbPath, [labRepo(dir, labV3)])
     const summary = await exportTo(out, dbPath)
     t.equal(summary.incremental, true, 'an incremental pass: only what changed is looked at')
+    t.equal(summary.changesFrom, 'log', 'withdrawn or changed in place: found from the log')
     const after = manifestOf(out)
     const gone = [...before.keys()].filter((f) => !after.has(f)).sort()
     const base = ['cve/CVE-2030-1003/index.html', 'api/v1/cves/CVE-2030-1003/index.json', 'packages/labzip/index.html', 'api/v1/packages/labzip/index.json',
@@ -286,6 +288,31 @@ t.test('re-exports write what changed, keep the rest, delete only what the expor
     t.match(readFileSync(join(out, 'lab/LAB-2030:0001/index.html'), 'utf8'), /[Ww]ithdrawn/)
     t.ok(after.has('cve/CVE-2030-1004/index.html') && after.has('packages/labunzip/index.html'))
     await sameAsFresh(t, out, dbPath)
+  })
+
+  await t.test('what the log of changed advisories cannot tell is read from every advisory', async (t) => {
+    const labV3 = labV2.filter((a) => a.n !== 1).map((a) => a.n === 3 ? { ...a, cve: 'CVE-2030-1004', pkg: 'labunzip' } : a)
+    const revise = async (description: string, issued?: string): Promise<void> => {
+      const xml = labXml(labV3.map((a) => a.n === 3 ? { ...a, description } : a))
+      writeRepo(join(dir, 'lab-repo'), issued === undefined ? xml : xml.replace('<issued date="2030-01-03 10:00:00"/>', `<issued date="${issued}"/>`))
+      await ingestOk(t, dbPath, [{ productId: 'lab', productName: 'Lab', url: join(dir, 'lab-repo'), kind: 'baseurl', baseurls: [join(dir, 'lab-repo')], name: 'lab', allowedHosts: [] }])
+    }
+    const change = (sql: string): void => {
+      const db = new Database(dbPath)
+      try { db.exec(sql) } finally { db.close() }
+    }
+    await revise('The third lab flaw, seen again.', '2029-12-01 10:00:00')
+    t.match(await exportTo(out, dbPath), { incremental: true, changesFrom: 'all' }, 'an advisory moved in the list order (its issued date)')
+    await sameAsFresh(t, out, dbPath)
+    await revise('The third lab flaw, once more.', '2029-12-01 10:00:00')
+    change('DELETE FROM advisory_log')
+    t.match(await exportTo(out, dbPath), { incremental: true, changesFrom: 'all' }, 'the log no longer reaches back to the last export (pruned)')
+    await sameAsFresh(t, out, dbPath)
+    await revise('The third lab flaw, yet again.', '2029-12-01 10:00:00')
+    change("UPDATE meta SET value = 'another database' WHERE key = 'database_id'")
+    t.match(await exportTo(out, dbPath), { incremental: true, changesFrom: 'all' }, 'the last export was made from another database')
+    await sameAsFresh(t, out, dbPath)
+    t.match(readFileSync(join(out, 'lab/LAB-2030:0003/index.html'), 'utf8'), 'yet again')
   })
 
   await t.test('a new advisory that shares a CVE and a package with another: the incremental tree is a first export\'s', async (t) => {
