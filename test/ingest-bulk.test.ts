@@ -34,11 +34,12 @@ function ingest (db: Db, bulkAfter: number, batches: Array<{ product: string, li
   }
 }
 
-const tables = ['advisory', 'advisory_repo', 'advisory_reference', 'advisory_cve', 'advisory_collection', 'advisory_module', 'advisory_package', 'meta']
+const tables = ['advisory', 'advisory_repo', 'advisory_reference', 'advisory_cve', 'advisory_collection', 'advisory_module', 'advisory_package', 'advisory_log', 'meta']
 
 /** Every stored row, the search rows with their package names as a set, the schema, and what searches find. */
 function contents (db: Db): unknown {
-  const rows = tables.map((name) => db.prepare(`SELECT * FROM ${name} ORDER BY 1, 2`).all())
+  // Each database has an id of its own (migration 0008); everything else must be the same.
+  const rows = tables.map((name) => db.prepare(`SELECT * FROM ${name} ${name === 'meta' ? "WHERE key != 'database_id'" : ''} ORDER BY 1, 2`).all())
   const search = db.prepare<[], { rowid: number, ident: string, title: string, description: string, packages: string, cves: string }>(
     'SELECT rowid, * FROM advisory_fts ORDER BY rowid').all().map((r) => ({ ...r, packages: r.packages.split(' ').sort() }))
   const schema = db.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all()

@@ -7,16 +7,17 @@ export function readRows<T = Record<string, unknown>> (dbPath: string, sql: stri
 }
 
 /**
- * Every row of every advisory table and the search index, to prove that a refused ingest changed nothing.
- * state_generation is left out: it counts ingest runs, which a refused run is too.
+ * Every row of every advisory table, the log of changed advisories and the search index, to prove that a refused
+ * ingest changed nothing. state_generation is left out: it counts ingest runs, which a refused run is too; so is
+ * database_id, each database's own (two databases that read the same files compare equal).
  */
 export function snapshot (dbPath: string): string {
   const db = new Database(dbPath, { readonly: true })
   try {
-    const tables = ['product', 'advisory', 'advisory_repo', 'advisory_reference', 'advisory_cve', 'advisory_collection', 'advisory_module', 'advisory_package', 'advisory_history']
+    const tables = ['product', 'advisory', 'advisory_repo', 'advisory_reference', 'advisory_cve', 'advisory_collection', 'advisory_module', 'advisory_package', 'advisory_history', 'advisory_log']
     const rows = tables.map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all())
     rows.push(db.prepare('SELECT rowid, * FROM advisory_fts ORDER BY rowid').all())
-    rows.push(db.prepare("SELECT * FROM meta WHERE key != 'state_generation' ORDER BY key").all())
+    rows.push(db.prepare("SELECT * FROM meta WHERE key NOT IN ('state_generation', 'database_id') ORDER BY key").all())
     return JSON.stringify(rows)
   } finally { db.close() }
 }
