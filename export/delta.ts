@@ -46,8 +46,8 @@ export function planDelta (app: FastifyInstance, manifest: ManifestCache, option
     const put = changed.map((a) => ({ product: a.product, id: a.id, version: a.version, severity: a.severity, withdrawn: a.withdrawn, newest: a.newest, ...app.siteIndex.groupsOf(a.pk) }))
     const plan = new Planner(app, manifest, listed, options.cveFeeds)
     plan.lists(app.data.vocabulary().products.map((p) => p.id), feedSeverities(app.data.vocabulary().severities))
-    for (const a of put) plan.advisory(a, true)
-    for (const a of removed) plan.advisory(a, false)
+    for (const a of changed) plan.advisory(a, a)
+    for (const a of removed) plan.advisory(a, null)
     const before = [...removed, ...previously.values()].map((a) => manifest.store.groupsOf(a.product, a.id))
     for (const a of [...put, ...before]) {
       for (const cve of a.cves) plan.members('cve', cve)
@@ -150,14 +150,11 @@ class Planner {
   /** A page was added or removed (the sitemaps list the pages). */
   pagesMoved = false
   private readonly done = new Set<string>()
-  private readonly byPk: Map<number, ListedAdvisory>
-  private readonly byKey: Map<string, ListedAdvisory>
+  /** The advisories by pk, made when a CVE's or package's members are first looked up. */
+  private byPk: Map<number, ListedAdvisory> | null = null
 
   constructor (private readonly app: FastifyInstance, private readonly store: ManifestCache,
-    private readonly listed: ListedAdvisory[], private readonly cveFeeds: boolean) {
-    this.byPk = new Map(listed.map((a) => [a.pk, a]))
-    this.byKey = new Map(listed.map((a) => [keyOf(a), a]))
-  }
+    private readonly listed: ListedAdvisory[], private readonly cveFeeds: boolean) {}
 
   /** The lists, feeds, API pages and bundles: keyed from the advisories' order, each run. */
   lists (products: string[], severities: string[]): void {
@@ -167,18 +164,19 @@ class Planner {
     this.groups(listUrls({ products: counts, total: this.listed.length }, severities))
   }
 
-  /** An advisory's own documents: placed again when it changed or came, deleted when it went. */
-  advisory (a: { product: string, id: string }, present: boolean): void {
+  /** An advisory's own documents: placed again when it changed or came (`now`: as it is listed), deleted when it went. */
+  advisory (a: { product: string, id: string }, now: ListedAdvisory | null): void {
     const urls = advisoryUrls(a.product, a.id)
-    if (present) addAdvisoryKeys(this.keys, this.byKey.get(keyOf(a))!)
-    this.group(urls[0]!.grp, present ? urls : [])
+    if (now !== null) addAdvisoryKeys(this.keys, now)
+    this.group(urls[0]!.grp, now !== null ? urls : [])
   }
 
   /** A CVE's or a package's documents, from its advisories now (none: its documents go). */
   members (kind: 'cve' | 'package', name: string): void {
     const grp = kind === 'cve' ? groupOf.cve(name) : groupOf.package(name)
     if (this.done.has(grp)) return
-    const members = this.app.siteIndex.membersOf(kind, name).map((pk) => this.byPk.get(pk)!)
+    this.byPk ??= new Map(this.listed.map((a) => [a.pk, a]))
+    const members = this.app.siteIndex.membersOf(kind, name).map((pk) => this.byPk!.get(pk)!)
     if (members.length > 0) addMemberKeys(this.keys, kind, name, members)
     const urls = members.length === 0 ? [] : kind === 'cve' ? cveUrls(name, members.length, this.cveFeeds) : packageUrls(name, members.length)
     this.group(grp, urls)
