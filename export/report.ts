@@ -20,8 +20,8 @@ export function formatSummary (s: ExportSummary): string {
 
 /** The summary as `--json` prints it: counts and the skipped documents. */
 export function summaryJson (s: ExportSummary): string {
-  const { outDir, documents, files, bytes, written, kept, deleted, skipped, passes, settled, seconds, steps } = s
-  return `${JSON.stringify({ out: outDir, documents, files, bytes, written, kept, deleted, skipped, passes, settled, seconds, steps })}\n`
+  const { outDir, documents, files, bytes, written, kept, deleted, skipped, passes, settled, incremental, changesFrom, seconds, steps } = s
+  return `${JSON.stringify({ out: outDir, documents, files, bytes, written, kept, deleted, skipped, passes, settled, incremental, changesFrom, seconds, steps })}\n`
 }
 
 /** A bar on the terminal (stderr), loaded only here so that scripts never pay for the library. */

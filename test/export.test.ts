@@ -456,4 +456,7 @@ t.test('killed at random moments, the export leaves whole files, and the next ru
   t.same([...manifest].filter(([f, e]) => files.get(f) !== e.sha256).map(([f]) => f), [], 'every file matches the manifest')
   t.same([...files.keys()].filter((f) => f !== manifestName && !manifest.has(f)), [], 'and the manifest lists every file')
   t.equal(readFileSync(join(out, 'google0123456789abcdef.html'), 'utf8'), 'google-site-verification: google0123456789abcdef.html\n', 'an operator\'s file stays')
+  t.equal(summary.changesFrom, null, 'the run after the kills was a full pass')
+  const again = await spawnCli(t, args(urls[1]!), {}, 'bin/export.ts').done
+  t.match(JSON.parse(again.stdout), { written: 0, incremental: true, changesFrom: 'log' }, 'the next one is incremental, and says it found the changes (none) from the log')
 })

@@ -14,7 +14,7 @@ import { haveWrk, wrk, type WrkFigures } from './wrk.js'
 export const benchPublicUrl = 'https://security.example.org'
 
 /** The export's own figures (`seconds`: start to manifest), with the whole process's. */
-export interface ExportRunFigures extends Pick<ExportSummary, 'seconds' | 'steps' | 'documents' | 'files' | 'bytes' | 'written' | 'kept' | 'deleted'> {
+export interface ExportRunFigures extends Pick<ExportSummary, 'seconds' | 'steps' | 'documents' | 'files' | 'bytes' | 'written' | 'kept' | 'deleted' | 'changesFrom'> {
   /** The whole process, Node's start included. */
   wallSeconds: number
   peakRssMb: number
@@ -72,7 +72,7 @@ export async function runExportCli (dbPath: string, outDir: string): Promise<Exp
   const peakRssMb = peak()
   if (code !== 0) throw new Error(`export failed (${String(code)}): ${stderr.trim()}`)
   const s = JSON.parse(stdout) as ExportSummary
-  return { wallSeconds, seconds: s.seconds, steps: s.steps, documents: s.documents, files: s.files, bytes: s.bytes, written: s.written, kept: s.kept, deleted: s.deleted, peakRssMb }
+  return { wallSeconds, seconds: s.seconds, steps: s.steps, changesFrom: s.changesFrom, documents: s.documents, files: s.files, bytes: s.bytes, written: s.written, kept: s.kept, deleted: s.deleted, peakRssMb }
 }
 
 /** The body's bytes as sent (fetch would decode a gzip body); anything but 200 is an error. */
@@ -148,7 +148,7 @@ export function exportTable (r: ExportFigures, duration: number): string[] {
   lines.push(`  full export              ${f(r.full.wallSeconds, 1)} s (${r.full.seconds} s)   ${r.full.documents} documents, ${r.full.files} files, ${mb(r.full.bytes)}   peak RSS ${f(r.full.peakRssMb)} MB`)
   lines.push(`  one advisory changed     ${f(r.changed.export.wallSeconds, 1)} s (${r.changed.export.seconds} s)   ${r.changed.export.written} written, ${r.changed.export.kept} kept, ${r.changed.export.deleted} deleted   peak RSS ${f(r.changed.export.peakRssMb)} MB   (re-ingest ${f(r.changed.ingestSeconds, 2)} s)`)
   const steps = (e: ExportRunFigures): string => Object.entries(e.steps).map(([step, seconds]) => `${step} ${f(seconds, 2)}`).join(', ')
-  lines.push(`                           steps: ${steps(r.changed.export)} s`)
+  lines.push(`                           steps: ${steps(r.changed.export)} s; changes found from ${r.changed.export.changesFrom === 'log' ? 'the log' : 'every advisory'}`)
   lines.push(`  nothing changed          ${f(r.unchanged.wallSeconds, 1)} s (${r.unchanged.seconds} s)   ${r.unchanged.written} written   peak RSS ${f(r.unchanged.peakRssMb)} MB`)
   if ('skipped' in r.serving) {
     lines.push(`  serving                  skipped: ${r.serving.skipped}`)
