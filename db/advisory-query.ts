@@ -5,6 +5,7 @@ import type { Statement } from 'better-sqlite3'
 import { withFlags, type Stored } from './flags.js'
 import type { Db } from './open.js'
 import { affectedSources } from '../domain/source-name.js'
+import { anchorBound, anchorOrder, anchorParams, type ListShape, type PageAnchors } from './page-anchors.js'
 
 export type SortKey = 'issued' | 'updated' | 'severity' | 'id' | 'relevance'
 
@@ -85,13 +86,26 @@ const severityRank = `CASE WHEN a.severity IS NULL THEN 0 WHEN a.severity = 'cri
 
 type Row = Stored<AdvisoryHead, typeof headFlags[number]>
 
+/** Anchors of the plain lists' deep pages (db/page-anchors.ts), and the generation of the data being read. */
+export interface DeepPages { anchors: PageAnchors, generation: () => number }
+
 export class AdvisoryQuery {
   private readonly statements = new Map<string, Statement<unknown[], unknown>>()
 
   private readonly bounds: ListBounds
 
-  constructor (private readonly db: Db, bounds: Partial<ListBounds> = {}) {
+  constructor (private readonly db: Db, bounds: Partial<ListBounds> = {}, private readonly deep: DeepPages | null = null) {
     this.bounds = { ...listBounds, ...bounds }
+  }
+
+  /**
+   * Null, or a promise to wait for before reading the page at `offset` inside a snapshot: it settles when the
+   * anchors that page seeks are known (found a slice at a time, other requests served between slices).
+   */
+  pageReady (filter: AdvisoryFilter, offset: number): Promise<void> | null {
+    const shape = plainShape(filter)
+    if (this.deep === null || shape === null || !this.deep.anchors.wanted(offset)) return null
+    return this.deep.anchors.ready(shape, this.deep.generation())
   }
 
   /**
@@ -119,6 +133,14 @@ export class AdvisoryQuery {
       return this.prepare(`SELECT a.pk FROM (SELECT rowid AS pk, rank FROM advisory_fts WHERE advisory_fts MATCH ?
         ORDER BY rowid DESC LIMIT ${this.bounds.searchCap}) s JOIN advisory a ON a.pk = s.pk ${where}
         ORDER BY ${orderBy(filter, 's.rank')} LIMIT ? OFFSET ?`).pluck().all(filter.q, ...params, count, offset) as number[]
+    }
+    // Deep in a plain list: from the nearest anchor (db/page-anchors.ts) rather than over every entry before the page.
+    const shape = plainShape(filter)
+    const start = shape === null || this.deep === null ? null : this.deep.anchors.start(shape, this.deep.generation(), offset)
+    if (shape !== null && start !== null) {
+      const product = shape.product === null ? [] : [shape.product]
+      return this.prepare(`SELECT a.pk FROM advisory a WHERE ${product.length === 0 ? '1' : 'a.product_id = ?'} AND ${anchorBound(shape, true)}
+        ORDER BY ${anchorOrder(shape)} LIMIT ? OFFSET ?`).pluck().all(...product, ...anchorParams(start.anchor), count, start.skip) as number[]
     }
     const { join, where, params } = whereClause(filter, total > this.bounds.indexedFilterRows)
     // OFFSET steps over index entries one by one: a page in the second half is counted from the far end.
@@ -249,6 +271,13 @@ function groupBy<R extends { pk: number } | [number, ...unknown[]], V> (rows: R[
     else list.push(value(row))
   }
   return map
+}
+
+/** A list by issued date of every product or one, nothing else filtered: one that page anchors serve. */
+function plainShape (filter: AdvisoryFilter): ListShape | null {
+  const plain = filter.products.length <= 1 && filter.severities.length === 0 && filter.types.length === 0 && filter.withdrawn === null &&
+    keptCountsAnswer(filter) && (filter.sort === 'issued' || (filter.sort === 'relevance' && filter.q === null))
+  return plain ? { product: filter.products[0] ?? null, dir: filter.order === 'asc' ? 'ASC' : 'DESC' } : null
 }
 
 /** Filters by product, severity, type and withdrawn state only: the kept counts' own columns. */

@@ -1,5 +1,5 @@
 // The lists as they must behave at a million advisories, checked on a few hundred: the kept counts (migration
-// 0007) follow every insert, update and delete; a numbered page read from the far end of the list, or along the
+// 0007) follow every insert, update and delete; a numbered page read from the far end of the list, from a page anchor, or along the
 // order index with a severity filter, is the same slice of the same order; keyset pages walk the list once; a
 // search over more matches than it may rank says so and lists the most recently added of them.
 import t from 'tap'
@@ -7,6 +7,7 @@ import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import { AdvisoryQuery, emptyFilter, type AdvisoryFilter, type Position } from '../db/advisory-query.js'
 import { openDatabase } from '../db/open.js'
+import { PageAnchors, type ListShape } from '../db/page-anchors.js'
 import { SummaryStore } from '../db/summary-store.js'
 import { writeRepo } from './helpers/repo-builder.js'
 import { ingestOk, testDb } from './helpers/test-app.js'
@@ -100,6 +101,45 @@ t.test('a numbered page is the same slice of the same order from either end and 
       t.same(lists.list(filter, 20, total).items, [], 'past the end: no items')
     }
   }
+})
+
+t.test('a deep page read from its nearest anchor is the same slice, and anchors of another generation are not used', async (t) => {
+  const { dbPath } = await setup()
+  const db = openDatabase(dbPath, { readonly: true })
+  const rows = db.prepare('SELECT pk, product_id AS product, id, issued, updated, severity, type, withdrawn FROM advisory').all() as Raw[]
+  let generation = 1
+  const anchors = new PageAnchors(db, (read) => read(generation), { step: 7, from: 10, perSlice: 3 })
+  const lists = new AdvisoryQuery(db, {}, { anchors, generation: () => generation })
+  t.equal(lists.pageReady(emptyFilter, 9), null, 'a page before `from` needs no anchor')
+  t.equal(lists.pageReady({ ...emptyFilter, severities: ['low'] }, 50), null, 'nor does a filtered list')
+  t.equal(lists.pageReady({ ...emptyFilter, sort: 'updated' }, 50), null, 'nor another order')
+  const shapes: Array<[Partial<AdvisoryFilter>, ListShape]> = [[{}, { product: null, dir: 'DESC' }], [{ products: ['lab'] }, { product: 'lab', dir: 'DESC' }],
+    [{ products: ['other'], order: 'asc' }, { product: 'other', dir: 'ASC' }], [{ order: 'asc' }, { product: null, dir: 'ASC' }], [{ sort: 'relevance' }, { product: null, dir: 'DESC' }]]
+  for (const [part, shape] of shapes) {
+    const filter = { ...emptyFilter, ...part }
+    const all = expected(rows, { ...filter, sort: 'issued' })
+    const ready = lists.pageReady(filter, 10)
+    if (!part.sort) t.type(ready, Promise, `${JSON.stringify(part)}: its anchors are found`)
+    await ready
+    t.equal(lists.pageReady(filter, 10), null, 'and then known')
+    t.ok(anchors.start(shape, generation, 14), 'a deep page starts from an anchor')
+    for (const offset of [10, 13, 14, 20, 21, 100, all.length - 8, all.length - 3, all.length - 1]) {
+      t.same(lists.list(filter, 20, offset).items.map((a) => `${a.product}/${a.id}`), all.slice(offset, offset + 20).map((r) => `${r.product}/${r.id}`),
+        `${JSON.stringify(part)}: offset ${offset}`)
+    }
+  }
+  // The data changes while anchors are being found: they are dropped, and pages are read over every entry meanwhile.
+  const filter = { ...emptyFilter, products: ['lab'], order: 'asc' as const }
+  const shape: ListShape = { product: 'lab', dir: 'ASC' }
+  const finding = lists.pageReady(filter, 30)!
+  generation = 2
+  await finding
+  t.equal(anchors.start(shape, 1, 30), null, 'anchors of a generation that ended while they were found are not kept')
+  t.equal(anchors.start({ product: null, dir: 'DESC' }, 2, 30), null, 'nor those of an earlier generation used')
+  const all = expected(rows, { ...filter, sort: 'issued' })
+  t.same(lists.list(filter, 20, 30).items.map((a) => a.id), all.slice(30, 50).map((r) => r.id), 'the page is right without them')
+  await lists.pageReady(filter, 30)
+  t.ok(anchors.start(shape, 2, 30), 'found again for the new generation')
 })
 
 t.test('keyset pages walk the list once, in its order', async (t) => {

@@ -98,6 +98,7 @@ export const advisoryApi: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const { product } = request.params
     knownProduct(app, product)
+    await app.lists.pageReady({ ...emptyFilter, products: [product] }, (Number(request.params.n) - 1) * advisoriesPerPage)
     return reply.versionedJson('data', () => productPage(app, app.baseUrl(request), product, Number(request.params.n)))
   })
 }

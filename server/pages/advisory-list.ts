@@ -40,7 +40,7 @@ export const advisoryListPage: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => bareId(app, reply, request.params.id))
 }
 
-function listPage (request: FastifyRequest, reply: FastifyReply, raw: RawQuery, product: { id: string, name: string } | null): FastifyReply {
+async function listPage (request: FastifyRequest, reply: FastifyReply, raw: RawQuery, product: { id: string, name: string } | null): Promise<FastifyReply> {
   const app = request.server
   const query = { ...raw }
   if (product !== null) delete query.product
@@ -50,8 +50,9 @@ function listPage (request: FastifyRequest, reply: FastifyReply, raw: RawQuery, 
   const path = product === null ? '/' : urls.product(product.id)
   const canonical = listUrl(path, list.params)
   if (firstPageByPath(request.url, list.page)) return reply.redirect(canonical, 301)
+  const offset = (list.page - 1) * list.perPage
+  await app.lists.pageReady(list.filter, offset)
   return reply.page('advisory-list', () => {
-    const offset = (list.page - 1) * list.perPage
     const { total, items, more } = app.lists.list(list.filter, list.perPage, offset)
     const heading = product === null ? 'Security advisories' : `${product.name} advisories`
     const severities = [...new Set([...severityOrder.filter((s) => s !== 'high' && s !== 'medium'), ...vocabulary.severities])]

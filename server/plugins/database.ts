@@ -7,6 +7,7 @@ import { AdvisoryQuery } from '../../db/advisory-query.js'
 import { AdvisoryReader } from '../../db/advisory-read.js'
 import { assertSchemaCurrent, schemaVersion } from '../../db/migrate.js'
 import { openDatabase, type Db } from '../../db/open.js'
+import { PageAnchors } from '../../db/page-anchors.js'
 import { SiteIndex } from '../../db/site-index.js'
 import { StatsStore } from '../../db/stats-store.js'
 import { SummaryStore, type DataStamp, type Vocabulary } from '../../db/summary-store.js'
@@ -99,9 +100,10 @@ export default fp<DatabaseOptions>(async (app, { dbPath }) => {
     throw err
   }
   app.addHook('onClose', () => { db.close() })
-  const lists = new AdvisoryQuery(db)
   const summary = new SummaryStore(db)
   const data = new DataSnapshots(db, dbPath, summary)
+  const anchors = new PageAnchors(db, (read) => data.read((stamp) => read(stamp.generation)))
+  const lists = new AdvisoryQuery(db, {}, { anchors, generation: () => data.stamp().generation })
   app.decorate('lists', lists)
   app.decorate('advisories', new AdvisoryReader(db))
   app.decorate('summary', summary)
