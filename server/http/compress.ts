@@ -17,8 +17,25 @@ const brotliOptions = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 6 } }
 const brotliStreamOptions = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } }
 
 /** br or gzip when the client accepts it (q > 0), else identity. */
+/**
+ * Answers by the Accept-Encoding value: clients send a handful of distinct values, and parsing one on every
+ * cached answer was a tenth of the portal's own work on it (docs/benchmarks.md, "Serving: where the microseconds
+ * go"). Bounded: the value is the client's to choose.
+ */
+const encodingByHeader = new Map<string, Encoding | null>()
+
 export function preferredEncoding (acceptEncoding: string | undefined): Encoding | null {
   if (acceptEncoding === undefined) return null
+  let encoding = encodingByHeader.get(acceptEncoding)
+  if (encoding === undefined) {
+    encoding = parseAcceptEncoding(acceptEncoding)
+    if (encodingByHeader.size >= 64) encodingByHeader.clear()
+    encodingByHeader.set(acceptEncoding, encoding)
+  }
+  return encoding
+}
+
+function parseAcceptEncoding (acceptEncoding: string): Encoding | null {
   const accepted = new Set<string>()
   for (const part of acceptEncoding.split(',')) {
     const [name, ...params] = part.trim().toLowerCase().split(';')

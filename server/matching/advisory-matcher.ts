@@ -29,56 +29,134 @@ export function newestInstalled (packages: Iterable<InstalledPackage>): Installe
   return [...newest.values()]
 }
 
-/** The fixes of one package name, column by column: numbers into the matcher's tables, not an object each. */
-interface NameFixes { advisory: number[], evr: number[], arch: number[] }
+/** A growing column of integers, kept outside the garbage-collected heap (nothing there for the collector to walk or move). */
+class IntColumn {
+  private data = new Int32Array(8)
+  length = 0
+
+  push (value: number): number {
+    if (this.length === this.data.length) {
+      const grown = new Int32Array(this.data.length * 2)
+      grown.set(this.data)
+      this.data = grown
+    }
+    this.data[this.length] = value
+    return this.length++
+  }
+
+  at (i: number): number { return this.data[i]! }
+}
+
+/**
+ * Strings kept as UTF-8 bytes in one growing buffer outside the heap, each read back when it is needed: a
+ * million advisories' ids, versions and releases as three million strings made each of the collector's pauses
+ * over them about a tenth of a second.
+ */
+class TextArena {
+  private bytes = Buffer.allocUnsafe(1 << 16)
+  private used = 0
+
+  /** Appends `text`; returns where it starts (its end is where the next text starts, or `end`). */
+  push (text: string): number {
+    const start = this.used
+    const room = text.length * 3
+    if (start + room > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, start + room))
+      this.bytes.copy(grown, 0, 0, start)
+      this.bytes = grown
+    }
+    this.used += this.bytes.write(text, start, 'utf8')
+    return start
+  }
+
+  get end (): number { return this.used }
+
+  text (start: number, end: number): string { return this.bytes.toString('utf8', start, end) }
+}
+
+/** A column of values from a small set (arches, severities, types, epochs): each value a number into the set. */
+class Labels<T> {
+  private readonly values: T[] = []
+  private readonly index = new Map<T, number>()
+
+  numberOf (value: T): number {
+    let n = this.index.get(value)
+    if (n === undefined) {
+      n = this.values.push(value) - 1
+      this.index.set(value, n)
+    }
+    return n
+  }
+
+  find (value: T): number | undefined { return this.index.get(value) }
+
+  value (n: number): T { return this.values[n]! }
+}
+
+/** The fixes of one package name: (advisory, EVR, arch) triples, numbers into the matcher's tables. */
+interface NameFixes { advisory: IntColumn, evr: IntColumn, arch: IntColumn }
 
 /**
  * The fixed packages of one product by name. A million advisories fix about seven million binary packages: held
- * as an object (and eight strings) each, the garbage collector's walks over them held the process for a second
- * and more (docs/benchmarks.md, "One million advisories"). So each fix is three small integers in its name's
- * arrays, pointing into tables of the distinct advisories, EVRs and arches; a fix is made an object again only
- * when it applies.
+ * as an object (and eight strings) each, the garbage collector's pauses over them held the process for seconds
+ * (docs/benchmarks.md, "One million advisories"). So a fix is three integers in its name's columns, outside the
+ * heap, pointing into tables of the advisories and EVRs, themselves kept column by column (an id, a version and a
+ * release each, as bytes in one buffer; the rest numbers); a fix is made an object again only when it applies.
  */
 export class AdvisoryMatcher {
   private readonly byName = new Map<string, NameFixes>()
-  private readonly advisories: Array<Pick<FixedPackageRow, 'advisory_id' | 'severity' | 'type'>> = []
-  private readonly advisoryIndex = new Map<string, number>()
-  private readonly evrs: Array<Pick<FixedPackageRow, 'epoch' | 'version' | 'release'>> = []
-  private readonly evrIndex = new Map<string, number>()
-  private readonly arches: string[] = []
-  private readonly archIndex = new Map<string, number>()
+  private readonly text = new TextArena()
+  /** Per advisory: where its id starts in `text` (it ends where its severity's entry says), its severity and type. */
+  private readonly advisoryId = new IntColumn()
+  private readonly advisoryIdEnd = new IntColumn()
+  private readonly advisorySeverity = new IntColumn()
+  private readonly advisoryType = new IntColumn()
+  /** Per EVR: its epoch, and where its version and release start in `text` (the release ends at evrEnd). */
+  private readonly evrEpoch = new IntColumn()
+  private readonly evrVersion = new IntColumn()
+  private readonly evrRelease = new IntColumn()
+  private readonly evrEnd = new IntColumn()
+  private readonly labels = new Labels<string | null>()
+  private readonly arches = new Labels<string>()
 
   constructor (rows: FixedPackageRow[] = []) {
     this.add(rows)
   }
 
-  /** Adds fixed packages to the index (it is built in slices). */
+  /**
+   * Adds fixed packages to the index (it is built in slices, each holding all the rows of its advisories). The
+   * advisories and EVRs are told apart within the slice only: maps of every advisory and EVR of a million held
+   * their keys for good and paused the process whenever they grew.
+   */
   add (rows: FixedPackageRow[]): void {
+    const advisoryIndex = new Map<string, number>()
+    const evrIndex = new Map<string, number>()
     for (const fixed of rows) {
       let fixes = this.byName.get(fixed.name)
       if (fixes === undefined) {
-        fixes = { advisory: [], evr: [], arch: [] }
+        fixes = { advisory: new IntColumn(), evr: new IntColumn(), arch: new IntColumn() }
         this.byName.set(fixed.name, fixes)
       }
-      let advisory = this.advisoryIndex.get(fixed.advisory_id)
+      let advisory = advisoryIndex.get(fixed.advisory_id)
       if (advisory === undefined) {
-        advisory = this.advisories.push({ advisory_id: fixed.advisory_id, severity: fixed.severity, type: fixed.type }) - 1
-        this.advisoryIndex.set(fixed.advisory_id, advisory)
+        advisory = this.advisoryId.push(this.text.push(fixed.advisory_id))
+        this.advisoryIdEnd.push(this.text.end)
+        this.advisorySeverity.push(this.labels.numberOf(fixed.severity))
+        this.advisoryType.push(this.labels.numberOf(fixed.type))
+        advisoryIndex.set(fixed.advisory_id, advisory)
       }
       const evrKey = `${fixed.epoch}\n${fixed.version}\n${fixed.release}`
-      let evr = this.evrIndex.get(evrKey)
+      let evr = evrIndex.get(evrKey)
       if (evr === undefined) {
-        evr = this.evrs.push({ epoch: fixed.epoch, version: fixed.version, release: fixed.release }) - 1
-        this.evrIndex.set(evrKey, evr)
-      }
-      let arch = this.archIndex.get(fixed.arch)
-      if (arch === undefined) {
-        arch = this.arches.push(fixed.arch) - 1
-        this.archIndex.set(fixed.arch, arch)
+        evr = this.evrVersion.push(this.text.push(fixed.version))
+        this.evrRelease.push(this.text.push(fixed.release))
+        this.evrEnd.push(this.text.end)
+        this.evrEpoch.push(this.labels.numberOf(fixed.epoch))
+        evrIndex.set(evrKey, evr)
       }
       fixes.advisory.push(advisory)
       fixes.evr.push(evr)
-      fixes.arch.push(arch)
+      fixes.arch.push(this.arches.numberOf(fixed.arch))
     }
   }
 
@@ -94,17 +172,21 @@ export class AdvisoryMatcher {
    */
   match (installed: InstalledPackage): Applicable[] {
     const fixes = this.byName.get(installed.name)
-    const arch = this.archIndex.get(installed.arch)
+    const arch = this.arches.find(installed.arch)
     if (fixes === undefined || arch === undefined) return []
     const applicable = new Map<string, Applicable>()
     for (let i = 0; i < fixes.advisory.length; i++) {
-      if (fixes.arch[i] !== arch) continue
-      const evr = this.evrs[fixes.evr[i]!]!
+      if (fixes.arch.at(i) !== arch) continue
+      const e = fixes.evr.at(i)
+      const releaseStart = this.evrRelease.at(e)
+      const evr = { epoch: this.labels.value(this.evrEpoch.at(e))!, version: this.text.text(this.evrVersion.at(e), releaseStart), release: this.text.text(releaseStart, this.evrEnd.at(e)) }
       if (compareEvr(evr, installedEvr(installed, evr.epoch)) <= 0) continue
-      const key = `${fixes.advisory[i]!} ${fixes.evr[i]!}`
+      const a = fixes.advisory.at(i)
+      const id = this.text.text(this.advisoryId.at(a), this.advisoryIdEnd.at(a))
+      // One entry per advisory and build, however many times the advisory lists it.
+      const key = `${id}\n${evr.epoch}\n${evr.version}\n${evr.release}`
       if (applicable.has(key)) continue
-      const advisory = this.advisories[fixes.advisory[i]!]!
-      const fixed: FixedPackageRow = { ...advisory, name: installed.name, epoch: evr.epoch, version: evr.version, release: evr.release, arch: installed.arch }
+      const fixed: FixedPackageRow = { advisory_id: id, severity: this.labels.value(this.advisorySeverity.at(a)), type: this.labels.value(this.advisoryType.at(a)), name: installed.name, ...evr, arch: installed.arch }
       applicable.set(key, { fixed, evr })
     }
     return [...applicable.values()].sort((a, b) => compareEvr(b.evr, a.evr) || (a.fixed.advisory_id < b.fixed.advisory_id ? -1 : 1))

@@ -8,7 +8,7 @@ import { AdvisoryMatcher } from './advisory-matcher.js'
 
 export interface BuiltMatcher { generation: number, matcher: AdvisoryMatcher }
 
-const advisoriesPerSlice = 500
+const advisoriesPerSlice = 250
 const attempts = 3
 
 export const nextTurn = async (): Promise<void> => await new Promise((resolve) => setImmediate(resolve))
