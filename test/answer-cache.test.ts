@@ -2,7 +2,9 @@
 // or HEAD answered again from the body its URL was answered with goes out byte for byte as the first answer did
 // (every header, in order), for pages, the API and feeds, in every encoding; a data change, a conditional
 // request, another Host and a hook that sets its own header each still get what they got before; replayed
-// answers count in /metrics like any other; CORS preflights answer as @fastify/cors did.
+// answers count in /metrics like any other, those sent before Fastify sees the request (direct-replay.ts) too,
+// which only routes without hooks of their own get, and none with the access log on; CORS preflights answer as
+// @fastify/cors did.
 import t from 'tap'
 import Database from 'better-sqlite3'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -38,6 +40,7 @@ t.test('answers replayed by URL', async (t) => {
 
   t.test('the same bytes and headers as the first answer, in every encoding, for GET and HEAD', async (t) => {
     const hitsBefore = app.bodyCache.counts.hits
+    const directBefore = app.answerCache.direct
     const urls = ['/', page, `${page}?junk=1`, '/?severity=important', '/api/v1/advisories?limit=2', `/api/v1/advisories/${encodeURIComponent(id)}?product=amzn2`, '/feeds/advisories.rss', '/products', '/sitemap.xml']
     const variants: Array<Record<string, string>> = [{}, { 'accept-encoding': 'gzip' }, { 'accept-encoding': 'gzip, deflate, br' }, { origin: 'https://elsewhere.example' }]
     for (const url of urls) {
@@ -54,6 +57,9 @@ t.test('answers replayed by URL', async (t) => {
     }
     t.ok(app.answerCache.size >= urls.length, `the URLs are remembered (${app.answerCache.size})`)
     t.ok(app.bodyCache.counts.hits - hitsBefore >= urls.length * variants.length * 4, 'every answer from a kept body counts as a hit')
+    // Every URL here is a route with no hooks of its own: each GET after its URL's first (in any encoding: the
+    // encoding is chosen per request) is answered before Fastify sees it.
+    t.equal(app.answerCache.direct - directBefore, urls.length * (variants.length * 3 - 1), 'the GETs after each URL\'s first answered before Fastify saw them (direct-replay.ts)')
     const first = await ask(page)
     t.match(header(first, 'content-security-policy'), /default-src 'none'/)
     t.equal(header(first, 'access-control-allow-origin'), '*')
@@ -79,14 +85,18 @@ t.test('answers replayed by URL', async (t) => {
   })
 
   t.test('a hook of the route\'s own that sets a header keeps its value', async (t) => {
+    const direct = app.answerCache.direct
     for (let i = 0; i < 3; i++) t.equal(header(await ask('/check'), 'referrer-policy'), 'same-origin', `GET /check ${i + 1}`)
+    t.equal(app.answerCache.direct, direct, 'a route with a hook of its own is never answered before Fastify sees it')
     t.equal(header(await ask('/'), 'referrer-policy'), 'no-referrer', 'and the other pages no-referrer')
   })
 
   t.test('replayed answers count under their route in /metrics', async (t) => {
     const count = async (): Promise<number> => sampleValue(parseMetrics((await app.inject('/metrics')).body), 'llsc_http_requests_total', { route: '/:product/:id', method: 'GET', status: '200' }) ?? 0
     const before = await count()
+    const direct = app.answerCache.direct
     for (let i = 0; i < 5; i++) await ask(page)
+    t.equal(app.answerCache.direct, direct + 5, 'answered before Fastify saw them')
     t.equal(await count(), before + 5)
   })
 
@@ -105,6 +115,17 @@ t.test('answers replayed by URL', async (t) => {
     t.equal(header(after, 'last-modified'), new Date('2031-01-01T00:00:00Z').toUTCString())
     t.same((await ask(page)).headers, after.headers, 'and that one replayed')
   })
+})
+
+t.test('with the access log on, no answer goes out before Fastify sees its request (the log would miss it)', async (t) => {
+  const { dbPath } = testDb(t)
+  await ingestOk(t, dbPath, demoRepos(['amzn2']))
+  const app = await testApp(t, { dbPath, accessLog: true })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/products`
+  for (let i = 0; i < 3; i++) t.equal((await fetch(url)).status, 200)
+  t.ok(app.answerCache.size > 0, 'the URL is remembered')
+  t.equal(app.answerCache.direct, 0, 'and replayed through Fastify, hooks and all')
 })
 
 t.test('what is never replayed: a route with hooks between parsing and its handler, a URL that fails validation', async (t) => {

@@ -15,10 +15,14 @@
 //   request (a rate limit, a same-origin check) runs before the replay.
 // - The body is still in the body cache (the URL only points at it: memory stays the body cache's).
 // A conditional request (If-None-Match, If-Modified-Since) goes the normal way, to its 304 or 200.
+// A GET of a route whose hooks the replay may leave out is answered even before Fastify sees it (direct-replay.ts).
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { DataStamp } from '../../db/summary-store.js'
 import { encodingFor, preparedSend, versionOf, type BodyCache, type Prepared, type TaggedEntry, type Version } from './cache.js'
+import { directlyReplayable } from './direct-replay.js'
 import type { HeaderList } from './header-list.js'
+import { readHeaders } from './security-headers.js'
 
 /** `data`: advisories only; `state`: also the repos' ingest state. */
 type Scope = 'data' | 'state'
@@ -33,11 +37,21 @@ interface Remembered {
   /** The headers the request hooks had set, in order (shared by every URL that saw the same). */
   before: HeaderList
   varyBefore: string | undefined
+  /** The key of a GET answered before Fastify sees it (direct-replay.ts), with its route's metrics; null: never. */
+  direct: { key: string, count: ((method: string, status: number, seconds: number) => void) | undefined } | null
 }
+
+/** What the security and CORS hook sets on every GET: a remembered answer whose hooks set exactly this may go direct. */
+const getHeadersText = Object.entries(readHeaders).map(([k, v]) => `${k}: ${v}`).join('\n')
 
 export class AnswerCache {
   private readonly urls = new Map<string, Remembered>()
+  /** The same answers by the raw request's key, for those answered before Fastify sees the request. */
+  private readonly raw = new Map<string, Remembered>()
   private readonly befores = new Map<string, HeaderList>()
+  private readonly beforeTexts = new WeakMap<HeaderList, string>()
+  /** GETs answered before Fastify saw them. */
+  direct = 0
 
   /**
    * `publicUrl`: the links' base when configured; without it they are made from each request's scheme and
@@ -52,6 +66,20 @@ export class AnswerCache {
     return this.publicUrl === null ? `${request.protocol}://${request.host} ${request.url}` : request.url
   }
 
+  /**
+   * The key of a raw request: its URL, and without a public URL every header its scheme and host are read from
+   * (equal headers give the Fastify request the same scheme and host, whatever the proxy settings).
+   */
+  private rawKeyOf (req: IncomingMessage): string {
+    const h = req.headers
+    return this.publicUrl === null ? `${req.url ?? ''}\n${h.host ?? ''}\n${String(h['x-forwarded-proto'])}\n${String(h['x-forwarded-host'])}\n${String(h[':authority'])}` : req.url ?? ''
+  }
+
+  private forget (key: string, known: Remembered): void {
+    this.urls.delete(key)
+    if (known.direct !== null && this.raw.get(known.direct.key) === known) this.raw.delete(known.direct.key)
+  }
+
   /** Called as a 200 goes out from a kept body, before the answer's own headers are set on the reply. */
   remember (request: FastifyRequest, reply: FastifyReply, scope: Scope, bodyKey: string, version: Version, send: { contentType: string, maxAge: number }, varyBefore: string | undefined): void {
     const key = this.keyOf(request)
@@ -59,8 +87,42 @@ export class AnswerCache {
     if (known !== undefined && known.bodyKey === bodyKey) return
     const before = this.intern(reply.getHeaders())
     if (before === null) return
-    if (known === undefined && this.urls.size >= this.maxUrls) this.urls.delete(this.urls.keys().next().value!)
-    this.urls.set(key, { bodyKey, scope, versionKey: version.key, contentType: send.contentType, maxAge: send.maxAge, before, varyBefore })
+    if (known !== undefined) this.forget(key, known)
+    else if (this.urls.size >= this.maxUrls) {
+      const oldest = this.urls.keys().next().value!
+      this.forget(oldest, this.urls.get(oldest)!)
+    }
+    const direct = request.method === 'GET' && this.beforeTexts.get(before) === getHeadersText && directlyReplayable(request)
+      ? { key: this.rawKeyOf(request.raw), count: request.routeOptions.config.countAnswer }
+      : null
+    const remembered: Remembered = { bodyKey, scope, versionKey: version.key, contentType: send.contentType, maxAge: send.maxAge, before, varyBefore, direct }
+    this.urls.set(key, remembered)
+    if (direct !== null) this.raw.set(direct.key, remembered)
+  }
+
+  /**
+   * A GET answered from a remembered body before Fastify sees it (direct-replay.ts): true when answered, false
+   * (nothing written) when Fastify should take it. The same answer the replay below would send.
+   */
+  answerRaw (req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method !== 'GET') return false
+    const h = req.headers
+    // A conditional request gets its 304 from Fastify; a GET with a body is Fastify's to read or refuse.
+    if (h['if-none-match'] !== undefined || h['if-modified-since'] !== undefined || h['content-length'] !== undefined || h['transfer-encoding'] !== undefined) return false
+    const known = this.raw.get(this.rawKeyOf(req))
+    if (known === undefined) return false
+    const started = performance.now()
+    const version = versionOf(this.stamp(), known.scope)
+    const entry = version.key === known.versionKey ? this.bodies.find(known.bodyKey) : undefined
+    // Out of date: Fastify's path answers it afresh and remembers the new answer.
+    if (entry === undefined) return false
+    const prepared = preparedSend(this.bodies, entry, encodingFor(req, entry.body.length), known.varyBefore, version, known)
+    this.bodies.counts.hits++
+    this.direct++
+    res.writeHead(200, wholeHeaders(prepared, known.before))
+    res.end(prepared.bytes)
+    known.direct!.count?.('GET', 200, (performance.now() - started) / 1000)
+    return true
   }
 
   /** Answers from a remembered body and returns true, or returns false and leaves the reply untouched. */
@@ -73,7 +135,7 @@ export class AnswerCache {
     const version = versionOf(this.stamp(), known.scope)
     const entry = version.key === known.versionKey ? this.bodies.find(known.bodyKey) : undefined
     if (entry === undefined) {
-      this.urls.delete(key)
+      this.forget(key, known)
       return false
     }
     if (!sameHeaders(reply.getHeaders(), known.before)) return false
@@ -100,6 +162,7 @@ export class AnswerCache {
       // A few sets in practice (the hooks set the same headers on every GET); bounded all the same.
       if (this.befores.size >= 100) this.befores.clear()
       this.befores.set(text, list)
+      this.beforeTexts.set(list, text)
     }
     return list
   }

@@ -8,6 +8,7 @@ import type { DataStamp } from '../../db/summary-store.js'
 import { AnswerCache } from './answer-cache.js'
 import { BodyCache, sendVersioned, versionOf, type TaggedEntry } from './cache.js'
 import { compressOnSend } from './compress.js'
+import { answerFirst } from './direct-replay.js'
 
 /** `data`: advisories only; `state`: also the repos' ingest state (the products page and API). */
 export type Scope = 'data' | 'state'
@@ -102,11 +103,17 @@ export default fp<CacheOptions>(async (app, { appVersion, publicUrl }) => {
     if (!methods.includes('GET') && !methods.includes('HEAD')) return
     if (route.schema?.headers !== undefined || route.preValidation !== undefined || route.preHandler !== undefined) return
     route.config = { ...route.config, replayed: true }
-    const replay = (request: FastifyRequest, reply: FastifyReply, _payload: unknown, done: () => void): void => {
+    // Named for the direct replay (direct-replay.ts): it is this replay, earlier.
+    const replay = function replayByDirectReplay (request: FastifyRequest, reply: FastifyReply, _payload: unknown, done: () => void): void {
       if (!answers.answer(request, reply)) done()
     }
     route.preParsing = route.preParsing === undefined ? [replay] : [...(Array.isArray(route.preParsing) ? route.preParsing : [route.preParsing]), replay]
   })
+
+  // GETs of the routes whose hooks the replay may leave out are answered before Fastify sees them (direct-replay.ts).
+  let direct: { close: () => void } | null = null
+  app.addHook('onReady', async () => { direct = answerFirst(app.server, (req, res) => answers.answerRaw(req, res)) })
+  app.addHook('preClose', async () => { direct?.close() })
 
   app.decorateReply('versionedJson', function (this: FastifyReply, scope: Scope, build: () => unknown): FastifyReply {
     // The API refuses parameters it does not know (schemas), so its URL is its identity.

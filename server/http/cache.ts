@@ -70,7 +70,7 @@ export function isFresh (headers: IncomingHttpHeaders, tag: string, lastModified
 }
 
 /** The encoding a body of this size goes out in: smaller bodies are always sent as they are. */
-export function encodingFor (request: FastifyRequest, size: number): Encoding | null {
+export function encodingFor (request: { headers: IncomingHttpHeaders }, size: number): Encoding | null {
   return size >= compressThreshold ? preferredEncoding(request.headers['accept-encoding']) : null
 }
 

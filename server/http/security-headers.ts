@@ -54,7 +54,8 @@ const otherHeaderList = headerList(otherHeaders)
  * which answers 404 like any unknown path.
  */
 export function registerResponseHeaders (app: FastifyInstance): void {
-  app.addHook('onRequest', (request, reply, done) => {
+  // Named for the direct replay (direct-replay.ts): a remembered GET answer holds the headers it sets.
+  app.addHook('onRequest', function securityHeadersByDirectReplay (request, reply, done) {
     const method = request.method
     if (method === 'GET' || method === 'HEAD') {
       setHeaders(reply, readHeaderList)

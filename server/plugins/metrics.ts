@@ -6,6 +6,13 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { Type } from 'typebox'
 import type { BodyCache } from '../http/cache.js'
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Counts an answer of this route sent without Fastify's hooks (server/http/direct-replay.ts). */
+    countAnswer?: (method: string, status: number, seconds: number) => void
+  }
+}
+
 /** Latency bucket bounds in seconds: a cached page is answered well under a millisecond, a cold search in tens. */
 export const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2]
 
@@ -98,15 +105,18 @@ function requestMetrics (app: FastifyInstance, registry: Registry): void {
   app.addHook('onRoute', (route) => {
     if (route.url === '/metrics') return
     const byMethod = tallies.route(route.url)
-    const count = (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+    // Named for the direct replay (server/http/direct-replay.ts), which counts its answers through countAnswer.
+    const count = function countByDirectReplay (request: FastifyRequest, reply: FastifyReply, done: () => void): void {
       observe(byMethod, request.method, reply.statusCode, reply.elapsedTime / 1000)
       done()
     }
     route.onResponse = route.onResponse === undefined ? [count] : [...(Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse]), count]
+    route.config = { ...route.config, countAnswer: (method: string, status: number, seconds: number) => { observe(byMethod, method, status, seconds) } }
   })
   // Answers no route matched (and Fastify's own answers to unreadable URLs): under "404".
   const unmatched = tallies.route('404')
-  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+  // Named for the direct replay: it answers matched routes only, so this has nothing to count there.
+  app.addHook('onResponse', function unmatchedByDirectReplay (request: FastifyRequest, reply: FastifyReply, done: () => void) {
     if (request.is404) observe(unmatched, request.method, reply.statusCode, reply.elapsedTime / 1000)
     done()
   })
