@@ -103,6 +103,10 @@ t.test('with production dependencies only, serve and ingest run', async (t) => {
   t.equal(res.status, 200, 'the built server answers')
   const demoProducts = new Set(demoRepos().map((r) => r.productId))
   t.equal(((await res.json()) as { products: unknown[] }).products.length, demoProducts.size, 'with every demo product the built worker ingested')
+  // The bundled build keeps the names the direct replay recognises its hooks by (server/http/direct-replay.ts).
+  for (let i = 0; i < 2; i++) t.equal((await fetch(`http://127.0.0.1:${port}/api/v1/products`)).status, 200)
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+  t.match(metrics, /^llsc_http_direct_answers_total 2$/m, 'the repeated GETs answered before Fastify routed them')
   server.kill('SIGTERM')
   t.equal(await exited(server), 0)
 })

@@ -8,7 +8,7 @@ import type { DataStamp } from '../../db/summary-store.js'
 import { AnswerCache } from './answer-cache.js'
 import { BodyCache, sendVersioned, versionOf, type TaggedEntry } from './cache.js'
 import { compressOnSend } from './compress.js'
-import { answerFirst } from './direct-replay.js'
+import { answerFirst, leftOutByDirectReplay } from './direct-replay.js'
 
 /** `data`: advisories only; `state`: also the repos' ingest state (the products page and API). */
 export type Scope = 'data' | 'state'
@@ -103,10 +103,10 @@ export default fp<CacheOptions>(async (app, { appVersion, publicUrl }) => {
     if (!methods.includes('GET') && !methods.includes('HEAD')) return
     if (route.schema?.headers !== undefined || route.preValidation !== undefined || route.preHandler !== undefined) return
     route.config = { ...route.config, replayed: true }
-    // Named for the direct replay (direct-replay.ts): it is this replay, earlier.
-    const replay = function replayByDirectReplay (request: FastifyRequest, reply: FastifyReply, _payload: unknown, done: () => void): void {
+    // The direct replay (direct-replay.ts) is this replay, earlier.
+    const replay = leftOutByDirectReplay('replay', (request: FastifyRequest, reply: FastifyReply, _payload: unknown, done: () => void): void => {
       if (!answers.answer(request, reply)) done()
-    }
+    })
     route.preParsing = route.preParsing === undefined ? [replay] : [...(Array.isArray(route.preParsing) ? route.preParsing : [route.preParsing]), replay]
   })
 

@@ -7,9 +7,11 @@
 //   remembered answer holds them; it refuses no GET;
 // - the replay's own preParsing hook (cache-plugin.ts): this is the same replay, earlier;
 // - the metrics' onResponse hooks (plugins/metrics.ts): the answer is counted under its route here.
-// Such hooks are named `<what>ByDirectReplay` (Fastify binds every hook to its instance, so a hook cannot be
-// recognised by identity; a bound function keeps its name). Any other hook on the route (a rate limit, a
-// same-origin check, the access log, a hook a later plugin adds) keeps its requests on Fastify's path.
+// Such hooks are named `<what>ByDirectReplay` by `leftOutByDirectReplay` (Fastify binds every hook to its
+// instance, so a hook cannot be recognised by identity; a bound function keeps its target's name, and a name set
+// on the function survives the bundler, which drops the names of function expressions). Any other hook on the
+// route (a rate limit, a same-origin check, the access log, a hook a later plugin adds) keeps its requests on
+// Fastify's path.
 import type { FastifyRequest } from 'fastify'
 import fastifySymbols from 'fastify/lib/symbols.js'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
@@ -20,6 +22,12 @@ const { kRouteContext } = fastifySymbols
 const runOnReplay = ['onRequest', 'preParsing', 'onResponse', 'onTimeout', 'onRequestAbort'] as const
 
 const leftOutName = /ByDirectReplay$/
+
+/** Marks a hook as one the direct replay stands in for (see above): `what` names it in profiles and errors. */
+export function leftOutByDirectReplay<F extends (...args: never[]) => unknown> (what: string, hook: F): F {
+  Object.defineProperty(hook, 'name', { value: `${what}ByDirectReplay` })
+  return hook
+}
 
 /**
  * Whether a GET of this request's route may be answered before Fastify sees it: every hook Fastify would run

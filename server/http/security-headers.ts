@@ -3,10 +3,11 @@
 // answer must not carry the header either). Set on every routed request by one synchronous hook, on Fastify's
 // own answers to unreadable URLs, and on the raw answers Node's HTTP parser gives before Fastify sees a request.
 // The answers kept in the body cache carry the same headers from their own precomputed objects (cache.ts).
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Socket } from 'node:net'
 import { STATUS_CODES } from 'node:http'
 import { headerList, setHeaders } from './header-list.js'
+import { leftOutByDirectReplay } from './direct-replay.js'
 
 const contentSecurityPolicy = [
   "default-src 'none'",
@@ -54,8 +55,8 @@ const otherHeaderList = headerList(otherHeaders)
  * which answers 404 like any unknown path.
  */
 export function registerResponseHeaders (app: FastifyInstance): void {
-  // Named for the direct replay (direct-replay.ts): a remembered GET answer holds the headers it sets.
-  app.addHook('onRequest', function securityHeadersByDirectReplay (request, reply, done) {
+  // The direct replay (direct-replay.ts) may leave it out: a remembered GET answer holds the headers it sets.
+  app.addHook('onRequest', leftOutByDirectReplay('securityHeaders', (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     const method = request.method
     if (method === 'GET' || method === 'HEAD') {
       setHeaders(reply, readHeaderList)
@@ -77,7 +78,7 @@ export function registerResponseHeaders (app: FastifyInstance): void {
     const asked = request.headers['access-control-request-headers']
     if (asked !== undefined) reply.header('access-control-allow-headers', asked)
     reply.code(204).header('content-length', '0').send()
-  })
+  }))
   // A preflight the hook did not answer: not allowed, so nothing lives here.
   app.options('*', { schema: { hide: true } }, (_request, reply) => { reply.callNotFound() })
 }

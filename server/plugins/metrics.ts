@@ -5,6 +5,8 @@ import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { Type } from 'typebox'
 import type { BodyCache } from '../http/cache.js'
+import type { AnswerCache } from '../http/answer-cache.js'
+import { leftOutByDirectReplay } from '../http/direct-replay.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -105,21 +107,21 @@ function requestMetrics (app: FastifyInstance, registry: Registry): void {
   app.addHook('onRoute', (route) => {
     if (route.url === '/metrics') return
     const byMethod = tallies.route(route.url)
-    // Named for the direct replay (server/http/direct-replay.ts), which counts its answers through countAnswer.
-    const count = function countByDirectReplay (request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+    // The direct replay (server/http/direct-replay.ts) counts its answers through countAnswer instead.
+    const count = leftOutByDirectReplay('count', (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
       observe(byMethod, request.method, reply.statusCode, reply.elapsedTime / 1000)
       done()
-    }
+    })
     route.onResponse = route.onResponse === undefined ? [count] : [...(Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse]), count]
     route.config = { ...route.config, countAnswer: (method: string, status: number, seconds: number) => { observe(byMethod, method, status, seconds) } }
   })
   // Answers no route matched (and Fastify's own answers to unreadable URLs): under "404".
   const unmatched = tallies.route('404')
-  // Named for the direct replay: it answers matched routes only, so this has nothing to count there.
-  app.addHook('onResponse', function unmatchedByDirectReplay (request: FastifyRequest, reply: FastifyReply, done: () => void) {
+  // The direct replay answers matched routes only: this has nothing to count there.
+  app.addHook('onResponse', leftOutByDirectReplay('unmatched', (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     if (request.is404) observe(unmatched, request.method, reply.statusCode, reply.elapsedTime / 1000)
     done()
-  })
+  }))
   // eslint-disable-next-line no-new
   new Counter({
     name: 'llsc_http_requests_total',
@@ -135,7 +137,7 @@ function requestMetrics (app: FastifyInstance, registry: Registry): void {
   new TalliedHistogram(tallies, registry)
 }
 
-function cacheMetrics (cache: BodyCache, registry: Registry): void {
+function cacheMetrics (cache: BodyCache, answers: AnswerCache, registry: Registry): void {
   const counter = (name: string, help: string, read: () => number): void => {
     // eslint-disable-next-line no-new
     new Counter({ name, help, registers: [registry], collect () { this.reset(); this.inc(read()) } })
@@ -143,6 +145,7 @@ function cacheMetrics (cache: BodyCache, registry: Registry): void {
   counter('llsc_http_cache_hits_total', 'Rendered bodies found in the body cache', () => cache.counts.hits)
   counter('llsc_http_cache_misses_total', 'Bodies rendered because the body cache did not hold them', () => cache.counts.misses)
   counter('llsc_http_cache_not_modified_total', '304 answers made from a kept ETag (no body rendered or looked up)', () => cache.counts.notModified)
+  counter('llsc_http_direct_answers_total', 'GETs answered from a kept body before Fastify routed them (also counted as hits)', () => answers.direct)
   // eslint-disable-next-line no-new
   new Gauge({ name: 'llsc_http_cache_entries', help: 'Bodies held in the body cache', registers: [registry], collect () { this.set(cache.size) } })
 }
@@ -182,7 +185,7 @@ export default fp(async (app) => {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   requestMetrics(app, registry)
-  cacheMetrics(app.bodyCache, registry)
+  cacheMetrics(app.bodyCache, app.answerCache, registry)
   const readData = dataMetrics(app, registry)
 
   app.get('/metrics', {
