@@ -87,18 +87,21 @@ t.test('1. /healthz keeps answering while a large query runs', async (t) => {
   // newest counts, as dnf decides), in slices; nothing applies.
   const lines = Array.from({ length: 50_000 }, (_, i) => `kernel-9.9.${i}-1.amzn2.x86_64`).join('\n')
   const order: string[] = []
-  const query = postText(lines).then(async (res) => { order.push(`query ${res.status}`); return await res.json() as { affected: number } })
-  // Give the query time to be read and start matching, then ask for /healthz several times.
-  await new Promise((resolve) => setTimeout(resolve, 50))
-  const health = await Promise.all([0, 1, 2].map(async () => {
+  const progress = { answered: false }
+  const query = postText(lines).then(async (res) => { progress.answered = true; order.push(`query ${res.status}`); return await res.json() as { affected: number } })
+  // /healthz asked again and again, one at a time, until the query's answer comes (asked once, 50 ms after the
+  // query, it raced a query that took less on a fast machine). The query reads and compares 50,000 lines in slices:
+  // tens of milliseconds, a /healthz one or two.
+  const health: number[] = []
+  while (!progress.answered) {
     const res = await fetch(`${base}/healthz`)
-    order.push(`healthz ${res.status}`)
-    return res.status
-  }))
+    if (!progress.answered) order.push(`healthz ${res.status}`)
+    health.push(res.status)
+  }
   const answer = await query
-  t.same(health, [200, 200, 200], '/healthz answered')
+  t.ok(health.every((status) => status === 200), `/healthz answered 200 (${health.join(', ')})`)
   t.equal(answer.affected, 0, 'the query completed')
-  t.same(order.slice(0, 3), ['healthz 200', 'healthz 200', 'healthz 200'], `/healthz was answered before the large query finished (${order.join(', ')})`)
+  t.match(order[0], /^healthz 200$/, `/healthz was answered before the large query finished (${order.slice(0, 8).join(', ')}${order.length > 8 ? ', ...' : ''})`)
 })
 
 t.test('2. a render, its data stamp and its validators come from one snapshot', async (t) => {
