@@ -5,7 +5,7 @@ import type { Statement } from 'better-sqlite3'
 import { withFlags, type Stored } from './flags.js'
 import type { Db } from './open.js'
 import { affectedSources } from '../domain/source-name.js'
-import { anchorBound, anchorOrder, anchorParams, type ListShape, type PageAnchors } from './page-anchors.js'
+import type { ListShape, PageAnchors } from './page-anchors.js'
 
 export type SortKey = 'issued' | 'updated' | 'severity' | 'id' | 'relevance'
 
@@ -137,11 +137,7 @@ export class AdvisoryQuery {
     // Deep in a plain list: from the nearest anchor (db/page-anchors.ts) rather than over every entry before the page.
     const shape = plainShape(filter)
     const start = shape === null || this.deep === null ? null : this.deep.anchors.start(shape, this.deep.generation(), offset)
-    if (shape !== null && start !== null) {
-      const product = shape.product === null ? [] : [shape.product]
-      return this.prepare(`SELECT a.pk FROM advisory a WHERE ${product.length === 0 ? '1' : 'a.product_id = ?'} AND ${anchorBound(shape, true)}
-        ORDER BY ${anchorOrder(shape)} LIMIT ? OFFSET ?`).pluck().all(...product, ...anchorParams(start.anchor), count, start.skip) as number[]
-    }
+    if (shape !== null && start !== null) return this.deep!.anchors.pagePks(shape, start, count)
     const { join, where, params } = whereClause(filter, total > this.bounds.indexedFilterRows)
     // OFFSET steps over index entries one by one: a page in the second half is counted from the far end.
     const fromEnd = filter.sort !== 'relevance' && offset > total / 2

@@ -34,6 +34,7 @@ const defaults: AnchorOptions = { step: 1000, from: 20_000, perSlice: 50 }
 export class PageAnchors {
   private readonly entries = new Map<string, Entry>()
   private readonly statements = new Map<string, Statement<unknown[], Anchor>>()
+  private readonly pages = new Map<string, Statement<unknown[], number>>()
   private readonly options: AnchorOptions
 
   constructor (private readonly db: Db, private readonly snapshot: Snapshot, options: Partial<AnchorOptions> = {}) {
@@ -66,6 +67,22 @@ export class PageAnchors {
     fresh.building = this.find(shape, fresh).finally(() => { fresh.building = null })
     this.entries.set(key, fresh)
     return fresh.building
+  }
+
+  /** The pks of `count` entries from `start` on (the page's own read: a seek to the anchor, at most `step` entries stepped over). */
+  pagePks (shape: ListShape, start: PageStart, count: number): number[] {
+    return this.pageStatement(shape).all(...productParam(shape), ...anchorParams(start.anchor), count, start.skip)
+  }
+
+  private pageStatement (shape: ListShape): Statement<unknown[], number> {
+    const sql = `SELECT a.pk FROM advisory a WHERE ${productClause(shape)} AND ${anchorBound(shape, true)}
+      ORDER BY ${anchorOrder(shape)} LIMIT ? OFFSET ?`
+    let statement = this.pages.get(sql)
+    if (statement === undefined) {
+      statement = this.db.prepare<unknown[], number>(sql).pluck()
+      this.pages.set(sql, statement)
+    }
+    return statement
   }
 
   /** Finds every `step`th entry, `perSlice` at a time, each slice in its own snapshot; stops if the data changes. */
@@ -124,7 +141,7 @@ function productParam (shape: ListShape): string[] {
 }
 
 /** The list queries' own order for a plain list (db/advisory-query.ts, orderBy): the order indexes of migration 0006. */
-export function anchorOrder (shape: ListShape): string {
+function anchorOrder (shape: ListShape): string {
   return `${sortKey} ${shape.dir}, a.id ${shape.dir}, a.product_id ${shape.dir}`
 }
 
@@ -132,11 +149,11 @@ export function anchorOrder (shape: ListShape): string {
  * Entries after the anchor in the list's order (`inclusive`: from the anchor on). The key alone first, so SQLite
  * seeks the order index on it (a row value alone it only filters with).
  */
-export function anchorBound (shape: ListShape, inclusive: boolean): string {
+function anchorBound (shape: ListShape, inclusive: boolean): string {
   const cmp = shape.dir === 'DESC' ? '<' : '>'
   return `${sortKey} ${cmp}= ? AND (${sortKey}, a.id, a.product_id) ${cmp}${inclusive ? '=' : ''} (?, ?, ?)`
 }
 
-export function anchorParams (anchor: Anchor): string[] {
+function anchorParams (anchor: Anchor): string[] {
   return [anchor.key, anchor.key, anchor.id, anchor.product]
 }
