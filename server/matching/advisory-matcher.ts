@@ -88,7 +88,8 @@ class Labels<T> {
     return n
   }
 
-  find (value: T): number | undefined { return this.index.get(value) }
+  /** Every value, by its number. */
+  get all (): readonly T[] { return this.values }
 
   value (n: number): T { return this.values[n]! }
 }
@@ -106,7 +107,7 @@ interface NameFixes { advisory: IntColumn, evr: IntColumn, arch: IntColumn }
 export class AdvisoryMatcher {
   private readonly byName = new Map<string, NameFixes>()
   private readonly text = new TextArena()
-  /** Per advisory: where its id starts in `text` (it ends where its severity's entry says), its severity and type. */
+  /** Per advisory: where its id starts and ends in `text`, its severity and type (in `labels`). */
   private readonly advisoryId = new IntColumn()
   private readonly advisoryIdEnd = new IntColumn()
   private readonly advisorySeverity = new IntColumn()
@@ -172,11 +173,12 @@ export class AdvisoryMatcher {
    */
   match (installed: InstalledPackage): Applicable[] {
     const fixes = this.byName.get(installed.name)
-    const arch = this.arches.find(installed.arch)
-    if (fixes === undefined || arch === undefined) return []
+    if (fixes === undefined) return []
+    // archFits decides, once per arch the index holds, not once per fix.
+    const fits = this.arches.all.map((arch) => archFits(arch, installed.arch))
     const applicable = new Map<string, Applicable>()
     for (let i = 0; i < fixes.advisory.length; i++) {
-      if (fixes.arch.at(i) !== arch) continue
+      if (!fits[fixes.arch.at(i)]!) continue
       const e = fixes.evr.at(i)
       const releaseStart = this.evrRelease.at(e)
       const evr = { epoch: this.labels.value(this.evrEpoch.at(e))!, version: this.text.text(this.evrVersion.at(e), releaseStart), release: this.text.text(releaseStart, this.evrEnd.at(e)) }
@@ -186,7 +188,7 @@ export class AdvisoryMatcher {
       // One entry per advisory and build, however many times the advisory lists it.
       const key = `${id}\n${evr.epoch}\n${evr.version}\n${evr.release}`
       if (applicable.has(key)) continue
-      const fixed: FixedPackageRow = { advisory_id: id, severity: this.labels.value(this.advisorySeverity.at(a)), type: this.labels.value(this.advisoryType.at(a)), name: installed.name, ...evr, arch: installed.arch }
+      const fixed: FixedPackageRow = { advisory_id: id, severity: this.labels.value(this.advisorySeverity.at(a)), type: this.labels.value(this.advisoryType.at(a)), name: installed.name, ...evr, arch: this.arches.value(fixes.arch.at(i)) }
       applicable.set(key, { fixed, evr })
     }
     return [...applicable.values()].sort((a, b) => compareEvr(b.evr, a.evr) || (a.fixed.advisory_id < b.fixed.advisory_id ? -1 : 1))
